@@ -1,0 +1,312 @@
+"""Apply a phone's mutations and answer with what changed: the heart of "nothing is ever lost".
+
+Each mutation is applied in its own IMMEDIATE transaction together with its id, so a crash
+mid-batch leaves every earlier mutation committed and every later one untouched, and a replayed
+mutation is recognised by its id (`duplicate`) instead of being stored twice. The connection runs
+with synchronous=FULL, so a COMMIT is on disk before the answer is written.
+"""
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from marshmallow import ValidationError
+from sqlite_utils import Database
+
+from . import pull as pull_module
+from .records import get_row as _get, wire_fields as _wire_fields
+from .registry import RecordType, Refusal, Registry
+from .store import immediate
+from .wire import PROTOCOL, EnvelopeSchema, MutationSchema, flatten_errors
+
+VisibleScopes = Callable[[Database, Any], set[str]]
+
+
+class EnvelopeError(Exception):
+    """The request as a whole is malformed (answered 400 with `messages`)."""
+
+    def __init__(self, messages: dict):
+        super().__init__("malformed sync request")
+        self.messages = messages
+
+
+class _Deferred(Exception):
+    """The mutation refers to a record the server does not have (yet)."""
+
+    def __init__(self, type_name: str, record_id: str):
+        super().__init__(f"{type_name} {record_id} has not reached the server yet")
+        self.type_name = type_name
+        self.record_id = record_id
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+class Engine:
+    """Sync for the record types in `registry`, over one sqlite-utils Database.
+
+    `visible_scopes(db, actor)` returns the scope keys (for fieldapp: person ids) the actor may see;
+    it decides both what a pull sends and, with each type's `authorize`, what a push may touch.
+    `actor` is any object with an `id`.
+    """
+
+    def __init__(self, db: Database, registry: Registry, visible_scopes: VisibleScopes, *,
+                 max_mutations: int = 100, max_bytes: int = 1_000_000, page_size: int = 500,
+                 defer_days: float = 14, clock: Callable[[], datetime] = _now):
+        self.db = db
+        self.registry = registry
+        self.visible_scopes = visible_scopes
+        self.max_mutations = max_mutations
+        self.max_bytes = max_bytes
+        self.page_size = page_size
+        self.defer_limit = timedelta(days=defer_days)
+        self.clock = clock
+        # Durable before answered: a COMMIT waits for the disk (WAL + FULL).
+        db.execute("PRAGMA synchronous=FULL")
+
+    # ----------------------------------------------------------------- the whole exchange
+    def sync(self, actor, body: Any) -> dict:
+        """Answer one POST /api/sync body: push its mutations in order, then pull.
+
+        Raises EnvelopeError for a malformed body. Size limits are the caller's to check (they are
+        measured on the raw request), using `max_mutations` and `max_bytes`.
+        """
+        if not isinstance(body, dict):
+            raise EnvelopeError({"_request": ["The request body must be a JSON object."]})
+        try:
+            envelope = EnvelopeSchema().load(body)
+        except ValidationError as error:
+            raise EnvelopeError(error.messages) from error
+        device_id = str(envelope["device_id"])
+        results = self.push(actor, device_id, envelope["mutations"])
+        page = self.pull(actor, device_id, envelope["cursor"])
+        return {"protocol": PROTOCOL, "results": results, **page}
+
+    # ----------------------------------------------------------------- push
+    def push(self, actor, device_id: str, mutations: list[dict]) -> list[dict]:
+        """Apply mutations in the order given, each in its own transaction; one result each."""
+        return [self._push_one(actor, device_id, raw) for raw in mutations]
+
+    def _push_one(self, actor, device_id: str, raw: dict) -> dict:
+        mutation_id = str(raw.get("id"))
+        try:
+            mutation = MutationSchema().load(raw)
+        except ValidationError as error:
+            return _result(mutation_id, "rejected", errors=flatten_errors(error.messages))
+        mutation_id = str(mutation["id"])
+        record_type = self.registry.get(mutation["type"])
+        try:
+            with immediate(self.db):
+                first = self.db.execute(
+                    "SELECT actor_id, status, version FROM sync_mutation WHERE id = ?",
+                    [mutation_id]).fetchone()
+                if first is not None:
+                    if first[0] != actor.id:
+                        raise Refusal("This mutation id was already used by someone else.")
+                    return _result(mutation_id, "duplicate", version=first[2], first_status=first[1])
+                if record_type is None:
+                    raise Refusal(f"Unknown record type {mutation['type']!r}.")
+                status, version = self._apply(actor, device_id, record_type, mutation)
+                self.db.execute("DELETE FROM sync_deferral WHERE mutation_id = ?", [mutation_id])
+        except Refusal as refusal:
+            return _result(mutation_id, "rejected", errors=refusal.errors)
+        except _Deferred as deferred:
+            return self._defer(mutation_id, deferred)
+        return _result(mutation_id, status, version=version)
+
+    def _defer(self, mutation_id: str, deferred: _Deferred) -> dict:
+        """Keep a mutation waiting for its reference, until `defer_days` after it was first seen."""
+        now = self.clock()
+        with immediate(self.db):
+            self.db.execute("INSERT OR IGNORE INTO sync_deferral VALUES (?, ?)",
+                            [mutation_id, _iso(now)])
+            first_seen = self.db.execute(
+                "SELECT first_seen_at FROM sync_deferral WHERE mutation_id = ?",
+                [mutation_id]).fetchone()[0]
+        waited = now - datetime.fromisoformat(first_seen)
+        if waited >= self.defer_limit:
+            days = self.defer_limit.days or self.defer_limit.total_seconds() / 86400
+            message = (f"This record refers to a {deferred.type_name} that has not reached the "
+                       f"server in {days:g} days. It may have been discarded on another phone.")
+            return _result(mutation_id, "rejected", errors={"_mutation": [message]})
+        return _result(mutation_id, "deferred", errors={"_mutation": [
+            f"Waiting for the {deferred.type_name} it refers to, which has not reached the "
+            "server yet (it may still be on another phone)."]})
+
+    def _apply(self, actor, device_id, record_type: RecordType, mutation: dict):
+        """Apply one validated mutation inside the caller's transaction; (status, version)."""
+        op = mutation["op"]
+        record_id = str(mutation["record_id"])
+        table = self.db[record_type.table]
+        current = _get(table, record_id)
+        if op == "create":
+            status, version, change_scopes = self._create(actor, record_type, record_id,
+                                                          mutation, current)
+        elif current is None:
+            raise _Deferred(record_type.name, record_id)
+        elif op == "update":
+            status, version, change_scopes = self._update(actor, device_id, record_type, mutation,
+                                                          current)
+        else:
+            status, version, change_scopes = self._delete(actor, record_type, current)
+        if change_scopes:
+            row = _get(table, record_id)
+            self._record_version(actor, device_id, record_type, mutation, row, change_scopes)
+        self.db.execute(
+            "INSERT INTO sync_mutation (id, device_id, actor_id, type, op, record_id, status,"
+            " version, recorded_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [str(mutation["id"]), device_id, actor.id, record_type.name, op, record_id, status,
+             version, mutation["recorded_at"], _iso(self.clock())])
+        return status, version
+
+    def _create(self, actor, record_type, record_id, mutation, current):
+        if current is not None:
+            raise Refusal("A record with this id already exists.")
+        clean = self._validate(record_type, mutation["fields_"], partial=False)
+        self._check_references(record_type, clean)
+        scope = clean[record_type.scope_field] if record_type.scope_field else record_id
+        if record_type.authorize:
+            record_type.authorize(self.db, actor, "create", scope, clean, None)
+        derived = record_type.derive(self.db, actor, "create", clean, None) \
+            if record_type.derive else {}
+        row = {**clean, **derived, "id": record_id, "version": 1, "deleted": 0, "scope": scope}
+        self.db[record_type.table].insert(row)
+        return "applied", 1, [scope]
+
+    def _update(self, actor, device_id, record_type, mutation, current):
+        if current["deleted"]:
+            raise Refusal("This record was deleted on the server, so it cannot be changed.")
+        base_version = mutation["base_version"]
+        if base_version > current["version"]:
+            raise Refusal(f"This change was made from version {base_version}, which the server "
+                          "has never had.", {"base_version": ["Unknown version."]})
+        patch = self._validate(record_type, mutation["fields_"], partial=True)
+        self._check_references(record_type, patch)
+        if record_type.authorize:
+            record_type.authorize(self.db, actor, "update", current["scope"], patch, current)
+        server = _wire_fields(record_type, current)
+        base = self._fields_at(record_type, current["id"], base_version) or server
+        changed, conflicts = {}, []
+        for name, incoming in patch.items():
+            if server.get(name) == base.get(name):
+                if server.get(name) != incoming:
+                    changed[name] = incoming  # only this phone changed it
+            elif server.get(name) != incoming:
+                conflicts.append((name, base.get(name), server.get(name), incoming))
+            # else: both sides made the same change, which is no conflict
+        scope = current["scope"]
+        if record_type.scope_field and record_type.scope_field in changed:
+            scope = changed[record_type.scope_field]
+            if record_type.authorize:
+                record_type.authorize(self.db, actor, "update", scope, patch, current)
+        for name, base_value, server_value, incoming in conflicts:
+            self.db.execute(
+                "INSERT INTO sync_conflict (type, record_id, scope, field, base_value,"
+                " server_value, incoming_value, mutation_id, actor_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [record_type.name, current["id"], scope, name, json.dumps(base_value),
+                 json.dumps(server_value), json.dumps(incoming), str(mutation["id"]), actor.id,
+                 _iso(self.clock())])
+        status = "conflict" if conflicts else "applied"
+        if not changed:
+            return status, current["version"], []
+        if record_type.derive:
+            changed.update(record_type.derive(self.db, actor, "update", changed, current))
+        version = current["version"] + 1
+        self.db[record_type.table].update(
+            current["id"], {**changed, "version": version, "scope": scope})
+        scopes = [scope] if scope == current["scope"] else [current["scope"], scope]
+        return status, version, scopes
+
+    def _delete(self, actor, record_type, current):
+        if current["deleted"]:
+            return "applied", current["version"], []  # already gone: deleting twice is harmless
+        if record_type.authorize:
+            record_type.authorize(self.db, actor, "delete", current["scope"], {}, current)
+        version = current["version"] + 1
+        self.db[record_type.table].update(current["id"], {"deleted": 1, "version": version})
+        return "applied", version, [current["scope"]]
+
+    def _validate(self, record_type, raw_fields, *, partial: bool) -> dict:
+        """The schema's load then dump: checked values in their JSON form, or a Refusal."""
+        schema = record_type.schema()
+        try:
+            loaded = schema.load(raw_fields, partial=partial)
+        except ValidationError as error:
+            raise Refusal("Some fields need attention.", flatten_errors(error.messages)) from error
+        return schema.dump(loaded)
+
+    def _check_references(self, record_type, values: dict) -> None:
+        for name, target_name in record_type.references.items():
+            target_id = values.get(name)
+            if target_id is None:
+                continue
+            target = self.registry.get(target_name)
+            row = _get(self.db[target.table], str(target_id))
+            if row is None:
+                raise _Deferred(target_name, str(target_id))
+            if row["deleted"]:
+                raise Refusal(f"The {target_name} this refers to was deleted.",
+                              {name: [f"That {target_name} was deleted."]})
+
+    def _fields_at(self, record_type, record_id: str, version: int) -> dict | None:
+        row = self.db.execute(
+            "SELECT fields FROM sync_history WHERE type = ? AND record_id = ? AND version = ?",
+            [record_type.name, record_id, version]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _record_version(self, actor, device_id, record_type, mutation, row, scopes):
+        """History keeps every version; the change log gives it a sequence number per scope."""
+        self.db.execute(
+            "INSERT INTO sync_history (type, record_id, version, op, deleted, fields, actor_id,"
+            " device_id, mutation_id, recorded_at, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [record_type.name, row["id"], row["version"], mutation["op"], row["deleted"],
+             json.dumps(_wire_fields(record_type, row)), actor.id, device_id,
+             str(mutation["id"]), mutation["recorded_at"], _iso(self.clock())])
+        for scope in scopes:
+            self.db.execute(
+                "INSERT INTO sync_change (type, record_id, version, scope, deleted)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [record_type.name, row["id"], row["version"], scope, row["deleted"]])
+
+    # ----------------------------------------------------------------- pull and reading
+    def pull(self, actor, device_id: str, cursor: int) -> dict:
+        """What changed since `cursor` that the actor may see: {"changes", "cursor", "more"}."""
+        with immediate(self.db):
+            return pull_module.pull(self, actor, device_id, cursor)
+
+    def history(self, type_name: str, record_id: str) -> list[dict]:
+        """Every stored version of a record, oldest first, with who made it and when."""
+        rows = self.db.execute(
+            "SELECT version, op, deleted, fields, actor_id, device_id, mutation_id, recorded_at,"
+            " stored_at FROM sync_history WHERE type = ? AND record_id = ? ORDER BY version",
+            [type_name, record_id]).fetchall()
+        keys = ["version", "op", "deleted", "fields", "actor_id", "device_id", "mutation_id",
+                "recorded_at", "stored_at"]
+        versions = [dict(zip(keys, row)) for row in rows]
+        for version in versions:
+            version["fields"] = json.loads(version["fields"])
+        return versions
+
+    def conflicts(self, scopes, *, open_only: bool = True) -> list[dict]:
+        """Conflicts recorded for records in `scopes`, newest first."""
+        scopes = list(scopes)
+        if not scopes:
+            return []
+        marks = ",".join("?" * len(scopes))
+        sql = f"SELECT * FROM sync_conflict WHERE scope IN ({marks})"
+        if open_only:
+            sql += " AND resolved_at IS NULL"
+        cursor = self.db.execute(sql + " ORDER BY id DESC", scopes)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _result(mutation_id, status, *, version=None, first_status=None, errors=None) -> dict:
+    return {"id": mutation_id, "status": status, "version": version,
+            "first_status": first_status, "errors": errors}

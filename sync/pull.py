@@ -1,0 +1,121 @@
+"""The pull half of a sync: what changed since the device's cursor, scoped to what the user may see.
+
+How scope changes travel without losing anything when an answer is lost:
+- `sync_device_scope` records, per device, each scope it was told to hold (present=1) or drop
+  (present=0), stamped with the sequence number of a marker row appended to the change log in the
+  same answer. The answer's cursor is that marker, so the device's next cursor proves whether it
+  received the answer: rows stamped after the cursor it sends were never received and are
+  forgotten, so the same scope change is sent again.
+- A pull first catches up on the log for the scopes the device holds and may still see; only
+  when caught up does it compare what the device holds with what the user may see now, send the
+  whole current record of every scope that came in (whatever the cursor), and tell it to drop every
+  scope that went out.
+Runs inside the engine's IMMEDIATE transaction, so the log cannot move under it.
+"""
+
+from .records import get_row as _get, wire_fields as _wire_fields
+
+MARK = "_mark"
+
+
+def pull(engine, actor, device_id: str, cursor: int) -> dict:
+    """One page of changes for `device_id`; see the module docstring for the scope rules."""
+    db = engine.db
+    visible = set(engine.visible_scopes(db, actor))
+    held = _held_scopes(db, device_id, cursor)
+    following = sorted(held & visible)
+    changes, last_seq, more = _log_changes(engine, following, cursor)
+    if more:
+        return {"changes": changes, "cursor": last_seq, "more": True}
+
+    came_in = sorted(visible - held)
+    went_out = sorted(held - visible)
+    end = db.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_change").fetchone()[0]
+    if not came_in and not went_out:
+        return {"changes": changes, "cursor": max(end, cursor), "more": False}
+
+    marker = db.execute("INSERT INTO sync_change (type, record_id, version, scope, deleted)"
+                        " VALUES (?, ?, 0, NULL, 0)", [MARK, device_id]).lastrowid
+    for scope in went_out:
+        changes.append({"type": "scope", "record_id": scope, "version": 0, "deleted": True,
+                        "scope": scope, "fields": None})
+        _stamp(db, device_id, scope, marker, present=False)
+    more = False
+    for scope in came_in:
+        records = _snapshot(engine, scope)
+        if len(changes) + len(records) > engine.page_size and len(changes) > 0:
+            more = True  # the rest come in the next page, stamped by the next marker
+            break
+        changes.extend(records)
+        _stamp(db, device_id, scope, marker, present=True)
+    return {"changes": changes, "cursor": marker, "more": more}
+
+
+def _held_scopes(db, device_id: str, cursor: int) -> set[str]:
+    """The scopes the device holds as of `cursor`, forgetting any answer it never received."""
+    db.execute("DELETE FROM sync_device_scope WHERE device_id = ? AND seq > ?", [device_id, cursor])
+    rows = db.execute(
+        "SELECT scope, present, seq FROM sync_device_scope WHERE device_id = ? ORDER BY seq",
+        [device_id]).fetchall()
+    latest: dict[str, tuple[int, int]] = {}
+    for scope, present, seq in rows:
+        latest[scope] = (present, seq)
+    # Keep the table small: older rows for a scope, and confirmed drops, say nothing more.
+    db.execute(
+        "DELETE FROM sync_device_scope WHERE device_id = ? AND EXISTS (SELECT 1 FROM"
+        " sync_device_scope newer WHERE newer.device_id = sync_device_scope.device_id AND"
+        " newer.scope = sync_device_scope.scope AND newer.seq > sync_device_scope.seq)",
+        [device_id])
+    db.execute("DELETE FROM sync_device_scope WHERE device_id = ? AND present = 0", [device_id])
+    return {scope for scope, (present, _) in latest.items() if present}
+
+
+def _stamp(db, device_id: str, scope: str, marker: int, *, present: bool) -> None:
+    db.execute("INSERT INTO sync_device_scope (device_id, scope, seq, present) VALUES (?, ?, ?, ?)",
+               [device_id, scope, marker, int(present)])
+
+
+def _log_changes(engine, scopes: list[str], cursor: int):
+    """Records changed after `cursor` in `scopes`, each sent once in its current state."""
+    if not scopes:
+        return [], cursor, False
+    marks = ",".join("?" * len(scopes))
+    rows = engine.db.execute(
+        f"SELECT type, record_id, MAX(seq) AS last FROM sync_change WHERE seq > ? AND scope IN"
+        f" ({marks}) AND type != ? GROUP BY type, record_id ORDER BY last LIMIT ?",
+        [cursor, *scopes, MARK, engine.page_size + 1]).fetchall()
+    more = len(rows) > engine.page_size
+    rows = rows[: engine.page_size]
+    allowed = set(scopes)
+    changes = [_current(engine, type_name, record_id, allowed) for type_name, record_id, _ in rows]
+    last_seq = rows[-1][2] if rows else cursor
+    return [c for c in changes if c is not None], last_seq, more
+
+
+def _current(engine, type_name: str, record_id: str, allowed: set[str]) -> dict | None:
+    """A record's current state as a change; a tombstone if it is deleted or has moved to a scope
+    the device does not follow (so the phone drops its copy)."""
+    record_type = engine.registry.get(type_name)
+    if record_type is None:
+        return None
+    row = _get(engine.db[record_type.table], record_id)
+    if row is None:
+        return None
+    if row["deleted"] or row["scope"] not in allowed:
+        return {"type": type_name, "record_id": record_id, "version": row["version"],
+                "deleted": True, "scope": row["scope"] if row["scope"] in allowed else None,
+                "fields": None}
+    return {"type": type_name, "record_id": record_id, "version": row["version"],
+            "deleted": False, "scope": row["scope"], "fields": _wire_fields(record_type, row)}
+
+
+def _snapshot(engine, scope: str) -> list[dict]:
+    """Every live record in one scope, in its current state, for a device that newly follows it."""
+    changes = []
+    for record_type in engine.registry:
+        for row in engine.db[record_type.table].rows_where(
+                "scope = ? AND deleted = 0", [scope], order_by="rowid"):
+            changes.append({"type": record_type.name, "record_id": row["id"],
+                            "version": row["version"], "deleted": False, "scope": scope,
+                            "fields": _wire_fields(record_type, row)})
+    return changes

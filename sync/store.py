@@ -1,0 +1,104 @@
+"""The engine's own tables, as sqlite-utils migrations, and the transaction helper it writes with."""
+
+import contextlib
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("sync")
+
+
+@migrations()
+def create_sync_tables(db: Database):
+    """Mutations seen, the change log (the cursor's sequence), version history, conflicts,
+    what each device has been sent, and when a deferred mutation was first seen."""
+    for statement in _SCHEMA.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+_SCHEMA = """
+        CREATE TABLE sync_mutation (
+            id TEXT PRIMARY KEY,          -- the phone-made mutation id
+            device_id TEXT NOT NULL,
+            actor_id INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            op TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            status TEXT NOT NULL,         -- applied | conflict: the first answer, repeated on replay
+            version INTEGER NOT NULL,
+            recorded_at TEXT,             -- the phone's clock: shown, never used for ordering
+            received_at TEXT NOT NULL
+        );
+        CREATE TABLE sync_change (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- the server-wide sequence: the cursor
+            type TEXT NOT NULL,           -- record type, or '_mark' for a device's scope marker
+            record_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            scope TEXT,
+            deleted INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX sync_change_scope ON sync_change (scope, seq);
+        CREATE TABLE sync_history (
+            type TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            op TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            fields TEXT NOT NULL,         -- JSON: the whole record as of this version
+            actor_id INTEGER NOT NULL,
+            device_id TEXT,
+            mutation_id TEXT,
+            recorded_at TEXT,
+            stored_at TEXT NOT NULL,
+            PRIMARY KEY (type, record_id, version)
+        );
+        CREATE TABLE sync_conflict (
+            id INTEGER PRIMARY KEY,
+            type TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            scope TEXT,
+            field TEXT NOT NULL,
+            base_value TEXT,              -- JSON values
+            server_value TEXT,
+            incoming_value TEXT,
+            mutation_id TEXT NOT NULL,
+            actor_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolved_by INTEGER
+        );
+        CREATE INDEX sync_conflict_scope ON sync_conflict (scope, resolved_at);
+        CREATE TABLE sync_device_scope (
+            device_id TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            seq INTEGER NOT NULL,         -- the marker seq of the answer that carried this change
+            present INTEGER NOT NULL,     -- 1: the device was sent this scope; 0: told to drop it
+            PRIMARY KEY (device_id, scope, seq)
+        );
+        CREATE TABLE sync_deferral (
+            mutation_id TEXT PRIMARY KEY,
+            first_seen_at TEXT NOT NULL
+        );
+"""
+
+
+def migrate(db: Database) -> None:
+    """Create or bring up to date the engine's tables (all named `sync_*`)."""
+    migrations.apply(db)
+
+
+@contextlib.contextmanager
+def immediate(db: Database):
+    """One write transaction, taken with BEGIN IMMEDIATE so it never fails half-way on a lock
+    upgrade; committed on success (durable: the engine sets synchronous=FULL), rolled back on error."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")

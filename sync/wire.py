@@ -1,0 +1,87 @@
+"""Marshmallow schemas for the sync envelope (protocol 1).
+
+The envelope is checked as a whole (a malformed one is a 400); each mutation is then checked on its
+own, so that one malformed mutation is `rejected` while the others in the batch still apply.
+"""
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+PROTOCOL = 1
+OPS = ("create", "update", "delete")
+
+
+class MutationSchema(Schema):
+    """One change the phone made: the unit of idempotency (its `id`) and of transactions."""
+
+    class Meta:
+        unknown = EXCLUDE  # fields added by a later protocol revision are ignored, not refused
+
+    id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    op = fields.String(required=True, validate=validate.OneOf(OPS))
+    record_id = fields.UUID(required=True)
+    base_version = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                  validate=validate.Range(min=1))
+    # The phone's clock, kept for display only: never judged, so any short string is accepted.
+    recorded_at = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    fields_ = fields.Dict(data_key="fields", load_default=None, allow_none=True)
+
+    @validates_schema
+    def _fields_match_op(self, data, **kwargs):
+        """A create carries the whole record, an update a non-empty patch from a base version."""
+        op = data.get("op")
+        if op == "create" and not data.get("fields_"):
+            raise ValidationError("A new record needs its fields.", "fields")
+        if op == "update":
+            if not data.get("fields_"):
+                raise ValidationError("A change needs the fields it changes.", "fields")
+            if data.get("base_version") is None:
+                raise ValidationError("A change needs the version it was made from.", "base_version")
+
+
+class EnvelopeSchema(Schema):
+    """The request body of POST /api/sync; mutations are only required to be objects with an id
+    here, and are judged one by one afterwards."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    protocol = fields.Integer(required=True, strict=True, validate=validate.Equal(
+        PROTOCOL, error="This server speaks sync protocol 1."))
+    device_id = fields.UUID(required=True)
+    cursor = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    mutations = fields.List(fields.Dict(), load_default=list)
+
+    @validates_schema
+    def _every_mutation_has_an_id(self, data, **kwargs):
+        """A mutation without a usable id cannot be answered, so the envelope is malformed."""
+        for index, mutation in enumerate(data.get("mutations") or []):
+            if not isinstance(mutation.get("id"), str) or not mutation["id"]:
+                raise ValidationError(f"Mutation {index} has no id.", "mutations")
+        ids = [m["id"] for m in data.get("mutations") or []]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("A mutation id appears twice in one batch.", "mutations")
+
+
+def flatten_errors(messages) -> dict[str, list[str]]:
+    """Marshmallow's nested error messages as {field: [message, ...]}, for the phone to show."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                name = "_mutation" if key == "_schema" else str(key)
+                walk(f"{prefix}.{name}" if prefix else name, inner)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            flat.setdefault(prefix or "_mutation", []).extend(value)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(prefix, inner)
+        else:
+            flat.setdefault(prefix or "_mutation", []).append(str(value))
+
+    walk("", messages)
+    return flat
+
+
+__all__ = ["EnvelopeSchema", "MutationSchema", "OPS", "PROTOCOL", "RAISE", "flatten_errors"]
