@@ -1,0 +1,228 @@
+"""POST /api/sync over real HTTP through Flask's client, on a real SQLite file."""
+
+import gzip
+import json
+import uuid
+
+import pytest
+
+from fieldapp import accounts, create_app
+from fieldapp.db import open_db
+from fieldapp.migrations import migrate
+
+HEADERS = {"X-Fieldapp-Sync": "1"}
+
+
+def uid():
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def instance(tmp_path):
+    """An instance folder with a migrated database and a few users."""
+    db = open_db(tmp_path / "fieldapp.db")
+    migrate(db)
+    team, area = "Fenland outreach", "Fenland and East Cambridgeshire"
+    accounts.create_user(db, "ann", "pw-ann", "outreach_worker", team=team, area=area)
+    accounts.create_user(db, "ben", "pw-ben", "outreach_worker", team=team, area=area)
+    accounts.create_user(db, "cat", "pw-cat", "outreach_worker", team="Peterborough outreach",
+                         area="Peterborough")
+    accounts.create_user(db, "root", "pw-root", "admin")
+    db.close()
+    return tmp_path
+
+
+def make_app(instance):
+    return create_app({"TESTING": True, "INSTANCE": str(instance), "SECRET_KEY": "test",
+                       "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
+                       "SYNC_MAX_MUTATIONS": 5, "SYNC_MAX_BYTES": 20_000})
+
+
+@pytest.fixture
+def app(instance):
+    return make_app(instance)
+
+
+class Phone:
+    """A logged-in phone: its own cookie jar, device id and cursor."""
+
+    def __init__(self, app, username):
+        self.client = app.test_client()
+        self.device_id = uid()
+        self.cursor = 0
+        response = self.client.post("/login", data={"username": username,
+                                                    "password": f"pw-{username}",
+                                                    "device_id": self.device_id})
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:300]
+
+    def send(self, mutations=(), **overrides):
+        body = {"protocol": 1, "device_id": self.device_id, "cursor": self.cursor,
+                "mutations": list(mutations), **overrides}
+        return self.client.post("/api/sync", json=body, headers=HEADERS)
+
+    def sync(self, mutations=()):
+        response = self.send(mutations)
+        assert response.status_code == 200, response.get_json()
+        answer = response.get_json()
+        self.cursor = answer["cursor"]
+        return answer
+
+
+def new_person(name="Woman in green coat", district="Fenland"):
+    return {"id": uid(), "type": "person", "op": "create", "record_id": uid(),
+            "recorded_at": "2026-11-22T08:00:00Z",
+            "fields": {"display_name": name, "district": district}}
+
+
+def new_contact(person_id, **overrides):
+    fields = {"person_id": person_id, "contact_at": "2026-11-21T07:55", "district": "Fenland",
+              "place": "Bus shelter, Market Place, Wisbech", "contact_type": "street_outreach",
+              "bedded_down": True, "spoken_to": True, "duration_minutes": 20,
+              "what_happened": "Offered a sleeping bag", "action": "StreetLink referral"}
+    fields.update(overrides)
+    return {"id": uid(), "type": "contact", "op": "create", "record_id": uid(),
+            "recorded_at": "2026-11-22T08:02:11Z", "fields": fields}
+
+
+def test_person_and_contact_reach_a_colleague(app):
+    ann, ben = Phone(app, "ann"), Phone(app, "ben")
+    person = new_person()
+    contact = new_contact(person["record_id"])
+    answer = ann.sync([person, contact])
+    assert [r["status"] for r in answer["results"]] == ["applied", "applied"]
+    changes = ben.sync()["changes"]
+    assert {(c["type"], c["record_id"]) for c in changes} == {
+        ("person", person["record_id"]), ("contact", contact["record_id"])}
+    [pulled] = [c for c in changes if c["type"] == "contact"]
+    assert pulled["fields"]["bedded_down"] is True and pulled["fields"]["place"].startswith("Bus")
+
+
+def test_server_derived_fields_come_back_to_the_sender(app):
+    ann = Phone(app, "ann")
+    person = new_person()
+    changes = ann.sync([person])["changes"]
+    [mine] = [c for c in changes if c["record_id"] == person["record_id"]]
+    assert mine["fields"]["area"] == "Fenland and East Cambridgeshire"
+    assert mine["fields"]["team"] == "Fenland outreach"
+
+
+def test_other_team_sees_nothing_and_cannot_write(app):
+    ann, cat = Phone(app, "ann"), Phone(app, "cat")
+    person = new_person()
+    ann.sync([person])
+    assert cat.sync()["changes"] == []
+    [result] = cat.sync([new_contact(person["record_id"])])["results"]
+    assert result["status"] == "rejected" and "person_id" in result["errors"]
+
+
+def test_admin_records_no_casework(app):
+    root = Phone(app, "root")
+    [result] = root.sync([new_person()])["results"]
+    assert result["status"] == "rejected"
+
+
+def test_invalid_contact_is_rejected_with_field_errors_and_others_apply(app):
+    ann = Phone(app, "ann")
+    person = new_person()
+    bad = new_contact(person["record_id"], place="", contact_type="teleport")
+    answer = ann.sync([person, bad, new_contact(person["record_id"])])
+    assert [r["status"] for r in answer["results"]] == ["applied", "rejected", "applied"]
+    assert set(answer["results"][1]["errors"]) >= {"place", "contact_type"}
+
+
+def test_replay_after_lost_answer_is_duplicate_and_stored_once(app, instance):
+    ann = Phone(app, "ann")
+    person = new_person()
+    batch = [person, new_contact(person["record_id"])]
+    ann.send(batch)  # committed; pretend the answer never arrived
+    answer = ann.sync(batch)
+    assert [r["status"] for r in answer["results"]] == ["duplicate", "duplicate"]
+    db = open_db(instance / "fieldapp.db")
+    assert db["contact"].count == 1 and db["person"].count == 1
+
+
+def test_replay_after_server_restart_is_still_a_duplicate(app, instance):
+    person = new_person()
+    Phone(app, "ann").sync([person])
+    restarted = make_app(instance)  # a fresh process on the same database file
+    [result] = Phone(restarted, "ann").sync([person])["results"]
+    assert result["status"] == "duplicate" and result["first_status"] == "applied"
+
+
+def test_missing_sync_header_is_refused(app):
+    ann = Phone(app, "ann")
+    response = ann.client.post("/api/sync", json={"protocol": 1, "device_id": ann.device_id})
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+
+
+def test_cross_site_origin_is_refused(app):
+    ann = Phone(app, "ann")
+    response = ann.client.post("/api/sync", json={"protocol": 1, "device_id": ann.device_id},
+                               headers={**HEADERS, "Origin": "https://evil.example"})
+    assert response.status_code == 403 and response.get_json()["error"] == "forbidden_origin"
+
+
+def test_not_logged_in_is_401_json(app):
+    client = app.test_client()
+    response = client.post("/api/sync", json={"protocol": 1, "device_id": uid(), "mutations": []},
+                           headers=HEADERS)
+    assert response.status_code == 401 and response.get_json() == {"error": "login_required"}
+
+
+def test_device_other_than_the_sessions_is_refused(app):
+    ann = Phone(app, "ann")
+    response = ann.send(device_id=uid())
+    assert response.status_code == 409 and response.get_json()["error"] == "device_mismatch"
+
+
+def test_revoked_device_is_told_to_wipe_and_its_outbox_refused(app, instance):
+    ann = Phone(app, "ann")
+    db = open_db(instance / "fieldapp.db")
+    accounts.revoke_device(db, ann.device_id)
+    response = ann.send([new_person()])
+    assert response.status_code == 403 and response.get_json()["revoked"] is True
+    assert db["person"].count == 0
+
+
+def test_malformed_envelope_is_400_with_messages(app):
+    ann = Phone(app, "ann")
+    response = ann.send(protocol=9)
+    assert response.status_code == 400 and "protocol" in response.get_json()["messages"]
+
+
+def test_non_json_body_is_400(app):
+    ann = Phone(app, "ann")
+    response = ann.client.post("/api/sync", data="<html>", headers={
+        **HEADERS, "Content-Type": "application/json"})
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+
+
+def test_too_many_mutations_is_413_stating_both_limits(app):
+    ann = Phone(app, "ann")
+    response = ann.send([new_person() for _ in range(6)])
+    assert response.status_code == 413
+    assert response.get_json() == {"error": "too_large", "max_mutations": 5, "max_bytes": 20_000}
+
+
+def test_too_many_bytes_is_413(app):
+    ann = Phone(app, "ann")
+    person = new_person()
+    response = ann.send([new_contact(person["record_id"], what_happened="x" * 3999)
+                         for _ in range(5)])
+    assert response.status_code == 413
+
+
+def test_gzip_body_is_measured_after_decompression(app):
+    ann = Phone(app, "ann")
+    body = {"protocol": 1, "device_id": ann.device_id, "cursor": 0,
+            "mutations": [new_person(name="x" * 100)], "padding": "y" * 30_000}
+    response = ann.client.post("/api/sync", data=gzip.compress(json.dumps(body).encode()),
+                               headers={**HEADERS, "Content-Type": "application/json",
+                                        "Content-Encoding": "gzip"})
+    assert response.status_code == 413
+    del body["padding"]
+    response = ann.client.post("/api/sync", data=gzip.compress(json.dumps(body).encode()),
+                               headers={**HEADERS, "Content-Type": "application/json",
+                                        "Content-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.get_json()["results"][0]["status"] == "applied"
