@@ -1,0 +1,138 @@
+"""fieldapp: an offline-capable, mobile-first Flask app for outreach and trusted-person casework."""
+
+import importlib
+import os
+import secrets
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from flask import Flask, request
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from . import config as default_config
+from . import db
+from .extensions import csrf, limiter, login_manager
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Blueprints whose pages hold casework: cacheable per user by the service worker, never shared.
+CASEWORK_BLUEPRINTS = {"people", "contacts"}
+# Online-only pages: never stored by any cache.
+NO_STORE_BLUEPRINTS = {"auth", "admin"}
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def _secret_key(instance):
+    """The instance's secret key, made on first run (never a fixed development key)."""
+    path = Path(instance) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(test_config=None):
+    """Build the app: defaults, then instance/config.py or `test_config`, then blueprints."""
+    test_config = dict(test_config or {})
+    instance = Path(
+        test_config.get("INSTANCE") or os.environ.get("FIELDAPP_INSTANCE") or "instance"
+    ).resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    app = Flask(
+        __name__,
+        instance_path=str(instance),
+        static_folder=str(REPO / "static"),
+        template_folder=str(REPO / "templates"),
+    )
+    app.config.from_object(default_config)
+    app.config["INSTANCE"] = str(instance)
+    app.config["DATABASE"] = str(instance / "fieldapp.db")
+    if test_config:
+        app.config.from_mapping(test_config)
+    else:
+        app.config.from_pyfile("config.py", silent=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["SESSION_DAYS"])
+
+    # Our templates first, then GOV.UK Frontend's macros ("govuk_frontend_jinja/components/...").
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(REPO / "templates")),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import admin, auth, contacts, people
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(people.bp)
+    app.register_blueprint(contacts.bp)
+    app.register_blueprint(admin.bp)
+
+    # TEMPORARY guards while fieldapp/api.py and fieldapp/shell.py land (owned by others): remove.
+    try:
+        api = importlib.import_module("fieldapp.api")
+    except ModuleNotFoundError as missing:
+        if missing.name != "fieldapp.api":
+            raise
+        api = None
+    if api is not None:
+        app.register_blueprint(api.bp)
+        csrf.exempt(api.bp)
+    try:
+        shell = importlib.import_module("fieldapp.shell")
+    except ModuleNotFoundError as missing:
+        if missing.name != "fieldapp.shell":
+            raise
+        shell = None
+    if shell is not None:
+        app.register_blueprint(shell.bp)
+
+    @app.context_processor
+    def _page_globals():
+        return {
+            "rendered_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "contact_types": app.config["CONTACT_TYPES"],
+        }
+
+    app.after_request(_headers)
+    return app
+
+
+def _headers(response):
+    """Security headers everywhere; caching rules by kind of page."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CSP)
+    if request.blueprint in CASEWORK_BLUEPRINTS:
+        # The same URL answers a full page or an htmx partial: caches must keep them apart.
+        response.vary.add("HX-Request")
+        response.headers["Cache-Control"] = "private, no-cache"
+    elif request.blueprint in NO_STORE_BLUEPRINTS:
+        response.headers["Cache-Control"] = "no-store"
+    return response

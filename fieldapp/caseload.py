@@ -1,0 +1,74 @@
+"""Reading casework for the pages: plain functions over the database, no Flask.
+
+Every function takes the user and applies `access.person_filter`, so no page can show a person the
+user may not see.
+"""
+
+from . import access
+
+
+def caseload(db, user, search=None):
+    """The people `user` may see, most recent contact first (never-contacted people last).
+
+    Each row has the person's fields plus `last_contact_at` and `last_contact_by` (a display name).
+    `search` matches name, description or district, ignoring case.
+    """
+    condition, params = access.person_filter(user, alias="p")
+    sql = f"""
+        SELECT p.*, last.contact_at AS last_contact_at,
+               COALESCE(u.display_name, u.username) AS last_contact_by
+        FROM person p
+        LEFT JOIN contact last ON last.id = (
+            SELECT c.id FROM contact c WHERE c.person_id = p.id AND c.deleted = 0
+            ORDER BY c.contact_at DESC, c.recorded_at DESC LIMIT 1)
+        LEFT JOIN user u ON u.id = last.worker_id
+        WHERE {condition}
+    """
+    if search and search.strip():
+        like = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        sql += (
+            " AND (p.display_name LIKE ? ESCAPE '\\' OR p.description LIKE ? ESCAPE '\\'"
+            " OR p.district LIKE ? ESCAPE '\\')"
+        )
+        params = [*params, like, like, like]
+    sql += " ORDER BY last.contact_at IS NULL, last.contact_at DESC, p.created_at DESC, p.display_name"
+    return list(db.query(sql, params))
+
+
+def get_person(db, user, person_id):
+    """The person with this id if `user` may see them, else None. Adds the trusted person's name."""
+    condition, params = access.person_filter(user, alias="p")
+    rows = list(
+        db.query(
+            f"""SELECT p.*, COALESCE(t.display_name, t.username) AS trusted_person_name
+                FROM person p LEFT JOIN user t ON t.id = p.trusted_person_id
+                WHERE p.id = ? AND {condition}""",
+            [person_id, *params],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def contacts_for(db, person_id):
+    """A person's contacts, newest first, with the recording worker's name as `worker_name`."""
+    return list(
+        db.query(
+            """SELECT c.*, COALESCE(u.display_name, u.username) AS worker_name
+               FROM contact c LEFT JOIN user u ON u.id = c.worker_id
+               WHERE c.person_id = ? AND c.deleted = 0
+               ORDER BY c.contact_at DESC, c.recorded_at DESC""",
+            [person_id],
+        )
+    )
+
+
+def trusted_person_choices(db, area):
+    """Active caseworkers a coordinator may choose as a trusted person in `area`."""
+    return list(
+        db.query(
+            """SELECT id, COALESCE(display_name, username) AS name, team FROM user
+               WHERE active = 1 AND role IN ('outreach_worker', 'peer_mentor', 'trusted_person')
+                 AND (area = ? OR area IS NULL) ORDER BY name""",
+            [area],
+        )
+    )

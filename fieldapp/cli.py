@@ -1,0 +1,123 @@
+"""The `fieldapp` command line: a thin layer over `accounts`, `migrations` and `demo`.
+
+Every command runs inside the app's context, with the instance folder from $FIELDAPP_INSTANCE
+(default ./instance).
+"""
+
+import sys
+
+import click
+
+from . import accounts, create_app
+from .db import open_db
+from .migrations import migrate
+
+
+class _Context:
+    def __init__(self, app):
+        self.app = app
+
+    def db(self):
+        """The instance database, migrated."""
+        db = open_db(self.app.config["DATABASE"])
+        migrate(db)
+        return db
+
+
+@click.group()
+@click.pass_context
+def main(ctx):
+    """fieldapp: casework for outreach workers, peer mentors, trusted persons and coordinators."""
+    if ctx.obj is None:
+        ctx.obj = _Context(create_app())
+    app_context = ctx.obj.app.app_context()
+    app_context.push()
+    ctx.call_on_close(app_context.pop)
+
+
+def _read_password(from_stdin):
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise click.UsageError("No password on standard input")
+        return password
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _user_or_fail(db, username):
+    user = accounts.get_user_by_username(db, username)
+    if user is None:
+        raise click.ClickException(f"No user called {username!r}")
+    return user
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Add demo users and people (only if there are no users yet).")
+@click.pass_obj
+def init(obj, demo):
+    """Create or migrate the database in the instance folder."""
+    from .demo import load_demo
+
+    db = obj.db()
+    click.echo(f"Database ready: {obj.app.config['DATABASE']}")
+    if demo:
+        if load_demo(db, obj.app.config):
+            click.echo("Demo users and people added; every demo password is 'demo'.")
+        else:
+            click.echo("Users already exist: no demo data added.")
+    db.close()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.pass_obj
+def serve(obj, host, port):
+    """Serve the app with waitress."""
+    import waitress
+
+    obj.db().close()  # migrate before the first request
+    click.echo(f"fieldapp on http://{host}:{port}/")
+    waitress.serve(obj.app, host=host, port=port, threads=8)
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(list(accounts.ROLES)))
+@click.option("--team", default=None)
+@click.option("--area", default=None)
+@click.option("--name", "display_name", default=None, help="The name shown to colleagues.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_obj
+def create_user(obj, username, role, team, area, display_name, password_stdin):
+    """Add a user; asks for the password."""
+    db = obj.db()
+    password = _read_password(password_stdin)
+    try:
+        accounts.create_user(db, username, password, role, display_name=display_name, team=team, area=area)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Added {username} ({accounts.ROLES[role]})")
+
+
+@main.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_obj
+def set_password(obj, username, password_stdin):
+    """Set a user's password; asks for it."""
+    db = obj.db()
+    user = _user_or_fail(db, username)
+    accounts.set_password(db, user["id"], _read_password(password_stdin))
+    click.echo(f"Password changed for {username}")
+
+
+@main.command("deactivate-user")
+@click.argument("username")
+@click.pass_obj
+def deactivate_user(obj, username):
+    """Shut a user out at once: sessions end, devices are revoked."""
+    db = obj.db()
+    user = _user_or_fail(db, username)
+    accounts.deactivate_user(db, user["id"])
+    click.echo(f"Deactivated {username}: sessions ended, devices revoked")

@@ -1,0 +1,68 @@
+"""Default settings for fieldapp.
+
+Values a programme may want to change (areas, contact types, caps, limits) are settings, not
+constants in code: they are read from `app.config` everywhere. A deployment can override any of them
+in `instance/config.py`.
+"""
+
+# Operational areas and the districts each covers (Cambridgeshire and Peterborough's partnerships).
+AREAS = {
+    "Fenland and East Cambridgeshire": ["Fenland", "East Cambridgeshire"],
+    "Cambridge, South Cambridgeshire and Huntingdonshire": [
+        "Cambridge",
+        "South Cambridgeshire",
+        "Huntingdonshire",
+    ],
+    "Peterborough": ["Peterborough"],
+}
+
+# (value stored, label shown) for the kind of contact.
+CONTACT_TYPES = [
+    ("street_outreach", "Street outreach"),
+    ("hostel_inreach", "Hostel in-reach"),
+    ("prison_inreach", "Prison in-reach"),
+    ("hospital_inreach", "Hospital in-reach"),
+    ("home_visit", "Home visit"),
+    ("phone", "Phone call"),
+    ("appointment", "Appointment"),
+    ("streetlink", "StreetLink alert follow-up"),
+]
+
+# MEAM advises at most 15 people per worker.
+CASELOAD_CAP = 15
+
+# Server-side session idle lifetime in days: workers may be offline for a week or more.
+SESSION_DAYS = 30
+
+# Sync limits (see the README's sync protocol).
+SYNC_MAX_MUTATIONS = 100
+SYNC_MAX_BYTES = 1_000_000
+SYNC_PAGE_SIZE = 500
+SYNC_DEFER_DAYS = 14
+
+# flask-limiter: in-memory storage is enough for one waitress process.
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+RATELIMIT_LOGIN = "10 per minute"
+
+# Cookies: the Flask session holds only the server-side session token.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "fieldapp_session"
+
+# Argon2 settings come from argon2-cffi's defaults (argon2id, RFC 9106 low-memory profile).
+WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: pages may sit open for hours
+
+
+def districts(config):
+    """All districts of all areas, in configured order."""
+    return [d for ds in config["AREAS"].values() for d in ds]
+
+
+def area_of(config, district):
+    """The area a district belongs to, or None."""
+    for area, ds in config["AREAS"].items():
+        if district in ds:
+            return area
+    return None

@@ -1,0 +1,125 @@
+"""Demo users and casework for `fieldapp init --demo` (README: Demo logins).
+
+Casework goes in through the sync engine, as a phone's would, so versions, history and the change
+cursor are consistent with everything that follows.
+"""
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from . import accounts
+from .casework import make_engine
+
+PASSWORD = "demo"
+AREA = "Fenland and East Cambridgeshire"
+OUTREACH_TEAM = "Fenland outreach"
+NAVIGATOR_TEAM = "Fenland navigators"
+
+USERS = [
+    # username, role, display name, team, area
+    ("outreach", "outreach_worker", "Olu Adeyemi", OUTREACH_TEAM, AREA),
+    ("outreach2", "outreach_worker", "Priya Shah", OUTREACH_TEAM, AREA),
+    ("peer", "peer_mentor", "Pete Walsh", OUTREACH_TEAM, AREA),
+    ("navigator", "trusted_person", "Nina Clarke", NAVIGATOR_TEAM, AREA),
+    ("coordinator", "coordinator", "Chris Morgan", None, AREA),
+    ("admin", "admin", "Ada Admin", None, None),
+]
+
+# Who registers each person, and what is first known about them.
+PEOPLE = [
+    ("outreach", {"display_name": "Dan", "description": "Sleeps near the bus station; has a dog",
+                  "district": "Fenland"}),
+    ("outreach2", {"display_name": "Woman in green coat",
+                   "description": "Seen several nights by the church porch, did not give a name",
+                   "district": "Fenland"}),
+    ("navigator", {"display_name": "Kerry", "description": "Recently out of prison; staying with a friend",
+                   "district": "East Cambridgeshire"}),
+    ("peer", {"display_name": "Sam", "description": "In the hostel; working on alcohol use",
+              "district": "Fenland"}),
+    ("outreach", {"display_name": "Lee", "description": "Tent by the river", "district": "East Cambridgeshire"}),
+]
+
+# person, worker, days ago, hour, place, type, bedded down, spoken to, minutes, what happened, action
+CONTACTS = [
+    ("Dan", "outreach", 9, 6, "Bus station, Wisbech", "street_outreach", True, True, 20,
+     "Dan was awake and talked for a while. Dog well.", "Offered a sleeping bag and a hostel referral"),
+    ("Dan", "outreach2", 4, 7, "Bus station, Wisbech", "street_outreach", True, False, 5,
+     "Asleep; did not wake him.", None),
+    ("Dan", "peer", 1, 11, "Day centre, Wisbech", "appointment", False, True, 45,
+     "Talked about getting his ID back.", "Book an appointment for a birth certificate"),
+    ("Woman in green coat", "outreach2", 6, 6, "Church porch, March", "streetlink", True, False, 10,
+     "StreetLink alert followed up; she was asleep.", "Report the outcome to StreetLink"),
+    ("Woman in green coat", "outreach", 2, 6, "Church porch, March", "street_outreach", True, True, 15,
+     "Spoke briefly; she would like a woman worker next time.", "Ask a woman worker to visit"),
+    ("Kerry", "navigator", 12, 10, "HMP Peterborough", "prison_inreach", False, True, 60,
+     "Planned the day of release together.", "Housing Options appointment booked"),
+    ("Kerry", "navigator", 3, 14, "Friend's flat, Ely", "home_visit", False, True, 40,
+     "Settling in; worried about money.", "Help with the Universal Credit claim"),
+    ("Sam", "peer", 8, 15, "Hostel, Wisbech", "hostel_inreach", False, True, 50,
+     "Peer session: talked about the recovery group.", "Go to the group together on Thursday"),
+    ("Sam", "peer", 2, 15, "Hostel, Wisbech", "hostel_inreach", False, True, 40,
+     "Went to the group; Sam spoke for the first time.", None),
+    ("Lee", "outreach", 10, 7, "Riverside path, Ely", "street_outreach", True, True, 25,
+     "Tent by the river, wet and cold.", "StreetLink referral; winter shelter details given"),
+    ("Lee", "outreach", 5, 8, "Riverside path, Ely", "street_outreach", False, False, None,
+     "Tent still there; Lee not present.", None),
+]
+
+
+def _mutation(type_name, op, record_id, fields, base_version=None):
+    return {
+        "id": str(uuid.uuid4()),
+        "type": type_name,
+        "op": op,
+        "record_id": record_id,
+        "base_version": base_version,
+        "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "fields": fields,
+    }
+
+
+def _push(engine, actor, mutation):
+    device_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"fieldapp-demo/{actor.username}"))
+    [result] = engine.push(actor, device_id, [mutation])
+    if result["status"] not in ("applied", "conflict"):
+        raise RuntimeError(f"demo data was not accepted: {mutation['type']} {result}")
+    return result
+
+
+def load_demo(db, app_config):
+    """Add the demo users and casework if the database has no users yet. Returns True if added."""
+    if db["user"].count:
+        return False
+    actors = {}
+    for username, role, name, team, area in USERS:
+        user_id = accounts.create_user(db, username, PASSWORD, role, display_name=name, team=team, area=area)
+        actors[username] = accounts.User(accounts.get_user(db, user_id))
+    engine = make_engine(db, app_config)
+    person_ids = {}
+    for username, fields in PEOPLE:
+        person_ids[fields["display_name"]] = record_id = str(uuid.uuid4())
+        _push(engine, actors[username], _mutation("person", "create", record_id, fields))
+    # Kerry's trusted person is the navigator: only a coordinator may choose one.
+    kerry = person_ids["Kerry"]
+    _push(engine, actors["coordinator"], _mutation(
+        "person", "update", kerry, {"trusted_person_id": actors["navigator"].id}, base_version=1))
+    today = datetime.now().replace(minute=0, second=0, microsecond=0)
+    for (person, worker, days_ago, hour, place, contact_type, bedded_down, spoken_to, minutes,
+         what_happened, action) in CONTACTS:
+        when = (today - timedelta(days=days_ago)).replace(hour=hour)
+        fields = {
+            "person_id": person_ids[person],
+            "contact_at": when.strftime("%Y-%m-%dT%H:%M"),
+            "district": next(f["district"] for _u, f in PEOPLE if f["display_name"] == person),
+            "place": place,
+            "contact_type": contact_type,
+            "bedded_down": bedded_down,
+            "spoken_to": spoken_to,
+            "what_happened": what_happened,
+        }
+        if minutes is not None:
+            fields["duration_minutes"] = minutes
+        if action:
+            fields["action"] = action
+        _push(engine, actors[worker], _mutation("contact", "create", str(uuid.uuid4()), fields))
+    return True

@@ -1,0 +1,116 @@
+"""Schema migrations for the app's own tables (sqlite-utils' built-in migrations).
+
+The sync engine's tables (`sync_*`) come from `sync.migrate`, applied first. Never edit an applied
+migration: add a new one.
+"""
+
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("fieldapp")
+
+
+@migrations()
+def m001_accounts(db):
+    """Users, their server-side login sessions and their registered devices."""
+    db["user"].create(
+        {
+            "id": int,
+            "username": str,
+            "display_name": str,
+            "role": str,
+            "team": str,
+            "area": str,
+            "password_hash": str,
+            "active": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"username", "role", "password_hash", "active"},
+        defaults={"active": 1},
+    )
+    db["user"].create_index(["username"], unique=True)
+    db["device"].create(
+        {
+            "id": str,  # a UUID the phone makes once
+            "user_id": int,
+            "user_agent": str,
+            "created_at": str,
+            "last_seen_at": str,
+            "revoked_at": str,
+        },
+        pk="id",
+        foreign_keys=[("user_id", "user", "id")],
+    )
+    db["login_session"].create(
+        {
+            "token": str,
+            "user_id": int,
+            "device_id": str,
+            "created_at": str,
+            "last_seen_at": str,
+            "revoked_at": str,
+        },
+        pk="token",
+        not_null={"user_id"},
+        foreign_keys=[("user_id", "user", "id"), ("device_id", "device", "id")],
+    )
+    db["login_session"].create_index(["user_id"])
+    db["device"].create_index(["user_id"])
+
+
+# Columns every synced record table has, as the sync engine expects them.
+_SYNCED = {"id": str, "version": int, "deleted": int, "scope": str}
+_SYNCED_NOT_NULL = {"version", "deleted", "scope"}
+
+
+@migrations()
+def m002_casework(db):
+    """The synced record tables: people and contacts."""
+    db["person"].create(
+        {
+            **_SYNCED,
+            "display_name": str,
+            "description": str,
+            "district": str,
+            "area": str,
+            "team": str,
+            "trusted_person_id": int,
+            "created_by": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null=_SYNCED_NOT_NULL,
+        defaults={"deleted": 0},
+    )
+    db["contact"].create(
+        {
+            **_SYNCED,
+            "person_id": str,
+            "contact_at": str,
+            "district": str,
+            "place": str,
+            "contact_type": str,
+            "bedded_down": int,
+            "spoken_to": int,
+            "duration_minutes": int,
+            "what_happened": str,
+            "action": str,
+            "worker_id": int,
+            "recorded_at": str,
+        },
+        pk="id",
+        not_null=_SYNCED_NOT_NULL,
+        defaults={"deleted": 0},
+    )
+    db["contact"].create_index(["person_id"])
+    db["person"].create_index(["team"])
+    db["person"].create_index(["area"])
+    db["person"].create_index(["trusted_person_id"])
+
+
+def migrate(db):
+    """Bring the database up to date: the sync engine's tables, then the app's."""
+    import sync
+
+    sync.migrate(db)
+    migrations.apply(db)

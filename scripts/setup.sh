@@ -1,0 +1,59 @@
+#!/bin/bash
+# Set up everything fieldapp needs, idempotently and quickly when already done:
+#   .venv (Python packages from pyproject.toml), node_modules (npm ci from package-lock.json),
+#   static/build/app.css (GOV.UK Frontend compiled with system fonts) and static/vendor/ (htmx, idb,
+#   GOV.UK Frontend's script and assets). With --test, also Debian's chromium and libatomic1 if missing.
+# Stamp files keyed on a hash of pyproject.toml / package-lock.json / app.scss skip work already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=1 ;;
+    *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+# Browser test dependencies: only when missing (apt-get needs root; CI runs as root).
+if [ "$want_test" = 1 ]; then
+  if [ ! -x /usr/bin/chromium ] || ! ldconfig -p 2>/dev/null | grep -q 'libatomic\.so\.1'; then
+    echo "setup: installing chromium fonts-liberation libatomic1 from Debian" >&2
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation libatomic1
+  fi
+fi
+
+# Python: a virtual environment (Debian's python3 refuses system-wide installs).
+py_stamp=".venv/.fieldapp-setup-$(hash_of pyproject.toml)"
+if [ ! -f "$py_stamp" ]; then
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+  rm -f .venv/.fieldapp-setup-*
+  touch "$py_stamp"
+fi
+
+# Front-end packages, pinned in package-lock.json.
+npm_stamp="node_modules/.fieldapp-setup-$(hash_of package-lock.json)"
+if [ ! -f "$npm_stamp" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$npm_stamp"
+fi
+
+# CSS and vendored assets: rebuilt when the lock file or our Sass changes, or when missing.
+assets_stamp="static/build/.fieldapp-setup-$(hash_of package-lock.json static/app.scss)"
+if [ ! -f "$assets_stamp" ] || [ ! -f static/build/app.css ] || [ ! -f static/vendor/htmx.min.js ]; then
+  mkdir -p static/build static/vendor/govuk/assets
+  node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modules --quiet-deps \
+    static/app.scss static/build/app.css
+  cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+  cp node_modules/idb/build/umd.js static/vendor/idb.umd.js
+  cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/govuk-frontend.min.js
+  # Images only (favicon and the like); no GDS Transport fonts: only GOV.UK may use them.
+  rm -rf static/vendor/govuk/assets/images
+  cp -r node_modules/govuk-frontend/dist/govuk/assets/images static/vendor/govuk/assets/images
+  rm -f static/build/.fieldapp-setup-*
+  touch "$assets_stamp"
+fi

@@ -1,0 +1,76 @@
+"""Shared fixtures: a throwaway app and database per test, and an `auth` helper."""
+
+import os
+
+import pytest
+
+from fieldapp import create_app, demo
+from fieldapp.db import open_db
+from fieldapp.migrations import migrate
+
+if os.path.exists(os.path.join(os.path.dirname(__file__), "browser_fixtures.py")):
+    pytest_plugins = ["tests.browser_fixtures"]
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-only-secret",
+    "RATELIMIT_ENABLED": False,
+    "WTF_CSRF_ENABLED": False,
+}
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build an app over a fresh instance folder, with extra settings."""
+
+    def make(**overrides):
+        app = create_app({**TEST_CONFIG, "INSTANCE": tmp_path / "instance", **overrides})
+        db = open_db(app.config["DATABASE"])
+        migrate(db)
+        db.close()
+        return app
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    """The app's database file, opened for the test to read and write directly."""
+    database = open_db(app.config["DATABASE"])
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def demo_data(app, db):
+    """The demo users (password 'demo') and people, written through the sync engine."""
+    demo.load_demo(db, app.config)
+    return {row["display_name"]: row["id"] for row in db.query("SELECT id, display_name FROM person")}
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username, password="demo", device_id=""):
+        return self._client.post(
+            "/login", data={"username": username, "password": password, "device_id": device_id}
+        )
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

@@ -1,0 +1,113 @@
+"""Signing in and out, and shutting people and phones out at once."""
+
+import uuid
+
+import pytest
+
+from fieldapp import accounts
+
+
+@pytest.fixture
+def worker(db):
+    return accounts.create_user(db, "outreach", "demo", "outreach_worker", display_name="Olu",
+                                team="Fenland outreach", area="Fenland and East Cambridgeshire")
+
+
+def test_login_then_logout(client, auth, worker):
+    assert client.get("/caseload").status_code == 302
+    response = auth.login("outreach")
+    assert response.status_code == 302 and response.headers["Location"] == "/caseload"
+    page = client.get("/caseload")
+    assert page.status_code == 200
+    assert b'data-user-name="Olu"' in page.data
+    assert auth.logout().headers["Location"] == "/login"
+    assert client.get("/caseload").headers["Location"].startswith("/login")
+
+
+def test_logout_ends_the_server_session(client, auth, db, worker):
+    auth.login("outreach")
+    with client.session_transaction() as flask_session:
+        copied = dict(flask_session)
+    auth.logout()
+    # A stolen copy of the old cookie is worthless once the server-side session has ended.
+    with client.session_transaction() as flask_session:
+        flask_session.update(copied)
+    assert client.get("/caseload").status_code == 302
+
+
+def test_wrong_password_is_refused_with_a_clear_message(client, auth, worker):
+    response = auth.login("outreach", "wrong")
+    assert response.status_code == 200
+    assert b"Enter a correct username and password" in response.data
+    assert client.get("/caseload").status_code == 302
+    assert b"Enter a correct username and password" in auth.login("nobody", "demo").data
+
+
+def test_deactivated_user_is_shut_out_at_once(client, auth, db, worker):
+    auth.login("outreach")
+    assert client.get("/caseload").status_code == 200
+    accounts.deactivate_user(db, worker)
+    assert client.get("/caseload").status_code == 302
+    assert b"Enter a correct username and password" in auth.login("outreach").data
+
+
+def test_revoked_device_session_stops_working(client, auth, db, worker):
+    device_id = str(uuid.uuid4())
+    auth.login("outreach", device_id=device_id)
+    page = client.get("/caseload")
+    assert f'data-device-id="{device_id}"'.encode() in page.data
+    accounts.revoke_device(db, device_id)
+    assert client.get("/caseload").status_code == 302
+    # Signing in again on that phone works, but as a new device: the revoked id stays revoked.
+    auth.login("outreach", device_id=device_id)
+    page = client.get("/caseload")
+    assert page.status_code == 200
+    assert f'data-device-id="{device_id}"'.encode() not in page.data
+
+
+def test_server_mints_a_device_id_when_the_phone_sent_none(client, auth, db, worker):
+    auth.login("outreach", device_id="")
+    [device] = accounts.list_devices(db, worker)
+    assert accounts.is_device_id(device["id"])
+    assert f'data-device-id="{device["id"]}"'.encode() in client.get("/caseload").data
+
+
+def test_idle_session_expires_after_session_days(client, auth, db, worker):
+    auth.login("outreach")
+    db.execute("UPDATE login_session SET last_seen_at = '2000-01-01T00:00:00Z'")
+    db.conn.commit()
+    assert client.get("/caseload").status_code == 302
+
+
+def test_login_is_rate_limited(make_app, db, worker):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="3 per minute")
+    client = app.test_client()
+    answers = [client.post("/login", data={"username": "outreach", "password": "wrong"}).status_code
+               for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+
+
+def test_login_needs_a_csrf_token_when_csrf_is_on(make_app, worker):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    response = client.post("/login", data={"username": "outreach", "password": "demo"})
+    assert response.status_code == 400
+    page = client.get("/login").data.decode()
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = client.post("/login", data={"username": "outreach", "password": "demo", "csrf_token": token})
+    assert response.status_code == 302
+
+
+def test_next_only_goes_to_this_site(client, worker):
+    response = client.post("/login?next=//evil.example/", data={"username": "outreach", "password": "demo"})
+    assert response.headers["Location"] == "/caseload"
+
+
+def test_online_pages_are_never_stored(client, auth, worker):
+    response = client.get("/login")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_passwords_are_stored_as_argon2id(db, worker):
+    assert accounts.get_user(db, worker)["password_hash"].startswith("$argon2id$")

@@ -1,0 +1,69 @@
+"""The `fieldapp` command line, run as an operator would (click's CliRunner)."""
+
+import sqlite_utils
+import pytest
+from click.testing import CliRunner
+
+from fieldapp import accounts
+from fieldapp.cli import main
+from fieldapp.db import open_db
+
+
+@pytest.fixture
+def run(tmp_path):
+    env = {"FIELDAPP_INSTANCE": str(tmp_path / "instance")}
+
+    def run(*args, input=None):
+        result = CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+        return result
+
+    run.database = tmp_path / "instance" / "fieldapp.db"
+    run.instance = tmp_path / "instance"
+    return run
+
+
+def test_init_demo_creates_demo_users_and_people(run):
+    result = run("init", "--demo")
+    assert result.exit_code == 0, result.output
+    db = sqlite_utils.Database(run.database)
+    assert {row["username"] for row in db["user"].rows} == {
+        "outreach", "outreach2", "peer", "navigator", "coordinator", "admin"}
+    assert {row["display_name"] for row in db["person"].rows} == {
+        "Dan", "Woman in green coat", "Kerry", "Sam", "Lee"}
+    assert db["contact"].count >= 10
+    # A secret key was made for this instance, not a fixed development key.
+    assert len((run.instance / "secret_key").read_text().strip()) == 64
+    # Running it again adds nothing.
+    assert "no demo data added" in run("init", "--demo").output
+    assert sqlite_utils.Database(run.database)["user"].count == 6
+
+
+def test_create_user_set_password_and_deactivate(run):
+    run("init")
+    result = run("create-user", "kim", "--role", "trusted_person", "--team", "Fenland navigators",
+                 "--area", "Fenland and East Cambridgeshire", "--name", "Kim", input="pw-one\npw-one\n")
+    assert result.exit_code == 0, result.output
+    db = open_db(run.database)
+    assert accounts.verify_login(db, "kim", "pw-one")["display_name"] == "Kim"
+
+    result = run("set-password", "kim", "--password-stdin", input="pw-two\n")
+    assert result.exit_code == 0, result.output
+    assert accounts.verify_login(db, "kim", "pw-one") is None
+    assert accounts.verify_login(db, "kim", "pw-two") is not None
+
+    user = accounts.get_user_by_username(db, "kim")
+    token = accounts.start_session(db, user["id"], None)
+    assert accounts.session_user(db, token) is not None
+    assert run("deactivate-user", "kim").exit_code == 0
+    assert accounts.session_user(db, token) is None
+    assert accounts.verify_login(db, "kim", "pw-two") is None
+    db.close()
+
+
+def test_create_user_refuses_duplicates_and_unknown_roles(run):
+    run("init")
+    assert run("create-user", "kim", "--role", "coordinator", "--password-stdin", input="x\n").exit_code == 0
+    result = run("create-user", "kim", "--role", "coordinator", "--password-stdin", input="x\n")
+    assert result.exit_code != 0 and "already taken" in result.output
+    assert run("create-user", "lou", "--role", "wizard", "--password-stdin", input="x\n").exit_code != 0
+    assert run("set-password", "nobody", "--password-stdin", input="x\n").exit_code != 0
