@@ -121,3 +121,37 @@ def deactivate_user(obj, username):
     user = _user_or_fail(db, username)
     accounts.deactivate_user(db, user["id"])
     click.echo(f"Deactivated {username}: sessions ended, devices revoked")
+
+
+@main.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False))
+@click.pass_obj
+def backup_command(obj, destination):
+    """Make a consistent copy of the database while the app keeps serving."""
+    from .backup import BackupError, backup
+
+    try:
+        figures = backup(obj.app.config["DATABASE"], destination)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up to {figures['path']}: {figures['bytes']} bytes, "
+               f"{figures['person']} people, {figures['contact']} contacts; integrity ok")
+
+
+@main.command("restore")
+@click.argument("copy", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def restore_command(obj, copy, yes):
+    """Put a backup in place of the database (stop the app first)."""
+    from .backup import BackupError, restore
+
+    database = obj.app.config["DATABASE"]
+    if not yes:
+        click.confirm(f"Replace {database} with {copy}? Stop the app first.", abort=True)
+    try:
+        figures = restore(copy, database)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {copy}: {figures['person']} people, {figures['contact']} contacts. "
+               f"The previous database is kept as {database}.before-restore")
