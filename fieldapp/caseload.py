@@ -72,3 +72,19 @@ def trusted_person_choices(db, area):
             [area],
         )
     )
+
+
+def open_conflicts(db, person_id):
+    """Unresolved conflicts on a person's records: a field two workers changed differently while
+    offline. The value kept is the one already on the server; the other is shown until resolved.
+    """
+    import json
+
+    rows = db.query(
+        """SELECT k.*, COALESCE(u.display_name, u.username) AS actor_name
+           FROM sync_conflict k LEFT JOIN user u ON u.id = k.actor_id
+           WHERE k.scope = ? AND k.resolved_at IS NULL ORDER BY k.id""",
+        [person_id],
+    )
+    return [{**row, "server_value": json.loads(row["server_value"]),
+             "incoming_value": json.loads(row["incoming_value"])} for row in rows]

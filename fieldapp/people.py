@@ -45,7 +45,9 @@ def person(person_id):
     """A person's details and contact timeline, newest first."""
     person = _visible_person_or_404(person_id)
     contacts = queries.contacts_for(get_db(), person_id)
-    return render_template("people/person.html", person=person, contacts=contacts)
+    conflicts = queries.open_conflicts(get_db(), person_id)
+    return render_template("people/person.html", person=person, contacts=contacts,
+                           conflicts=conflicts)
 
 
 @bp.route("/people/<person_id>/edit")

@@ -115,3 +115,22 @@ def test_edit_form_is_an_update_mutation(client, auth, demo_data, db):
     auth.logout()
     auth.login("outreach")
     assert 'name="trusted_person_id"' not in client.get(f"/people/{demo_data['Dan']}/edit").data.decode()
+
+
+def test_person_page_shows_a_conflict_from_two_offline_edits(app, db, client, auth, demo_data):
+    engine = make_engine(db, app.config)
+    dan = demo_data["Dan"]
+    version = db["person"].get(dan)["version"]
+
+    def edit(username, description):
+        actor = accounts.User(accounts.get_user_by_username(db, username))
+        return engine.push(actor, str(uuid.uuid4()), [{
+            "id": str(uuid.uuid4()), "type": "person", "op": "update", "record_id": dan,
+            "base_version": version, "fields": {"description": description}}])[0]["status"]
+
+    assert edit("outreach2", "Sleeps in the church porch") == "applied"
+    assert edit("outreach", "Moved to a tent by the river") == "conflict"
+    auth.login("outreach")
+    page = client.get(f"/people/{dan}").data.decode()
+    assert "Changes that need a decision" in page
+    assert "Sleeps in the church porch" in page and "Moved to a tent by the river" in page
