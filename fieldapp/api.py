@@ -48,6 +48,14 @@ def _read_body(max_bytes):
     return None if len(raw) > max_bytes else raw
 
 
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI description of the sync endpoint, generated from its schemas."""
+    from .openapi import build_spec
+
+    return jsonify(build_spec(current_app.config))
+
+
 @bp.post("/sync")
 def sync_endpoint():
     """Push the phone's mutations and pull its changes in one round trip (README: Sync protocol)."""

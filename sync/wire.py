@@ -63,6 +63,39 @@ class EnvelopeSchema(Schema):
             raise ValidationError("A mutation id appears twice in one batch.", "mutations")
 
 
+class ResultSchema(Schema):
+    """The answer to one mutation (documentation and conformance checks; the engine builds dicts)."""
+
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(
+        ("applied", "conflict", "duplicate", "deferred", "rejected")))
+    version = fields.Integer(allow_none=True, required=True)
+    first_status = fields.String(allow_none=True, required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         allow_none=True, required=True)
+
+
+class ChangeSchema(Schema):
+    """One record's current state (or a tombstone) sent to the phone by a pull."""
+
+    type = fields.String(required=True)
+    record_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    deleted = fields.Boolean(required=True)
+    scope = fields.String(allow_none=True, required=True)
+    fields_ = fields.Dict(data_key="fields", allow_none=True, required=True)
+
+
+class AnswerSchema(Schema):
+    """The 200 answer of POST /api/sync."""
+
+    protocol = fields.Integer(required=True)
+    results = fields.List(fields.Nested(ResultSchema), required=True)
+    changes = fields.List(fields.Nested(ChangeSchema), required=True)
+    cursor = fields.Integer(required=True)
+    more = fields.Boolean(required=True)
+
+
 def flatten_errors(messages) -> dict[str, list[str]]:
     """Marshmallow's nested error messages as {field: [message, ...]}, for the phone to show."""
     flat: dict[str, list[str]] = {}
@@ -84,4 +117,5 @@ def flatten_errors(messages) -> dict[str, list[str]]:
     return flat
 
 
-__all__ = ["EnvelopeSchema", "MutationSchema", "OPS", "PROTOCOL", "RAISE", "flatten_errors"]
+__all__ = ["AnswerSchema", "ChangeSchema", "EnvelopeSchema", "MutationSchema", "OPS", "PROTOCOL",
+           "RAISE", "ResultSchema", "flatten_errors"]
