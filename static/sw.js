@@ -1,0 +1,247 @@
+/* fieldapp service worker.
+ *
+ * Owns: the app shell (CSS, scripts, icons, manifest, the /offline page) precached per version; the
+ * cached copies of the casework pages a worker needs with no signal (caseload, people, forms, outbox),
+ * kept across versions and cleared at logout; and flushing the outbox (shared with the page through
+ * /static/outbox.js) on Background Sync and when a page asks.
+ * Leaves to the network, never cached: /api/ (the sync endpoint), /login, /logout, /admin and every
+ * non-GET request. Casework forms are never posted to Flask: the page turns them into outbox
+ * mutations.
+ * Served from /sw.js by fieldapp/shell.py, which replaces the version placeholder with a content hash.
+ */
+
+// ---- constants ------------------------------------------------------------------------------
+const VERSION = '__VERSION__';
+const SHELL_CACHE = 'fieldapp-shell-' + VERSION;
+const PAGES_CACHE = 'fieldapp-pages';
+const NAVIGATION_TIMEOUT_MS = 4000;
+const OFFLINE_MARK = '<meta name="fieldapp-offline-copy" content="1">';
+const PRECACHE = [
+  '/static/build/app.css',
+  '/static/vendor/htmx.min.js',
+  '/static/vendor/idb.umd.js',
+  '/static/outbox.js',
+  '/static/app.js',
+  '/static/govuk-init.mjs',
+  '/static/vendor/govuk-frontend.min.js',
+  '/manifest.webmanifest',
+  '/static/icons/icon-192.png',
+  '/static/icons/icon-512.png',
+  '/static/icons/icon-maskable-512.png',
+  '/offline'
+];
+// Full pages worth keeping for offline reading (matched on the path, query string ignored).
+const CASEWORK_PAGES = [
+  /^\/caseload$/,
+  /^\/outbox$/,
+  /^\/contacts\/new$/,
+  /^\/people\/[^/]+$/,
+  /^\/people\/[^/]+\/contacts\/new$/,
+  /^\/people\/[^/]+\/edit$/,
+  /^\/people\/[^/]+\/(assessments|star)\/new$/,
+  /^\/people\/[^/]+\/star\/[^/]+\/edit$/
+];
+const NETWORK_ONLY = [/^\/api\//, /^\/login$/, /^\/logout$/, /^\/admin(\/|$)/, /^\/sw\.js$/];
+
+// ---- install: the new shell is complete before this worker may take over --------------------
+self.addEventListener('install', (event) => {
+  event.waitUntil(precache());
+});
+
+/** Put every shell file (or, with `onlyMissing`, those not there yet) in this version's cache,
+ * bypassing the HTTP cache. */
+async function precache(onlyMissing) {
+  const cache = await caches.open(SHELL_CACHE);
+  let urls = PRECACHE;
+  if (onlyMissing) {
+    const held = await Promise.all(PRECACHE.map((url) => cache.match(url, {ignoreSearch: true})));
+    urls = PRECACHE.filter((url, i) => !held[i]);
+  }
+  await cache.addAll(urls.map((url) => new Request(url, {cache: 'reload', credentials: 'same-origin'})));
+}
+
+// ---- activate: drop older shells, take control of open pages ---------------------------------
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names
+      .filter((name) => name.startsWith('fieldapp-shell-') && name !== SHELL_CACHE)
+      .map((name) => caches.delete(name)));
+    await self.clients.claim();
+  })());
+});
+
+// ---- fetch: a small router --------------------------------------------------------------------
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;  // network
+  if (NETWORK_ONLY.some((re) => re.test(url.pathname))) {
+    if (request.mode === 'navigate') event.respondWith(networkOnlyNavigation(request));
+    return;
+  }
+  if (url.pathname.startsWith('/static/') || url.pathname === '/manifest.webmanifest') {
+    event.respondWith(staticAsset(request));
+  } else if (request.mode === 'navigate') {
+    event.respondWith(navigation(request, url));
+  } else if (request.headers.has('HX-Request')) {
+    event.respondWith(partial(request, url));
+  }
+  // Anything else (the page's own background fetches) goes to the network untouched.
+});
+
+/** Cache-first for the shell; a file missing from the cache (not precached, or after a wipe) is
+ * fetched and kept in this version's cache. */
+async function staticAsset(request) {
+  const cache = await caches.open(SHELL_CACHE);
+  const hit = await cache.match(request, {ignoreSearch: true});
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.ok) {
+    cache.put(request, response.clone());
+  }
+  return response;
+}
+
+function isCaseworkPage(path) {
+  return CASEWORK_PAGES.some((re) => re.test(path));
+}
+
+/** A full page worth caching: 200, HTML, not an htmx partial, not bounced to /login. */
+function cacheableResponse(request, response) {
+  if (!response || response.status !== 200 || request.headers.has('HX-Request')) return false;
+  if (response.redirected && new URL(response.url).pathname !== new URL(request.url).pathname) return false;
+  return (response.headers.get('Content-Type') || '').startsWith('text/html');
+}
+
+/** Network first with a short timeout; then this phone's copy, marked as such; then /offline. */
+async function navigation(request, url) {
+  const path = url.pathname === '/' ? '/caseload' : url.pathname;
+  const network = fetch(request).then(async (response) => {
+    if (isCaseworkPage(url.pathname) && cacheableResponse(request, response)) {
+      const cache = await caches.open(PAGES_CACHE);
+      await cache.put(url.pathname, response.clone());
+    }
+    return response;
+  });
+  const timeout = new Promise((resolve) => setTimeout(resolve, NAVIGATION_TIMEOUT_MS, 'timeout'));
+  try {
+    const first = await Promise.race([network, timeout]);
+    if (first !== 'timeout') {
+      if (first.status >= 500) {
+        const copy = await cachedPage(path);
+        if (copy) return copy;
+      }
+      return first;
+    }
+    // Lie-fi: answer from the copy if there is one, else keep waiting for the network.
+    const copy = await cachedPage(path);
+    return copy || await network;
+  } catch (error) {
+    return (await cachedPage(path)) || offlinePage();
+  }
+}
+
+/** Login, logout and admin pages are never cached; with no network show the offline page. */
+async function networkOnlyNavigation(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    return offlinePage();
+  }
+}
+
+/** An htmx partial it cannot get from the network falls back to the cached full page. */
+async function partial(request, url) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const copy = await cachedPage(url.pathname);
+    if (!copy) throw error;
+    // The page script selects the swapped element out of the full page (see app.js).
+    const headers = new Headers(copy.headers);
+    headers.set('X-Fieldapp-Offline-Copy', '1');
+    return new Response(copy.body, {status: copy.status, statusText: copy.statusText, headers});
+  }
+}
+
+/** This phone's copy of a page, with the offline-copy mark the page script turns into a banner. */
+async function cachedPage(path) {
+  if (!isCaseworkPage(path)) return null;
+  const cache = await caches.open(PAGES_CACHE);
+  const hit = await cache.match(path, {ignoreSearch: true, ignoreVary: true});
+  if (!hit) return null;
+  const text = await hit.text();
+  const marked = text.replace(/<head([^>]*)>/i, (head) => head + OFFLINE_MARK);
+  const headers = new Headers(hit.headers);
+  headers.delete('Content-Length');
+  return new Response(marked, {status: hit.status, statusText: hit.statusText, headers});
+}
+
+async function offlinePage() {
+  const hit = await caches.match('/offline', {ignoreSearch: true});
+  return hit || new Response('<!DOCTYPE html><title>Offline</title><p>You are offline and this page is not saved on this phone.</p>',
+    {status: 503, headers: {'Content-Type': 'text/html; charset=utf-8'}});
+}
+
+// ---- the outbox and flush (the same module the page uses) -------------------------------------
+importScripts('/static/vendor/idb.umd.js', '/static/outbox.js');
+
+/** Flush, and keep this worker alive until the cached pages are refreshed too. */
+async function flushOutbox(reason) {
+  const result = await self.FieldappOutbox.flush({reason});
+  if (result.refresh) await result.refresh;
+  return result;
+}
+
+// ---- sync and message: both flush ---------------------------------------------------------------
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'fieldapp-outbox') return;
+  event.waitUntil(flushOutbox('background-sync').then((result) => {
+    // A failed attempt with records still waiting: let the browser try again later.
+    if (!result.ok && !result.loginNeeded && !result.revoked && result.pending > 0) {
+      throw new Error('outbox not sent yet');
+    }
+  }));
+});
+
+self.addEventListener('message', (event) => {
+  const data = event.data || {};
+  if (data.type === 'flush') {
+    event.waitUntil(flushOutbox(data.reason || 'page'));
+  } else if (data.type === 'skip-waiting') {
+    self.skipWaiting();
+  } else if (data.type === 'precache') {
+    // After a wipe the shell cache is gone: refill it while online.
+    event.waitUntil(precache(true).catch(() => {}));
+  }
+});
+
+// ---- push and notificationclick: no personal data on the lock screen ----------------------------
+self.addEventListener('push', (event) => {
+  event.waitUntil(Promise.all([
+    self.registration.showNotification('fieldapp: something needs you', {
+      body: 'Open fieldapp to see what has changed.',
+      icon: '/static/icons/icon-192.png',
+      tag: 'fieldapp',
+      data: {url: '/caseload'}
+    }),
+    flushOutbox('push').catch(() => {})
+  ]));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const target = (event.notification.data && event.notification.data.url) || '/caseload';
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({type: 'window', includeUncontrolled: true});
+    for (const client of windows) {
+      if ('focus' in client) {
+        await client.focus();
+        if ('navigate' in client) await client.navigate(target);
+        return;
+      }
+    }
+    await self.clients.openWindow(target);
+  })());
+});

@@ -1,0 +1,323 @@
+"""The phone with no signal: offline reading, the outbox, and sending exactly once when the
+signal comes back. Debian's Chromium driven by Playwright against the real app (see
+tests/browser_fixtures.py and /work/shared/testing.md)."""
+
+import time
+from datetime import datetime, timedelta
+
+from playwright.sync_api import expect
+
+
+TIMEOUT = 15000
+
+
+def minutes_ago(minutes):
+    return (datetime.now() - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M")
+
+
+def sign_in(context, username):
+    """A phone signed in as `username`, controlled by the service worker, its pages cached."""
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", "demo")
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/caseload")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    return page
+
+
+def wait_cached(page, *paths):
+    """Until the service worker's page cache holds every one of `paths`."""
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while not page.evaluate(
+        """async (paths) => {
+            const cache = await caches.open('fieldapp-pages');
+            const hits = await Promise.all(paths.map((p) => cache.match(p, {ignoreVary: true})));
+            return hits.every(Boolean);
+        }""",
+        list(paths),
+    ):
+        assert time.monotonic() < deadline, f"pages not cached: {paths}"
+        page.wait_for_timeout(100)
+
+
+def person_id(live_server, name):
+    [row] = live_server.query("SELECT id FROM person WHERE display_name = ?", [name])
+    return row["id"]
+
+
+def fill_contact(page, place, when=None):
+    """The contact fields every contact form has."""
+    page.fill("#contact_at", when or minutes_ago(90))
+    page.fill("#place", place)
+    page.check("#contact_type")
+    page.check("#bedded_down")
+    page.check("#spoken_to")
+    page.fill("#duration_minutes", "15")
+
+
+def outbox_items(page):
+    return page.locator("[data-outbox-list] [data-outbox-item]")
+
+
+def test_a_day_with_no_signal(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    context = phone()
+    page = sign_in(context, "outreach")
+    wait_cached(page, "/caseload", f"/people/{dan}", f"/people/{dan}/contacts/new", "/contacts/new", "/outbox")
+
+    # No signal: the caseload still opens, marked as this phone's copy.
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("h1")).to_have_text("Caseload")
+    expect(page.locator("[data-notice=offline-copy]")).to_contain_text("Offline copy from")
+    # A search the server cannot answer: the list comes from this phone's copy, not a broken page.
+    page.fill("#caseload-search", "Da")
+    page.wait_for_timeout(600)
+    expect(page.locator("h1")).to_have_count(1)
+    expect(page.locator("#caseload-list a:has-text('Dan')")).to_be_visible()
+    page.click("a:has-text('Dan')")
+    expect(page.locator("h1")).to_have_text("Dan")
+    expect(page.locator("[data-notice=offline-copy]")).to_be_visible()
+
+    # A contact with Dan, recorded offline: waiting on his page and in the outbox.
+    page.goto(f"/people/{dan}/contacts/new")
+    fill_contact(page, "Test: bus shelter, Horsefair, Wisbech")
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url(f"**/people/{dan}")
+    expect(outbox_items(page)).to_have_count(1)
+    expect(outbox_items(page).first).to_contain_text("Saved on this phone, waiting to send")
+    expect(page.locator("[data-sync-status]").first).to_contain_text("Offline: 1 saved on this phone")
+
+    # Someone new: the person and the contact are both queued, person first.
+    page.goto("/contacts/new")
+    page.check("input[name=person_id][value=new]")
+    page.fill("[name='new_person.display_name']", "Man with red rucksack")
+    fill_contact(page, "Railway station car park, March")
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url("**/caseload")
+    expect(page.locator("[data-notice=saved]")).to_be_visible()
+    expect(page.locator("#caseload-list [data-outbox-person]")).to_contain_text(
+        "Man with red rucksack")
+    expect(page.locator("#caseload-list [data-outbox-person]")).to_contain_text("waiting to send")
+
+    # Close the page; a new one on the same phone, still offline, still has all three.
+    page.close()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto("/outbox")
+    items = outbox_items(page)
+    expect(items).to_have_count(3)
+    expect(items.nth(0)).to_contain_text("Contact with Dan")
+    expect(items.nth(1)).to_contain_text("New person: Man with red rucksack")
+    for i in range(3):
+        expect(items.nth(i)).to_contain_text("waiting to send")
+    assert live_server.query("SELECT count(*) AS n FROM contact WHERE place LIKE 'Railway%'")[0]["n"] == 0
+
+    # Signal again: everything is sent, once.
+    context.set_offline(False)
+    for i in range(3):
+        expect(items.nth(i)).to_have_attribute("data-state", "sent", timeout=TIMEOUT)
+    expect(page.locator("[data-sync-status]").first).to_have_text("All sent")
+    contacts = live_server.query("SELECT person_id FROM contact WHERE place = 'Test: bus shelter, Horsefair, Wisbech'")
+    assert [c["person_id"] for c in contacts] == [dan]
+    people = live_server.query("SELECT id FROM person WHERE display_name = 'Man with red rucksack'")
+    assert len(people) == 1
+    contacts = live_server.query("SELECT person_id FROM contact WHERE place = 'Railway station car park, March'")
+    assert [c["person_id"] for c in contacts] == [people[0]["id"]]
+
+    # A colleague in the same team sees the contact.
+    colleague = sign_in(phone(), "outreach2")
+    colleague.goto(f"/people/{dan}")
+    expect(colleague.locator(".app-timeline")).to_contain_text("Test: bus shelter, Horsefair, Wisbech")
+
+
+def test_a_rejected_record_can_be_fixed_or_discarded(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    context = phone()
+    page = sign_in(context, "outreach")
+    next_week = (datetime.now() + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+
+    for place in ("Test: church porch, Whittlesey", "Test: Market Place, Chatteris"):
+        page.goto(f"/people/{dan}/contacts/new")
+        page.eval_on_selector("#contact_at", "el => el.removeAttribute('max')")
+        fill_contact(page, place, when=next_week)
+        page.click("button:has-text('Save contact')")
+        page.wait_for_url(f"**/people/{dan}")
+
+    page.goto("/outbox")
+    items = outbox_items(page)
+    expect(items).to_have_count(2)
+    for i in range(2):
+        expect(items.nth(i)).to_have_attribute("data-state", "rejected", timeout=TIMEOUT)
+        expect(items.nth(i)).to_contain_text("Needs attention:")
+        expect(items.nth(i)).to_contain_text("cannot be in the future")
+    expect(page.locator("[data-sync-status]").first).to_contain_text("2 need attention")
+
+    # Fix the first: the form comes back filled in, with the server's message.
+    items.nth(0).locator("[data-action=fix]").click()
+    page.wait_for_url("**/contacts/new?fix=*")
+    expect(page.locator("#place")).to_have_value("Test: church porch, Whittlesey")
+    expect(page.locator("[data-notice=form-errors]")).to_contain_text("cannot be in the future")
+    page.fill("#contact_at", minutes_ago(30))
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url("**/outbox")
+    expect(items.nth(0)).to_have_attribute("data-state", "sent", timeout=TIMEOUT)
+
+    # Discard the second (it asks to confirm first).
+    discard = items.nth(1).locator("[data-action=discard]")
+    discard.click()
+    expect(discard).to_contain_text("Yes, discard")
+    discard.click()
+    expect(items).to_have_count(1)
+
+    rows = live_server.query(
+        "SELECT place FROM contact WHERE place IN ('Test: church porch, Whittlesey', 'Test: Market Place, Chatteris')")
+    assert rows == [{"place": "Test: church porch, Whittlesey"}]
+
+
+def test_logout_waits_for_unsent_records_then_wipes_the_phone(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    context = phone()
+    page = sign_in(context, "outreach")
+    wait_cached(page, f"/people/{dan}/contacts/new")
+
+    context.set_offline(True)
+    page.goto(f"/people/{dan}/contacts/new")
+    fill_contact(page, "Test: library steps, Wisbech")
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url(f"**/people/{dan}")
+
+    page.click("form[data-logout] button")
+    expect(page.locator("[data-notice=logout-refused]")).to_contain_text("Logout refused: 1 record not sent yet")
+    assert "/people/" in page.url
+
+    context.set_offline(False)
+    expect(outbox_items(page).first).to_have_count(0, timeout=TIMEOUT)
+    expect(page.locator("[data-sync-status]").first).to_have_text("All sent")
+    page.click("form[data-logout] button")
+    page.wait_for_url("**/login*")
+
+    left = page.evaluate(
+        """async () => {
+            const names = await caches.keys();
+            const db = await idb.openDB('fieldapp');
+            const stores = Array.from(db.objectStoreNames);
+            const counts = {};
+            for (const s of ['outbox', 'records']) counts[s] = stores.includes(s) ? await db.count(s) : 0;
+            db.close();
+            return {pages: names.includes('fieldapp-pages'), ...counts};
+        }"""
+    )
+    assert left == {"pages": False, "outbox": 0, "records": 0}
+    assert live_server.query("SELECT count(*) AS n FROM contact WHERE place = 'Test: library steps, Wisbech'")[0]["n"] == 1
+
+
+def test_a_captive_portal_or_a_dead_server_loses_nothing_and_sends_once(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    context = phone()
+    page = sign_in(context, "outreach")
+    wait_cached(page, f"/people/{dan}/contacts/new")
+    place = "Test: bench by the river, Wisbech"
+
+    # Station wifi answers every request with its own 200 HTML page.
+    portal = "<!DOCTYPE html><title>Welcome</title><p>Accept the terms to use free wifi</p>"
+    portal_hits = []
+
+    def captive_portal(route):
+        portal_hits.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body=portal)
+
+    context.route("**/api/sync", captive_portal)
+    page.goto(f"/people/{dan}/contacts/new")
+    fill_contact(page, place)
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url(f"**/people/{dan}")
+    item = outbox_items(page).first
+    page.click("[data-action=sync-now]")
+    deadline = time.monotonic() + 10
+    while len(portal_hits) < 2:  # the save's flush and "Sync now"
+        assert time.monotonic() < deadline, "the phone never tried to sync"
+        page.wait_for_timeout(100)
+    expect(item).to_have_attribute("data-state", "waiting")
+    expect(page.locator("[data-sync-status]").first).to_have_text("1 waiting to send")
+    assert live_server.query("SELECT count(*) AS n FROM contact WHERE place = ?", [place])[0]["n"] == 0
+    context.unroute("**/api/sync")
+
+    # Then the server itself goes down: no `online` event will come.
+    live_server.stop()
+    page.click("[data-action=sync-now]")
+    expect(item).to_have_attribute("data-state", "waiting")
+    assert live_server.query("SELECT count(*) AS n FROM contact WHERE place = ?", [place])[0]["n"] == 0
+
+    # Back up: the retry timer sends it, once.
+    live_server.start()
+    expect(page.locator("[data-sync-status]").first).to_have_text("All sent", timeout=20000)
+    expect(outbox_items(page)).to_have_count(0)
+    assert live_server.query("SELECT count(*) AS n FROM contact WHERE place = ?", [place])[0]["n"] == 1
+
+
+def test_signed_out_keeps_the_outbox_and_a_revoked_phone_wipes_itself(phone, live_server):
+    from fieldapp import accounts
+    from fieldapp.db import open_db
+
+    dan = person_id(live_server, "Dan")
+    context = phone()
+    page = sign_in(context, "outreach")
+    device_id = page.evaluate("document.body.dataset.deviceId")
+    wait_cached(page, f"/people/{dan}/contacts/new")
+
+    # The session has gone (expired, or the cookie was lost): the record stays, the worker is told.
+    context.set_offline(True)
+    page.goto(f"/people/{dan}/contacts/new")
+    fill_contact(page, "Test: bus shelter, Chatteris")
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url(f"**/people/{dan}")
+    context.clear_cookies()
+    context.set_offline(False)
+    expect(page.locator("[data-notice=login-needed]")).to_contain_text("Log in again to send")
+    expect(outbox_items(page).first).to_have_attribute("data-state", "waiting")
+
+    # An administrator marks the phone lost: the next sync wipes it.
+    db = open_db(live_server.database)
+    accounts.revoke_device(db, device_id)
+    db.close()
+    page.click("[data-action=sync-now]")
+    expect(page.locator("[data-notice=revoked]")).to_contain_text("signed out by an administrator")
+    expect(page.locator("main")).not_to_contain_text("Test: bus shelter")
+    left = page.evaluate(
+        """async () => {
+            const names = (await caches.keys()).filter((n) => n.startsWith('fieldapp-'));
+            const db = await idb.openDB('fieldapp');
+            const count = db.objectStoreNames.contains('outbox') ? await db.count('outbox') : 0;
+            db.close();
+            return {caches: names, outbox: count};
+        }"""
+    )
+    assert left == {"caches": [], "outbox": 0}
+    assert live_server.query("SELECT count(*) AS n FROM contact WHERE place = 'Test: bus shelter, Chatteris'")[0]["n"] == 0
+
+
+def test_a_new_version_is_offered_and_replaces_the_old_shell(phone, live_server, monkeypatch):
+    from fieldapp import shell
+
+    page = sign_in(phone(), "outreach")
+    old = page.evaluate("async () => (await caches.keys()).filter((n) => n.startsWith('fieldapp-shell-'))")
+    assert len(old) == 1
+
+    monkeypatch.setattr(shell, "shell_version", lambda: "new-version-for-test")
+    page.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()")
+    offer = page.locator("[data-notice=update-ready]")
+    expect(offer).to_contain_text("A new version is ready")
+    with page.expect_navigation():
+        offer.locator("[data-action=update]").click()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    deadline = time.monotonic() + 10
+    while True:
+        shells = page.evaluate("async () => (await caches.keys()).filter((n) => n.startsWith('fieldapp-shell-'))")
+        if shells == ["fieldapp-shell-new-version-for-test"] or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(100)
+    assert shells == ["fieldapp-shell-new-version-for-test"]
