@@ -141,7 +141,9 @@ class Engine:
     def _apply(self, actor, device_id, record_type: RecordType, mutation: dict):
         """Apply one validated mutation inside the caller's transaction; (status, version)."""
         op = mutation["op"]
-        record_id = str(mutation["record_id"])
+        named_id = record_id = str(mutation["record_id"])
+        if op != "create":
+            record_id = self._resolve(record_type.name, record_id)
         table = self.db[record_type.table]
         current = _get(table, record_id)
         if op == "create":
@@ -150,8 +152,8 @@ class Engine:
         elif current is None:
             raise _Deferred(record_type.name, record_id)
         elif op == "update":
-            status, version, change_scopes = self._update(actor, device_id, record_type, mutation,
-                                                          current)
+            status, version, change_scopes = self._update(actor, record_type, mutation, current,
+                                                          named_id)
         else:
             status, version, change_scopes = self._delete(actor, record_type, current)
         if change_scopes:
@@ -178,11 +180,14 @@ class Engine:
         self.db[record_type.table].insert(row)
         return "applied", 1, [scope]
 
-    def _update(self, actor, device_id, record_type, mutation, current):
+    def _update(self, actor, record_type, mutation, current, named_id):
+        """Field-by-field merge against the version the phone started from. `named_id` is the id
+        the phone used: a record since merged into `current` keeps its own version history."""
         if current["deleted"]:
             raise Refusal("This record was deleted on the server, so it cannot be changed.")
         base_version = mutation["base_version"]
-        if base_version > current["version"]:
+        merged_away = named_id != current["id"]
+        if not merged_away and base_version > current["version"]:
             raise Refusal(f"This change was made from version {base_version}, which the server "
                           "has never had.", {"base_version": ["Unknown version."]})
         patch = self._validate(record_type, mutation["fields_"], partial=True)
@@ -190,7 +195,11 @@ class Engine:
         if record_type.authorize:
             record_type.authorize(self.db, actor, "update", current["scope"], patch, current)
         server = _wire_fields(record_type, current)
-        base = self._fields_at(record_type, current["id"], base_version) or server
+        # For a record since merged into this one, the base is the merged-away record as the
+        # phone saw it: a field it changed lands only where this record still agrees with that.
+        base = self._fields_at(record_type, named_id, base_version)
+        if base is None:
+            base = server
         changed, conflicts = {}, []
         for name, incoming in patch.items():
             if server.get(name) == base.get(name):
@@ -242,10 +251,13 @@ class Engine:
         return schema.dump(loaded)
 
     def _check_references(self, record_type, values: dict) -> None:
+        """Every referenced record must exist (else deferred) and be live; a reference to a
+        merged-away record is rewritten, in `values`, to the record it was merged into."""
         for name, target_name in record_type.references.items():
             target_id = values.get(name)
             if target_id is None:
                 continue
+            target_id = values[name] = self._resolve(target_name, str(target_id))
             target = self.registry.get(target_name)
             row = _get(self.db[target.table], str(target_id))
             if row is None:
@@ -267,12 +279,66 @@ class Engine:
             " device_id, mutation_id, recorded_at, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [record_type.name, row["id"], row["version"], mutation["op"], row["deleted"],
              json.dumps(_wire_fields(record_type, row)), actor.id, device_id,
-             str(mutation["id"]), mutation["recorded_at"], _iso(self.clock())])
+             str(mutation["id"]) if mutation.get("id") else None, mutation.get("recorded_at"),
+             _iso(self.clock())])
         for scope in scopes:
             self.db.execute(
                 "INSERT INTO sync_change (type, record_id, version, scope, deleted)"
                 " VALUES (?, ?, ?, ?, ?)",
                 [record_type.name, row["id"], row["version"], scope, row["deleted"]])
+
+    # ----------------------------------------------------------------- merging
+    def _resolve(self, type_name: str, record_id: str) -> str:
+        """The record a (possibly merged-away) id now lives on."""
+        for _ in range(20):  # a chain of merges, never a cycle (merge refuses those)
+            row = self.db.execute("SELECT to_id FROM sync_alias WHERE type = ? AND from_id = ?",
+                                  [type_name, record_id]).fetchone()
+            if row is None:
+                return record_id
+            record_id = row[0]
+        return record_id
+
+    def merge(self, actor, type_name: str, from_id: str, into_id: str) -> dict:
+        """Merge two records of a scope-owning type (two registrations of one person): every record
+        in `from_id`'s scope moves to `into_id`'s (a new version each, history kept), `from_id`
+        becomes a tombstone, and from now on mutations naming `from_id` land on `into_id`.
+
+        Which of the two records' own field values to keep is the caller's business (send an
+        update first). Returns {"moved": n}. Raises Refusal if the merge makes no sense.
+        """
+        record_type = self.registry.get(type_name)
+        if record_type is None or record_type.scope_field is not None:
+            raise Refusal(f"Records of type {type_name!r} cannot be merged.")
+        if from_id == into_id:
+            raise Refusal("A record cannot be merged into itself.")
+        operation = {"op": "merge", "id": None, "recorded_at": None}
+        moved = 0
+        with immediate(self.db):
+            table = self.db[record_type.table]
+            source, target = _get(table, from_id), _get(table, into_id)
+            if source is None or target is None or source["deleted"] or target["deleted"]:
+                raise Refusal("Both records must exist and not be deleted.")
+            for other in self.registry:
+                if other.scope_field is None:
+                    continue
+                for row in list(self.db[other.table].rows_where("scope = ?", [from_id])):
+                    version = row["version"] + 1
+                    self.db[other.table].update(row["id"], {
+                        other.scope_field: into_id, "scope": into_id, "version": version})
+                    self._record_version(actor, None, other, operation,
+                                         _get(self.db[other.table], row["id"]),
+                                         [from_id, into_id])
+                    moved += 1
+            table.update(from_id, {"deleted": 1, "version": source["version"] + 1})
+            self._record_version(actor, None, record_type, operation, _get(table, from_id),
+                                 [from_id])
+            self.db.execute("UPDATE sync_alias SET to_id = ? WHERE type = ? AND to_id = ?",
+                            [into_id, type_name, from_id])
+            self.db.execute("INSERT INTO sync_alias VALUES (?, ?, ?, ?, ?)",
+                            [type_name, from_id, into_id, actor.id, _iso(self.clock())])
+            self.db.execute("UPDATE sync_conflict SET scope = ? WHERE scope = ?",
+                            [into_id, from_id])
+        return {"moved": moved}
 
     # ----------------------------------------------------------------- pull and reading
     def pull(self, actor, device_id: str, cursor: int) -> dict:

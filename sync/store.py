@@ -83,6 +83,14 @@ _SCHEMA = """
 """
 
 
+@migrations()
+def create_alias_table(db: Database):
+    """Merged records: a mutation naming a merged-away record lands on the one it was merged into."""
+    db.execute(
+        "CREATE TABLE sync_alias (type TEXT NOT NULL, from_id TEXT NOT NULL, to_id TEXT NOT NULL,"
+        " actor_id INTEGER NOT NULL, merged_at TEXT NOT NULL, PRIMARY KEY (type, from_id))")
+
+
 def migrate(db: Database) -> None:
     """Create or bring up to date the engine's tables (all named `sync_*`)."""
     migrations.apply(db)
