@@ -16,7 +16,7 @@ from .extensions import csrf, limiter, login_manager
 REPO = Path(__file__).resolve().parent.parent
 
 # Blueprints whose pages hold casework: cacheable per user by the service worker, never shared.
-CASEWORK_BLUEPRINTS = {"people", "contacts"}
+CASEWORK_BLUEPRINTS = {"people", "contacts", "assessments"}
 # Online-only pages: never stored by any cache.
 NO_STORE_BLUEPRINTS = {"auth", "admin"}
 
@@ -85,12 +85,16 @@ def create_app(test_config=None):
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import admin, auth, contacts, people
+    from . import admin, assessments, auth, contacts, instruments, people
+
+    # A bad instrument file stops the app here, loudly, naming the file.
+    instruments.catalog(app.config)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(people.bp)
     app.register_blueprint(contacts.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(assessments.bp)
 
     # TEMPORARY guards while fieldapp/api.py and fieldapp/shell.py land (owned by others): remove.
     try:

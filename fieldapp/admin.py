@@ -1,9 +1,10 @@
 """User and device management for admins (online-only forms; no casework here)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate
 
-from . import accounts
+from . import accounts, instruments, licence
 from .auth import role_required
 from .db import get_db
 
@@ -141,3 +142,24 @@ def revoke_device(user_id, device_id):
     accounts.revoke_device(get_db(), device_id)
     flash("Phone revoked: it is signed out and will wipe its data when it next connects")
     return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.route("/instruments", methods=["GET", "POST"])
+@admin_required
+def instruments_page():
+    """The instruments this deployment has, and the Outcomes Star licence switch."""
+    db = get_db()
+    if request.method == "POST":
+        on = request.form.get("star_licence") == "yes"
+        licence.set_star_licensed(db, on, current_user.id)
+        flash("Outcomes Star switched on: the licence notice is shown wherever it appears" if on
+              else "Outcomes Star switched off: its forms are hidden and new readings are refused")
+        return redirect(url_for("admin.instruments_page"))
+    catalog = instruments.catalog(current_app.config)
+    row = licence.setting_row(db, licence.STAR_LICENCE)
+    changed_by = accounts.get_user(db, row["updated_by"]) if row and row["updated_by"] else None
+    return render_template(
+        "admin/instruments.html", instruments=list(catalog), licensed=licence.star_licensed(db),
+        question=licence.STAR_LICENCE_QUESTION, changed=row, changed_by=changed_by,
+        notices=sorted({i.licence_notice for i in catalog if i.requires_licence}))
+

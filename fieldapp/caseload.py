@@ -88,3 +88,38 @@ def open_conflicts(db, person_id):
     )
     return [{**row, "server_value": json.loads(row["server_value"]),
              "incoming_value": json.loads(row["incoming_value"])} for row in rows]
+
+
+def _assessment_row(row):
+    import json
+
+    row = dict(row)
+    for name in ("scores", "notes", "disagree"):
+        row[name] = json.loads(row[name]) if row.get(name) else {}
+    row["from_paper"] = bool(row.get("from_paper"))
+    return row
+
+
+def assessments_for(db, person_ids, statuses=None):
+    """The assessments and Star readings of these people (callers check access), oldest first
+    by date, with scores, notes and disagreement as dicts and the assessor's name.
+    `statuses` limits them, e.g. ("final",) for what counts in reports."""
+    person_ids = list(person_ids)
+    if not person_ids:
+        return []
+    sql = f"""SELECT a.*, COALESCE(u.display_name, u.username) AS assessor_name
+              FROM assessment a LEFT JOIN user u ON u.id = a.assessor_id
+              WHERE a.deleted = 0 AND a.person_id IN ({",".join("?" * len(person_ids))})"""
+    params = list(person_ids)
+    if statuses:
+        sql += f" AND a.status IN ({','.join('?' * len(statuses))})"
+        params += list(statuses)
+    sql += " ORDER BY a.assessed_on, a.created_at"
+    return [_assessment_row(row) for row in db.query(sql, params)]
+
+
+def get_assessment(db, person_id, assessment_id):
+    """One assessment of this person (not deleted), or None. Callers check access to the person."""
+    rows = list(db.query("SELECT * FROM assessment WHERE id = ? AND person_id = ? AND deleted = 0",
+                         [assessment_id, person_id]))
+    return _assessment_row(rows[0]) if rows else None

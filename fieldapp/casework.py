@@ -1,4 +1,4 @@
-"""The casework record types (people and contacts) and the rules for writing them.
+"""The casework record types (people, contacts, assessments) and the rules for writing them.
 
 Marshmallow schemas are the one validation layer, for the sync endpoint and anything else; the
 sync engine calls `authorize` and `derive` for every mutation. Messages are written for workers.
@@ -11,7 +11,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 import sync
 
-from . import access, accounts, config as default_config
+from . import access, accounts, config as default_config, instruments
+from .assessment_rules import assessment_type
 from .timeutil import now_iso
 
 CONTACT_AT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
@@ -39,7 +40,8 @@ class PersonSchema(Schema):
     )
     district = fields.String(required=True, error_messages=_message("Choose the district"))
     # Who the person's trusted person is (a user id). Only coordinators may set it: see authorize.
-    trusted_person_id = fields.Integer(allow_none=True, strict=False)
+    trusted_person_id = fields.Integer(allow_none=True, strict=False,
+                                       validate=validate.Range(min=1, max=2**63 - 1))
 
     @validates("display_name")
     def _not_blank(self, value, data_key):
@@ -209,6 +211,8 @@ def record_types(app_config):
             authorize=authorize_contact,
             derive=derive_contact,
         ),
+        # NDT assessments and Star readings: fieldapp/assessment_rules.py.
+        assessment_type(instruments.catalog(app_config)),
     )
 
 

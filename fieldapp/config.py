@@ -40,6 +40,16 @@ SYNC_MAX_BYTES = 1_000_000
 SYNC_PAGE_SIZE = 500
 SYNC_DEFER_DAYS = 14
 
+# Assessment instruments in use (README: Instruments), by instrument id, and how often each is due
+# (days after the last final or not-done one; None = offered, with no due date). An instrument
+# that requires a licence (the Outcomes Star) also needs the administrator's switch.
+ASSESSMENT_CADENCE_DAYS = {"ndt": 90, "homelessness-star": 90}
+
+# An NDT total at or above this "meets the programme's NDT threshold" on the person page. None =
+# no threshold (none is published); a number applies to every NDT-type instrument, or give a dict
+# {instrument id: threshold}.
+NDT_ELIGIBILITY_THRESHOLD = None
+
 # flask-limiter: in-memory storage is enough for one waitress process.
 RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = "memory://"

@@ -7,7 +7,7 @@ cursor are consistent with everything that follows.
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from . import accounts
+from . import accounts, licence
 from .casework import make_engine
 
 PASSWORD = "demo"
@@ -63,6 +63,24 @@ CONTACTS = [
      "Tent by the river, wet and cold.", "StreetLink referral; winter shelter details given"),
     ("Lee", "outreach", 5, 8, "Riverside path, Ely", "street_outreach", False, False, None,
      "Tent still there; Lee not present.", None),
+]
+
+
+NDT_KEYS = ["engagement", "intentional_self_harm", "unintentional_self_harm", "risk_to_others",
+            "risk_from_others", "stress_anxiety", "social_effectiveness", "alcohol_drugs",
+            "impulse_control", "housing"]
+STAR_KEYS = ["motivation", "self_care", "money", "social_networks", "drug_alcohol", "physical_health",
+             "emotional_health", "meaningful_use_of_time", "tenancy", "offending"]
+
+# person, worker, days ago, instrument, version, status, scores (in key order) or reason.
+ASSESSMENTS = [
+    ("Dan", "outreach", 120, "ndt", "1", "final", [3, 1, 3, 3, 3, 3, 3, 4, 3, 4]),  # total 36
+    ("Dan", "outreach", 20, "ndt", "1", "final", [3, 1, 3, 3, 3, 2, 3, 3, 3, 2]),  # total 32
+    ("Dan", "outreach", 100, "homelessness-star", "3.1", "final", [3, 4, 2, 3, 2, 5, 3, 2, 1, 6]),
+    ("Dan", "outreach", 15, "homelessness-star", "3.1", "final", [5, 5, 3, 4, 3, 5, 4, 4, 3, 7]),
+    ("Dan", "outreach", 0, "homelessness-star", "3.1", "draft", [6, 5, 4, None, None, None, None, None, None, None]),
+    ("Kerry", "navigator", 100, "ndt", "1", "final", [2, 0, 1, 2, 3, 3, 2, 2, 2, 3]),  # total 25
+    ("Lee", "outreach", 5, "ndt", "1", "not_done", "Lee was not at the tent on the day it was due"),
 ]
 
 
@@ -122,4 +140,21 @@ def load_demo(db, app_config):
         if action:
             fields["action"] = action
         _push(engine, actors[worker], _mutation("contact", "create", str(uuid.uuid4()), fields))
+    # Demo mode only: the Star is switched on (recorded with no admin, shown as "demo data") so
+    # the demo shows it; a real deployment's administrator switches it on (README).
+    licence.set_star_licensed(db, True)
+    for person, worker, days_ago, instrument, version, status, answers in ASSESSMENTS:
+        fields = {"person_id": person_ids[person], "instrument": instrument,
+                  "instrument_version": version, "status": status,
+                  "assessed_on": (today - timedelta(days=days_ago)).date().isoformat()}
+        if status == "not_done":
+            fields["not_done_reason"] = answers
+        else:
+            keys = NDT_KEYS if instrument == "ndt" else STAR_KEYS
+            fields["scores"] = {k: v for k, v in zip(keys, answers) if v is not None}
+        if status != "not_done" and instrument != "ndt":
+            fields["from_paper"] = days_ago > 50
+            fields["notes"] = {"tenancy": "Wants to talk about a hostel place first"}
+            fields["disagree"] = {"offending": True}
+        _push(engine, actors[worker], _mutation("assessment", "create", str(uuid.uuid4()), fields))
     return True

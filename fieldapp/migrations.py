@@ -108,6 +108,46 @@ def m002_casework(db):
     db["person"].create_index(["trusted_person_id"])
 
 
+@migrations()
+def m003_settings(db):
+    """Deployment-wide switches set by an administrator (e.g. the Outcomes Star licence gate)."""
+    db["setting"].create(
+        {"key": str, "value": str, "updated_at": str, "updated_by": int},
+        pk="key",
+        not_null={"value"},
+    )
+
+
+@migrations()
+def m004_assessments(db):
+    """NDT assessments and Outcomes Star readings: raw scores per domain as JSON text, the
+    instrument and version used, and the totals the server derives."""
+    db["assessment"].create(
+        {
+            **_SYNCED,
+            "person_id": str,
+            "instrument": str,
+            "instrument_version": str,
+            "assessed_on": str,  # YYYY-MM-DD
+            "status": str,  # draft | final | not_done
+            "scores": str,  # JSON object: domain key -> integer
+            "notes": str,  # JSON object: area key -> text (Stars)
+            "disagree": str,  # JSON object: area key -> true/false (Stars)
+            "from_paper": int,
+            "not_done_reason": str,
+            "assessor_id": int,
+            "total": int,
+            "max_total": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null=_SYNCED_NOT_NULL,
+        defaults={"deleted": 0},
+    )
+    db["assessment"].create_index(["person_id", "instrument", "assessed_on"])
+    db["assessment"].create_index(["status"])
+
+
 def migrate(db):
     """Bring the database up to date: the sync engine's tables, then the app's."""
     import sync

@@ -7,6 +7,8 @@ own, so that one malformed mutation is `rejected` while the others in the batch 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 PROTOCOL = 1
+# SQLite integers are 64-bit: anything larger is refused here rather than overflowing later.
+MAX_INT = 2**63 - 1
 OPS = ("create", "update", "delete")
 
 
@@ -21,7 +23,7 @@ class MutationSchema(Schema):
     op = fields.String(required=True, validate=validate.OneOf(OPS))
     record_id = fields.UUID(required=True)
     base_version = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                  validate=validate.Range(min=1))
+                                  validate=validate.Range(min=1, max=MAX_INT))
     # The phone's clock, kept for display only: never judged, so any short string is accepted.
     recorded_at = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     fields_ = fields.Dict(data_key="fields", load_default=None, allow_none=True)
@@ -49,7 +51,7 @@ class EnvelopeSchema(Schema):
     protocol = fields.Integer(required=True, strict=True, validate=validate.Equal(
         PROTOCOL, error="This server speaks sync protocol 1."))
     device_id = fields.UUID(required=True)
-    cursor = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    cursor = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=MAX_INT))
     mutations = fields.List(fields.Dict(), load_default=list)
 
     @validates_schema

@@ -1,0 +1,60 @@
+"""Helpers shared by the assessment tests: push assessments through the engine as a phone would."""
+
+import uuid
+from datetime import date, timedelta
+
+from fieldapp import accounts
+from fieldapp.casework import make_engine
+
+NDT_KEYS = ["engagement", "intentional_self_harm", "unintentional_self_harm", "risk_to_others",
+            "risk_from_others", "stress_anxiety", "social_effectiveness", "alcohol_drugs",
+            "impulse_control", "housing"]
+STAR_KEYS = ["motivation", "self_care", "money", "social_networks", "drug_alcohol",
+             "physical_health", "emotional_health", "meaningful_use_of_time", "tenancy", "offending"]
+
+
+def uid():
+    return str(uuid.uuid4())
+
+
+def days_ago(days):
+    return (date.today() - timedelta(days=days)).isoformat()
+
+
+def mutation(fields, op="create", record_id=None, base_version=None):
+    return {"id": uid(), "type": "assessment", "op": op, "record_id": record_id or uid(),
+            "base_version": base_version, "recorded_at": "2026-01-01T00:00:00Z", "fields": fields}
+
+
+def ndt_fields(person_id, levels=None, assessed_on=None, **changes):
+    levels = levels if levels is not None else [2] * 10
+    fields = {"person_id": person_id, "instrument": "ndt", "instrument_version": "1",
+              "assessed_on": assessed_on or days_ago(0), "status": "final",
+              "scores": dict(zip(NDT_KEYS, levels))}
+    fields.update(changes)
+    return fields
+
+
+def star_fields(person_id, scores=None, assessed_on=None, **changes):
+    scores = scores if scores is not None else [5] * 10
+    fields = {"person_id": person_id, "instrument": "homelessness-star", "instrument_version": "3.1",
+              "assessed_on": assessed_on or days_ago(0), "status": "final",
+              "scores": {k: v for k, v in zip(STAR_KEYS, scores) if v is not None}}
+    fields.update(changes)
+    return fields
+
+
+class Pusher:
+    """Push mutations as a named demo user; returns the results."""
+
+    def __init__(self, app, db):
+        self.engine = make_engine(db, app.config)
+        self.db = db
+
+    def __call__(self, username, *mutations):
+        actor = accounts.User(accounts.get_user_by_username(self.db, username))
+        return self.engine.push(actor, uid(), list(mutations))
+
+    def one(self, username, mutation_):
+        [result] = self(username, mutation_)
+        return result
