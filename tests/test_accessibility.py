@@ -1,0 +1,90 @@
+"""WCAG 2.2 AA: axe-core (from npm, pinned) finds nothing on any page a worker or admin uses,
+rendered at phone size in Debian's Chromium."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _violations(page):
+    # The app's CSP allows only its own scripts: the test context bypasses CSP to inject axe.
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                           TAGS)
+    found = []
+    for violation in result["violations"]:
+        nodes = [node for node in violation["nodes"] if not _govuk_conditional_radio(violation, node)]
+        if nodes:
+            found.append({"id": violation["id"], "help": violation["help"],
+                          "nodes": [node["target"] for node in nodes][:5]})
+    return found
+
+
+def _govuk_conditional_radio(violation, node):
+    """The one known exception: GOV.UK Frontend's conditional-reveal radios carry aria-expanded,
+    which ARIA 1.2 does not list for role=radio. GOV.UK keep it on purpose (tested with screen
+    readers, which announce the reveal); we use their pattern unchanged and say so in the README."""
+    return (violation["id"] == "aria-allowed-attr" and 'type="radio"' in node["html"]
+            and "aria-expanded" in node.get("failureSummary", "")
+            and "aria-controls" in node["html"])
+
+
+@pytest.fixture
+def page_for(browser, live_server):
+    """A phone-sized page, logged in as `username` (or anonymous), service worker blocked so that
+    every page comes from the server."""
+    contexts = []
+
+    def make(username=None):
+        context = browser.new_context(base_url=live_server.url, bypass_csp=True,
+                                      viewport={"width": 360, "height": 740},
+                                      service_workers="block")
+        contexts.append(context)
+        page = context.new_page()
+        if username:
+            page.goto("/login")
+            page.fill("input[name=username]", username)
+            page.fill("input[name=password]", "demo")
+            page.click("form[data-login] button[type=submit]")
+            page.wait_for_url(lambda url: "/login" not in url)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _person_id(live_server, name):
+    return live_server.query("SELECT id FROM person WHERE display_name = ?", [name])[0]["id"]
+
+
+def _check(page, paths):
+    found = {}
+    for path in paths:
+        page.goto(path)
+        page.wait_for_load_state("load")
+        violations = _violations(page)
+        if violations:
+            found[path] = violations
+    assert not found, json.dumps(found, indent=1)
+
+
+def test_login_page_has_no_violations(page_for):
+    _check(page_for(), ["/login"])
+
+
+def test_caseworker_pages_have_no_violations(page_for, live_server):
+    dan = _person_id(live_server, "Dan")
+    _check(page_for("outreach"), [
+        "/caseload", f"/people/{dan}", f"/people/{dan}/contacts/new", "/contacts/new",
+        f"/people/{dan}/edit", "/outbox",
+        f"/people/{dan}/assessments/new?instrument=ndt-1",
+        f"/people/{dan}/star/new?instrument=homelessness-star-3.1"])
+
+
+def test_admin_pages_have_no_violations(page_for):
+    _check(page_for("admin"), ["/admin/", "/admin/users/new", "/admin/users/1", "/admin/instruments"])
