@@ -84,7 +84,7 @@ def create_app(test_config=None):
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import admin, api, assessments, auth, contacts, instruments, people, shell
+    from . import account, admin, api, assessments, auth, contacts, instruments, people, shell
 
     # A bad instrument file stops the app here, loudly, naming the file.
     instruments.catalog(app.config)
@@ -98,6 +98,7 @@ def create_app(test_config=None):
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the sync endpoint has its own cross-site defence (header + Origin)
     app.register_blueprint(shell.bp)
+    app.register_blueprint(account.bp)
 
     @app.context_processor
     def _page_globals():

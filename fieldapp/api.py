@@ -13,7 +13,7 @@ from flask_login import current_user
 
 import sync
 
-from . import accounts
+from . import accounts, notifications
 from .casework import make_engine
 from .db import get_db
 from .timeutil import now_iso
@@ -99,6 +99,7 @@ def sync_endpoint():
         return _error(400, "bad_request", messages=error.messages)
     db.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", [now_iso(), device_id])
     db.conn.commit()
+    notifications.after_sync(db, config, current_user, body.get("mutations"), answer["results"])
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"
     return response

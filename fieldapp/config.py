@@ -64,6 +64,12 @@ SESSION_COOKIE_NAME = "fieldapp_session"
 # Argon2 settings come from argon2-cffi's defaults (argon2id, RFC 9106 low-memory profile).
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: pages may sit open for hours
 
+# Push notifications (fieldapp/push.py). The VAPID key pair is made in the instance folder.
+VAPID_SUBJECT = "mailto:fieldapp-admin@example.org"  # set to your admin address or site URL
+PUSH_TTL_SECONDS = 86400  # a phone without signal still gets it within a day
+PUSH_TIMEOUT_SECONDS = 10
+PUSH_IN_BACKGROUND = True  # a sync answer never waits for a push service
+
 
 def districts(config):
     """All districts of all areas, in configured order."""

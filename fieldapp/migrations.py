@@ -154,3 +154,6 @@ def migrate(db):
 
     sync.migrate(db)
     migrations.apply(db)
+    from . import push
+
+    push.migrations.apply(db)
