@@ -1,0 +1,59 @@
+"""How heavy is the app shell on a first load? Prints gzipped sizes; asserts nothing.
+
+    .venv/bin/python bench/shell_weight.py
+
+DESIGN.md's target: the app shell's first load at most 50 KB gzipped. Counts the static files the
+service worker precaches (fieldapp.shell.PRECACHED_STATIC), the service worker itself, and one
+rendered caseload page from the demo data. Icons are counted apart: the browser fetches them for
+the home screen, not to draw the first page.
+"""
+
+import gzip
+import tempfile
+from pathlib import Path
+
+from fieldapp import create_app, demo
+from fieldapp.db import open_db
+from fieldapp.migrations import migrate
+from fieldapp.shell import PRECACHED_STATIC
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def gzipped(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=6))
+
+
+def main():
+    static = ROOT / "static"
+    rows, icons = [], []
+    for name in PRECACHED_STATIC:
+        data = (static / name).read_bytes()
+        (icons if name.startswith("icons/") else rows).append((name, len(data), gzipped(data)))
+    sw = (static / "sw.js").read_bytes()
+    rows.append(("sw.js", len(sw), gzipped(sw)))
+
+    instance = tempfile.mkdtemp(prefix="fieldapp-weight-")
+    app = create_app({"TESTING": True, "INSTANCE": instance, "SECRET_KEY": "bench",
+                      "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    db = open_db(app.config["DATABASE"])
+    migrate(db)
+    demo.load_demo(db, app.config)
+    db.close()
+    client = app.test_client()
+    client.post("/login", data={"username": "outreach", "password": "demo", "device_id": ""})
+    page = client.get("/caseload").data
+    rows.append(("caseload page (HTML)", len(page), gzipped(page)))
+
+    width = max(len(name) for name, *_ in rows + icons)
+    for name, raw, packed in rows:
+        print(f"{name:<{width}}  {raw / 1024:7.1f} KB  {packed / 1024:6.1f} KB gzipped")
+    total = sum(packed for _, _, packed in rows)
+    print(f"{'first load (shell + caseload)':<{width}}  {'':>7}     {total / 1024:6.1f} KB gzipped"
+          " (target: 50 KB)")
+    print(f"{'icons (home screen)':<{width}}  {'':>7}     "
+          f"{sum(p for _, _, p in icons) / 1024:6.1f} KB gzipped")
+
+
+if __name__ == "__main__":
+    main()
