@@ -3,7 +3,7 @@
  * Owns: the app shell (CSS, scripts, icons, manifest, the /offline page) precached per version; the
  * cached copies of the casework pages a worker needs with no signal (caseload, people, forms, outbox),
  * kept across versions and cleared at logout; and flushing the outbox (shared with the page through
- * /static/outbox.js) on Background Sync and when a page asks.
+ * /static/outbox.js and /static/flush.js) on Background Sync and when a page asks.
  * Leaves to the network, never cached: /api/ (the sync endpoint), /login, /logout, /admin and every
  * non-GET request. Casework forms are never posted to Flask: the page turns them into outbox
  * mutations.
@@ -21,7 +21,11 @@ const PRECACHE = [
   '/static/vendor/htmx.min.js',
   '/static/vendor/idb.umd.js',
   '/static/outbox.js',
+  '/static/flush.js',
+  '/static/status.js',
+  '/static/forms.js',
   '/static/app.js',
+  '/static/assessment.js',
   '/static/govuk-init.mjs',
   '/static/vendor/govuk-frontend.min.js',
   '/manifest.webmanifest',
@@ -185,7 +189,7 @@ async function offlinePage() {
 }
 
 // ---- the outbox and flush (the same module the page uses) -------------------------------------
-importScripts('/static/vendor/idb.umd.js', '/static/outbox.js');
+importScripts('/static/vendor/idb.umd.js', '/static/outbox.js', '/static/flush.js');
 
 /** Flush, and keep this worker alive until the cached pages are refreshed too. */
 async function flushOutbox(reason) {

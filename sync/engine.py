@@ -43,6 +43,16 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _duration(span: timedelta) -> str:
+    """A settings span in words a worker reads: "14 days", "6 hours", "4 seconds"."""
+    seconds = span.total_seconds()
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = round(seconds / size, 1)
+            return f"{count:g} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds:g} seconds"
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
@@ -124,15 +134,15 @@ class Engine:
         now = self.clock()
         with immediate(self.db):
             self.db.execute("INSERT OR IGNORE INTO sync_deferral VALUES (?, ?)",
-                            [mutation_id, _iso(now)])
+                            [mutation_id, now.astimezone(timezone.utc).isoformat()])
             first_seen = self.db.execute(
                 "SELECT first_seen_at FROM sync_deferral WHERE mutation_id = ?",
                 [mutation_id]).fetchone()[0]
         waited = now - datetime.fromisoformat(first_seen)
         if waited >= self.defer_limit:
-            days = self.defer_limit.days or self.defer_limit.total_seconds() / 86400
             message = (f"This record refers to a {deferred.type_name} that has not reached the "
-                       f"server in {days:g} days. It may have been discarded on another phone.")
+                       f"server in {_duration(self.defer_limit)}. It may have been discarded on "
+                       "another phone.")
             return _result(mutation_id, "rejected", errors={"_mutation": [message]})
         return _result(mutation_id, "deferred", errors={"_mutation": [
             f"Waiting for the {deferred.type_name} it refers to, which has not reached the "

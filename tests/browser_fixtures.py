@@ -2,9 +2,14 @@
 Playwright, and the real app served in-process on 127.0.0.1 with the demo data.
 
 See /work/shared/testing.md: no browser download, one browser per session, a server that can be
-stopped and restarted on the same port to play a dead server.
+stopped and restarted on the same port to play a dead server, and `SyncFaults` in front of the app
+for the faults no browser switch can make (an answer lost after the server committed, a stalled
+link). A test changes the server's settings with `@pytest.mark.server_config(SYNC_DEFER_DAYS=...)`.
 """
 
+import io
+import json
+import socket
 import threading
 
 import pytest
@@ -36,17 +41,148 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "server_config(**settings): app settings for the live server of this test")
+
+
+class SyncFaults:
+    """WSGI middleware in front of the app: faults on `POST /api/sync`, and a log of every exchange.
+
+    `set(fault, skip=0, count=None)` makes the sync requests after the next `skip` ones suffer
+    `fault` (`count` of them, or all until `set(None)`):
+    - "drop-after-commit": the app runs (the server commits), then the connection is closed with no
+      answer at all;
+    - "cut-after-commit": the app runs, then the answer is cut off half way (Content-Length says more);
+    - "stall": the request is held (nothing reaches the app) until `release()` or `stall_seconds`,
+      then goes on to the app ("pass") or is dropped unseen ("drop"), as `release(then)` says;
+    - "drop-before": the connection is closed before the app sees the request (signal lost).
+    `exchanges` holds one dict per sync request: its mutation ids, the fault, the HTTP status and the
+    statuses the server answered (`None` when the app never saw it).
+    """
+
+    def __init__(self, app, stall_seconds=30):
+        self.app = app
+        self.stall_seconds = stall_seconds
+        self.exchanges = []
+        self._lock = threading.Lock()
+        self._fault = None
+        self._skip = 0
+        self._count = None
+        self._release = threading.Event()
+        self._then = "pass"
+        self.in_flight = 0
+
+    def set(self, fault, skip=0, count=None):
+        with self._lock:
+            self._fault, self._skip, self._count = fault, skip, count
+            self._release.clear()
+
+    def release(self, then="pass"):
+        """Let held requests go on: "pass" to the app, or "drop" unseen."""
+        self._then = then
+        self._release.set()
+
+    @property
+    def held(self):
+        """Sync requests being held by a stall right now."""
+        return sum(1 for e in list(self.exchanges) if e["fault"] == "stall" and e["held"])
+
+    def _next_fault(self):
+        with self._lock:
+            if self._fault is None:
+                return None
+            if self._skip > 0:
+                self._skip -= 1
+                return None
+            fault = self._fault
+            if self._count is not None:
+                self._count -= 1
+                if self._count <= 0:
+                    self._fault = None
+            return fault
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != "/api/sync" or environ.get("REQUEST_METHOD") != "POST":
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(raw)
+        try:
+            ids = [m.get("id") for m in json.loads(raw).get("mutations", [])]
+        except (ValueError, AttributeError):
+            ids = []
+        fault = self._next_fault()
+        exchange = {"ids": ids, "fault": fault, "status": None, "results": None, "held": False}
+        with self._lock:
+            self.exchanges.append(exchange)
+            self.in_flight += 1
+        try:
+            if fault == "stall":
+                exchange["held"] = True
+                self._release.wait(self.stall_seconds)
+                exchange["held"] = False
+                if self._then == "drop":
+                    return self._drop(environ, start_response)
+            if fault == "drop-before":
+                return self._drop(environ, start_response)
+            captured = {}
+
+            def capture(status, headers, exc_info=None):
+                captured["status"], captured["headers"] = status, headers
+                return lambda data: None
+
+            body = b"".join(self.app(environ, capture))  # the server commits here
+            exchange["status"] = int(captured["status"].split()[0])
+            try:
+                answer = json.loads(body)
+                exchange["results"] = {r["id"]: r["status"] for r in answer.get("results", [])}
+            except (ValueError, AttributeError, KeyError, TypeError):
+                pass
+            if fault == "drop-after-commit":
+                return self._drop(environ, start_response)
+            headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+            if fault == "cut-after-commit":
+                start_response(captured["status"], headers + [("Content-Length", str(len(body)))])
+                return self._cut(environ, body[: len(body) // 2])
+            start_response(captured["status"], headers + [("Content-Length", str(len(body)))])
+            return [body]
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    @staticmethod
+    def _close(environ):
+        try:
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _drop(self, environ, start_response):
+        """Close the connection with no answer at all (the server's write then fails quietly)."""
+        self._close(environ)
+        start_response("200 OK", [("Content-Length", "0")])
+        return []
+
+    def _cut(self, environ, part):
+        """Send `part` of the answer, then close the connection."""
+        yield part
+        self._close(environ)
+
+
 class LiveServer:
-    """The app on a real socket in a daemon thread; `stop()` then `start()` keeps the port."""
+    """The app on a real socket in a daemon thread; `stop()` then `start()` keeps the port.
+    Requests pass through `faults` (a SyncFaults), which does nothing until told to."""
 
     def __init__(self, app, port=0):
         self.app = app
+        self.faults = SyncFaults(app)
         self.port = port
         self._server = None
         self._thread = None
 
     def start(self):
-        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self._server = make_server("127.0.0.1", self.port, self.faults, threaded=True)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
@@ -78,15 +214,19 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path):
-    """A fresh instance with the demo data (`fieldapp init --demo`), served for one test."""
-    app = create_app({**BROWSER_TEST_CONFIG, "INSTANCE": tmp_path / "instance"})
+def live_server(tmp_path, request):
+    """A fresh instance with the demo data (`fieldapp init --demo`), served for one test, with the
+    settings of the test's `server_config` mark, if any."""
+    marker = request.node.get_closest_marker("server_config")
+    settings = dict(marker.kwargs) if marker else {}
+    app = create_app({**BROWSER_TEST_CONFIG, "INSTANCE": tmp_path / "instance", **settings})
     db = open_db(app.config["DATABASE"])
     migrate(db)
     demo.load_demo(db, app.config)
     db.close()
     server = LiveServer(app).start()
     yield server
+    server.faults.release("drop")
     server.stop()
 
 

@@ -2,6 +2,7 @@
 signal comes back. Debian's Chromium driven by Playwright against the real app (see
 tests/browser_fixtures.py and /work/shared/testing.md)."""
 
+import re
 import time
 from datetime import datetime, timedelta
 
@@ -70,6 +71,8 @@ def test_a_day_with_no_signal(phone, live_server):
 
     # No signal: the caseload still opens, marked as this phone's copy.
     context.set_offline(True)
+    # The assessment forms' script is part of the shell, so they work offline on a fresh phone.
+    assert page.evaluate("fetch('/static/assessment.js').then((r) => r.ok, () => false)")
     page.reload()
     expect(page.locator("h1")).to_have_text("Caseload")
     expect(page.locator("[data-notice=offline-copy]")).to_contain_text("Offline copy from")
@@ -242,7 +245,10 @@ def test_a_captive_portal_or_a_dead_server_loses_nothing_and_sends_once(phone, l
         assert time.monotonic() < deadline, "the phone never tried to sync"
         page.wait_for_timeout(100)
     expect(item).to_have_attribute("data-state", "waiting")
-    expect(page.locator("[data-sync-status]").first).to_have_text("1 waiting to send")
+    # The worker sees why and when it is tried again (backoff: 2 s doubling, at most 5 minutes).
+    expect(item).to_contain_text("perhaps a wifi sign-in page")
+    expect(page.locator("[data-sync-status]").first).to_have_text(
+        re.compile(r"^1 waiting to send\. Sending failed, will retry at \d\d:\d\d:\d\d$"))
     assert live_server.query("SELECT count(*) AS n FROM contact WHERE place = ?", [place])[0]["n"] == 0
     context.unroute("**/api/sync")
 

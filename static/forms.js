@@ -1,0 +1,268 @@
+/* fieldapp forms: a casework form's submit becomes outbox mutations (the one write path: never
+ * posted to Flask), and `?fix=<mutation id>` fills a form back from a record that needs attention.
+ * Classic script, page only; needs FieldappOutbox and FieldappPage (static/status.js). Defines
+ * `FieldappForms`; static/app.js routes submits to it. Page contract: README, "One write path".
+ */
+(function () {
+  'use strict';
+
+  var Outbox = window.FieldappOutbox;
+  var Page = window.FieldappPage;
+  var notice = Page.notice;
+  var slot = Page.slot;
+
+  function isBooleanField(el) {
+    return el.dataset.type === 'boolean' || !!(el.closest && el.closest('[data-type="boolean"]') && el.tagName !== 'FORM');
+  }
+
+  function convert(el, value) {
+    if (value === '') return '';
+    if (el.type === 'number' || el.dataset.type === 'number') {
+      var n = Number(value);
+      return isNaN(n) ? value : n;
+    }
+    if (isBooleanField(el)) {
+      if (value === 'yes') return true;
+      if (value === 'no') return false;
+    }
+    return value;  // datetime-local, date, text: the string as typed
+  }
+
+  function changed(el) {
+    if (el.type === 'radio' || el.type === 'checkbox') return el.checked !== el.defaultChecked;
+    if (el.tagName === 'SELECT') {
+      return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    return el.value !== el.defaultValue;
+  }
+
+  /**
+   * The form's fields as typed values. Create: every filled field (empty ones omitted). Update: only
+   * fields changed since the page was rendered, emptied ones as null. `new_person.*` go apart.
+   */
+  function readForm(form, op) {
+    var fields = {};
+    var nested = {};
+    var seenGroups = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      var name = el.name;
+      if (!name || el.disabled || name === 'csrf_token' || name.charAt(0) === '_') return;
+      if (['submit', 'button', 'reset', 'file'].indexOf(el.type) !== -1) return;
+      var isChoice = el.type === 'radio' || el.type === 'checkbox';
+      if (op === 'update') {
+        if (isChoice) {
+          if (seenGroups[name]) return;
+          seenGroups[name] = true;
+          var group = form.querySelectorAll('[name="' + name + '"]');
+          if (!Array.prototype.some.call(group, changed)) return;
+          var picked = Array.prototype.filter.call(group, function (g) { return g.checked; })[0];
+          fields[name] = picked ? convert(picked, picked.value) : null;
+          return;
+        }
+        if (!changed(el)) return;
+      } else if (isChoice && !el.checked) {
+        return;
+      }
+      var value = convert(el, el.value);
+      if (value === '') {
+        if (op === 'update') value = null; else return;
+      }
+      var dot = name.indexOf('.');
+      if (dot > 0) {
+        var prefix = name.slice(0, dot);
+        nested[prefix] = nested[prefix] || {};
+        nested[prefix][name.slice(dot + 1)] = value;
+      } else {
+        fields[name] = value;
+      }
+    });
+    return {fields: fields, nested: nested};
+  }
+
+  function personName(form, fields, newPerson) {
+    if (newPerson && newPerson.display_name) return newPerson.display_name;
+    var pick = form.querySelector('[name="person_id"]:checked') ||
+      (form.querySelector('select[name="person_id"]'));
+    if (pick && pick.tagName === 'SELECT') return pick.options[pick.selectedIndex] ? pick.options[pick.selectedIndex].text : '';
+    if (pick && pick.labels && pick.labels[0]) return pick.labels[0].textContent.trim();
+    return '';
+  }
+
+  function label(form, fields, newPerson) {
+    var text = form.dataset.mutationLabel || form.dataset.mutationType;
+    return text.replace(/\{([\w.]+)\}/g, function (all, key) {
+      if (key === 'name' || key === 'person') return personName(form, fields, newPerson);
+      if (fields[key] != null) return String(fields[key]);
+      return all;
+    });
+  }
+
+  function fillTemplate(url, ids) {
+    return url.replace('{record_id}', encodeURIComponent(ids.record_id || ''))
+      .replace('{person_id}', encodeURIComponent(ids.person_id || ''));
+  }
+
+  function blockSecondSubmit(form, on) {
+    Array.prototype.forEach.call(form.querySelectorAll('button, [type=submit]'), function (b) { b.disabled = on; });
+  }
+
+  /**
+   * Turn the submit of a casework form into outbox mutations; never posted to Flask.
+   * `hooks.requestFlush(reason)` sends them (through the service worker when it controls the page);
+   * `hooks.registerBackgroundSync()` asks the browser to flush later when saved offline.
+   */
+  function submitMutation(form, hooks) {
+    var type = form.dataset.mutationType;
+    var op = form.dataset.mutationOp || 'create';
+    var fixId = new URLSearchParams(location.search).get('fix');
+    var read = readForm(form, fixId ? 'create' : op);
+    var fields = read.fields;
+    var recordedAt = new Date().toISOString();
+    var mutations = [];
+    var newPerson = null;
+    var recordId = op === 'create' ? Outbox.uuid() : form.dataset.recordId;
+    var personId = fields.person_id || (type === 'person' ? recordId : null);
+
+    if (type === 'contact' && fields.person_id === 'new' && fixId) {
+      newPerson = read.nested.new_person || {};
+    } else if (type === 'contact' && fields.person_id === 'new') {
+      newPerson = read.nested.new_person || {};
+      if (!newPerson.display_name) {
+        var input = form.querySelector('[name="new_person.display_name"]');
+        if (input) { input.setCustomValidity('Enter a name or description'); input.reportValidity(); }
+        return Promise.resolve(null);
+      }
+      personId = Outbox.uuid();
+      fields.person_id = personId;
+      mutations.push({
+        id: Outbox.uuid(), type: 'person', op: 'create', record_id: personId, base_version: null,
+        recorded_at: recordedAt, fields: newPerson, person_id: personId,
+        label: 'New person: ' + newPerson.display_name, form_url: location.pathname
+      });
+    }
+    mutations.push({
+      id: Outbox.uuid(), type: type, op: op, record_id: recordId,
+      base_version: op === 'update' ? Number(form.dataset.baseVersion) : null,
+      recorded_at: recordedAt, fields: fields, person_id: personId,
+      label: label(form, fields, newPerson), form_url: location.pathname
+    });
+
+    blockSecondSubmit(form, true);
+    var stored = fixId
+      ? Outbox.get(fixId).then(function (item) {
+          if (!item) return;
+          if (item.type !== type) {
+            // A person registered through the contact form: fix their details only.
+            return Outbox.replace(fixId, read.nested.new_person || item.fields);
+          }
+          var patch = op === 'update' ? readForm(form, 'update').fields : fields;
+          return Outbox.replace(fixId, item.op === 'update' ? Object.assign({}, item.fields, patch) : fields);
+        })
+      : Outbox.enqueueAll(mutations);
+
+    return stored.then(function () {
+      try { sessionStorage.setItem('fieldapp-saved', '1'); } catch (e) { /* private mode */ }
+      notice('tpl-saved');
+      if (!navigator.onLine) hooks.registerBackgroundSync();
+      var flushing = hooks.requestFlush('save');
+      var redirect = form.dataset.redirect ? fillTemplate(form.dataset.redirect, {record_id: recordId, person_id: personId}) : null;
+      if (fixId) redirect = '/outbox';
+      var wait = newPerson || !(navigator.serviceWorker && navigator.serviceWorker.controller)
+        ? Promise.race([flushing, new Promise(function (r) { setTimeout(r, 5000); })])
+        : Promise.resolve();
+      return wait.then(function () {
+        if (!newPerson) return redirect;
+        // A person made on this phone has no page to show offline until the server has them.
+        return Outbox.get(mutations[0].id).then(function (item) {
+          return item && item.state === 'sent' && navigator.onLine ? redirect : '/caseload';
+        });
+      });
+    }).then(function (target) {
+      if (target) location.assign(target);
+      else blockSecondSubmit(form, false);
+      return target;
+    }, function (error) {
+      blockSecondSubmit(form, false);
+      throw error;
+    });
+  }
+
+  /** `?fix=<mutation id>`: fill the form from a rejected outbox item and show the server's errors. */
+  function prepareFix() {
+    var fixId = new URLSearchParams(location.search).get('fix');
+    var form = document.querySelector('form[data-mutation-type]');
+    if (!fixId || !form) return Promise.resolve();
+    return Outbox.get(fixId).then(function (item) {
+      if (!item) return;
+      var fields = item.fields || {};
+      var prefix = '';
+      if (item.type !== form.dataset.mutationType) {
+        // A person registered through the contact form: fill the "someone new" block.
+        var someoneNew = form.querySelector('[name="person_id"][value="new"]');
+        if (someoneNew) someoneNew.click();
+        prefix = 'new_person.';
+      }
+      Object.keys(fields).forEach(function (key) {
+        var name = prefix + key;
+        var value = fields[key];
+        var els = form.querySelectorAll('[name="' + name + '"]');
+        if (!els.length) return;
+        var text = value === true ? 'yes' : value === false ? 'no' : value == null ? '' : String(value);
+        if (els[0].type === 'radio' || els[0].type === 'checkbox') {
+          var found = false;
+          els.forEach(function (el) { el.checked = el.value === text; found = found || el.checked; });
+          if (!found && name === 'person_id') {
+            // A person still on this phone: offer them as the choice.
+            var input = els[0].cloneNode();
+            input.id = 'person_id-fix';
+            input.value = text;
+            input.checked = true;
+            var lab = document.createElement('label');
+            lab.className = 'govuk-label govuk-radios__label';
+            lab.htmlFor = input.id;
+            lab.textContent = 'The person recorded with it';
+            var wrap = document.createElement('div');
+            wrap.className = 'govuk-radios__item';
+            wrap.append(input, lab);
+            els[0].closest('.govuk-radios').prepend(wrap);
+          }
+        } else if (els[0].tagName === 'SELECT' && !Array.prototype.some.call(els[0].options, function (o) { return o.value === text; })) {
+          els[0].add(new Option(text, text, true, true));
+        } else {
+          els[0].value = text;
+        }
+      });
+      if (item.state === 'rejected' && item.errors) {
+        var summary = notice('tpl-form-errors', function (el) {
+          var list = slot(el, 'list');
+          Object.keys(item.errors).forEach(function (field) {
+            var li = document.createElement('li');
+            var target = form.querySelector('[name="' + prefix + field + '"]');
+            var msg = [].concat(item.errors[field]).join(' ');
+            if (target && target.id) {
+              var a = document.createElement('a');
+              a.href = '#' + target.id;
+              a.textContent = msg;
+              li.appendChild(a);
+              var group = target.closest('.govuk-form-group');
+              if (group) {
+                group.classList.add('govuk-form-group--error');
+                var p = document.createElement('p');
+                p.className = 'govuk-error-message';
+                p.textContent = msg;
+                var labelEl = group.querySelector('.govuk-label, legend');
+                if (labelEl) labelEl.after(p); else group.prepend(p);
+              }
+            } else {
+              li.textContent = msg;
+            }
+            list.appendChild(li);
+          });
+        });
+        if (summary) summary.focus();
+      }
+    });
+  }
+
+  window.FieldappForms = {submit: submitMutation, prepareFix: prepareFix};
+})();
