@@ -128,7 +128,7 @@
       if (form.matches('form[data-mutation-type]')) {
         event.preventDefault();
         event.stopPropagation();
-        Forms.submit(form, hooks).catch(function (e) { console.error('fieldapp: could not save', e); });
+        Forms.submit(form, hooks, event.submitter).catch(function (e) { console.error('fieldapp: could not save', e); });
       } else if (form.matches('form[data-logout]')) {
         event.preventDefault();
         event.stopPropagation();

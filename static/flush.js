@@ -264,6 +264,13 @@
           people.forEach(function (p) {
             want('/people/' + p.record_id, changed[p.record_id]);
             want('/people/' + p.record_id + '/contacts/new', renamed[p.record_id]);
+            // The NDT form shows the previous total: ready for an assessment with no signal.
+            want('/people/' + p.record_id + '/assessments/new', changed[p.record_id]);
+          });
+          // A draft Star reading on the server can be resumed offline on any of the worker's phones.
+          all.forEach(function (r) {
+            if (r.type !== 'assessment' || r.deleted || !r.fields || r.fields.status !== 'draft') return;
+            want('/people/' + r.fields.person_id + '/star/' + r.record_id + '/edit', changed[r.fields.person_id]);
           });
           Object.keys(held).forEach(function (path) {
             var m = /^\/people\/([^/]+)\/(.+)$/.exec(path);

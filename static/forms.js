@@ -38,16 +38,43 @@
 
   /**
    * The form's fields as typed values. Create: every filled field (empty ones omitted). Update: only
-   * fields changed since the page was rendered, emptied ones as null. `new_person.*` go apart.
+   * fields changed since the page was rendered, emptied ones as null. `new_person.*` go apart; any
+   * other dotted name is a key of an object field (`scores.housing` → {scores: {housing: 2}}), sent
+   * whole on an update when any of its keys changed. A lone `data-type="boolean"` checkbox is
+   * true when ticked and false when not.
    */
   function readForm(form, op) {
     var fields = {};
     var nested = {};
     var seenGroups = {};
+    var objectChanged = {};
     Array.prototype.forEach.call(form.elements, function (el) {
       var name = el.name;
       if (!name || el.disabled || name === 'csrf_token' || name.charAt(0) === '_') return;
       if (['submit', 'button', 'reset', 'file'].indexOf(el.type) !== -1) return;
+      var dotAt = name.indexOf('.');
+      var objectName = dotAt > 0 && name.slice(0, dotAt) !== 'new_person' ? name.slice(0, dotAt) : null;
+      if (el.type === 'checkbox' && isBooleanField(el)) {
+        if (op === 'update' && changed(el)) objectChanged[objectName || name] = true;
+        if (op === 'update' && !objectName && !changed(el)) return;
+        var ticked = el.checked;
+        if (objectName) {
+          nested[objectName] = nested[objectName] || {};
+          nested[objectName][name.slice(dotAt + 1)] = ticked;
+        } else {
+          fields[name] = ticked;
+        }
+        return;
+      }
+      if (objectName) {
+        // Keys of an object field: always read, so an update can send the object whole.
+        if (op === 'update' && changed(el)) objectChanged[objectName] = true;
+        if ((el.type === 'radio') && !el.checked) return;
+        var item = convert(el, el.value);
+        nested[objectName] = nested[objectName] || {};
+        if (item !== '') nested[objectName][name.slice(dotAt + 1)] = item;
+        return;
+      }
       var isChoice = el.type === 'radio' || el.type === 'checkbox';
       if (op === 'update') {
         if (isChoice) {
@@ -76,6 +103,10 @@
         fields[name] = value;
       }
     });
+    Object.keys(nested).forEach(function (objectName) {
+      if (objectName === 'new_person') return;
+      if (op !== 'update' || objectChanged[objectName]) fields[objectName] = nested[objectName];
+    });
     return {fields: fields, nested: nested};
   }
 
@@ -97,6 +128,14 @@
     });
   }
 
+  /** The form's address without `fix`, so a queued record can be reopened in the same form. */
+  function formUrl() {
+    var params = new URLSearchParams(location.search);
+    params.delete('fix');
+    var query = params.toString();
+    return location.pathname + (query ? '?' + query : '');
+  }
+
   function fillTemplate(url, ids) {
     return url.replace('{record_id}', encodeURIComponent(ids.record_id || ''))
       .replace('{person_id}', encodeURIComponent(ids.person_id || ''));
@@ -111,12 +150,14 @@
    * `hooks.requestFlush(reason)` sends them (through the service worker when it controls the page);
    * `hooks.registerBackgroundSync()` asks the browser to flush later when saved offline.
    */
-  function submitMutation(form, hooks) {
+  function submitMutation(form, hooks, submitter) {
     var type = form.dataset.mutationType;
     var op = form.dataset.mutationOp || 'create';
     var fixId = new URLSearchParams(location.search).get('fix');
     var read = readForm(form, fixId ? 'create' : op);
     var fields = read.fields;
+    // The button pressed can carry a value ("Save draft" / "Save final reading": name=status).
+    if (submitter && submitter.name) fields[submitter.name] = convert(submitter, submitter.value);
     var recordedAt = new Date().toISOString();
     var mutations = [];
     var newPerson = null;
@@ -137,14 +178,14 @@
       mutations.push({
         id: Outbox.uuid(), type: 'person', op: 'create', record_id: personId, base_version: null,
         recorded_at: recordedAt, fields: newPerson, person_id: personId,
-        label: 'New person: ' + newPerson.display_name, form_url: location.pathname
+        label: 'New person: ' + newPerson.display_name, form_url: formUrl()
       });
     }
     mutations.push({
       id: Outbox.uuid(), type: type, op: op, record_id: recordId,
       base_version: op === 'update' ? Number(form.dataset.baseVersion) : null,
       recorded_at: recordedAt, fields: fields, person_id: personId,
-      label: label(form, fields, newPerson), form_url: location.pathname
+      label: label(form, fields, newPerson), form_url: formUrl()
     });
 
     blockSecondSubmit(form, true);
@@ -202,10 +243,22 @@
         if (someoneNew) someoneNew.click();
         prefix = 'new_person.';
       }
+      var flat = {};
       Object.keys(fields).forEach(function (key) {
-        var name = prefix + key;
         var value = fields[key];
-        var els = form.querySelectorAll('[name="' + name + '"]');
+        if (value && typeof value === 'object' && !Array.isArray(value)) {
+          // An object field (scores, notes, disagree) fills its dotted inputs.
+          Object.keys(value).forEach(function (k) { flat[key + '.' + k] = value[k]; });
+        } else {
+          flat[key] = value;
+        }
+      });
+      Object.keys(flat).forEach(function (key) {
+        var name = prefix + key;
+        var value = flat[key];
+        // Buttons carry their own value (name=status on "Save draft"): never overwrite it.
+        var els = Array.prototype.filter.call(form.querySelectorAll('[name="' + name + '"]'),
+          function (el) { return ['submit', 'button', 'reset'].indexOf(el.type) === -1; });
         if (!els.length) return;
         var text = value === true ? 'yes' : value === false ? 'no' : value == null ? '' : String(value);
         if (els[0].type === 'radio' || els[0].type === 'checkbox') {

@@ -109,10 +109,16 @@
     if (state === 'sent' && item.message) text += ': ' + item.message;
     slot(el, 'message').textContent = text;
     var actions = slot(el, 'actions');
-    if (state !== 'rejected') {
+    // A Star draft still on this phone can be resumed (and finished) offline, in the same form.
+    var draft = mine && item.type === 'assessment' && item.fields && item.fields.status === 'draft' &&
+      (state === 'waiting' || state === 'deferred');
+    if (state !== 'rejected' && !draft) {
       if (actions) actions.remove();
     } else {
-      el.querySelector('[data-action="fix"]').dataset.href = formUrlFor(item, knownPeople) + '?fix=' + encodeURIComponent(item.id);
+      var url = formUrlFor(item, knownPeople);
+      var fix = el.querySelector('[data-action="fix"]');
+      fix.dataset.href = url + (url.indexOf('?') === -1 ? '?' : '&') + 'fix=' + encodeURIComponent(item.id);
+      if (draft) fix.textContent = 'Resume';
     }
     return el;
   }

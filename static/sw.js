@@ -43,9 +43,12 @@ const CASEWORK_PAGES = [
   /^\/people\/[^/]+\/contacts\/new$/,
   /^\/people\/[^/]+\/edit$/,
   /^\/people\/[^/]+\/(assessments|star)\/new$/,
-  /^\/people\/[^/]+\/star\/[^/]+\/edit$/
+  /^\/people\/[^/]+\/star\/[^/]+\/edit$/,
+  /^\/people\/[^/]+\/peer-sessions\/new$/,
+  /^\/peer\/hours$/
 ];
-const NETWORK_ONLY = [/^\/api\//, /^\/login$/, /^\/logout$/, /^\/admin(\/|$)/, /^\/sw\.js$/];
+const NETWORK_ONLY = [/^\/api\//, /^\/login$/, /^\/logout$/, /^\/admin(\/|$)/, /^\/sw\.js$/,
+  /^\/coordination(\/|$)/, /^\/people\/matches$/, /^\/account(\/|$)/];
 
 // ---- install: the new shell is complete before this worker may take over --------------------
 self.addEventListener('install', (event) => {
