@@ -99,6 +99,10 @@ def create_app(test_config=None):
     csrf.exempt(api.bp)  # the sync endpoint has its own cross-site defence (header + Origin)
     app.register_blueprint(shell.bp)
     app.register_blueprint(account.bp)
+    from . import coordination, peer  # peer sessions and coordinator tools
+
+    app.register_blueprint(peer.bp)
+    app.register_blueprint(coordination.bp)
 
     @app.context_processor
     def _page_globals():

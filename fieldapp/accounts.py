@@ -18,9 +18,14 @@ ROLES = {
     "peer_mentor": "Peer mentor",
     "trusted_person": "Trusted person",
     "coordinator": "Coordinator",
+    "partner_agency": "Partner agency worker",
     "admin": "Admin",
 }
+# Roles that record casework (write through the sync engine).
 CASEWORK_ROLES = ("outreach_worker", "peer_mentor", "trusted_person", "coordinator")
+# Roles that read people's records: caseworkers, and partner agency workers who see what a
+# person's consent shares with their agency, read-only (README: Roles and access).
+READER_ROLES = (*CASEWORK_ROLES, "partner_agency")
 
 _hasher = PasswordHasher()  # argon2id with argon2-cffi's recommended parameters
 # Verified against when the username is unknown, so that the answer takes about as long.
@@ -51,6 +56,7 @@ class User:
         self.role = row["role"]
         self.team = row["team"]
         self.area = row["area"]
+        self.agency = row["agency"] if "agency" in row.keys() else None
         self.device_id = device_id
         self.token = token
 
@@ -75,22 +81,26 @@ def _check_role(role):
         raise AccountError(f"Unknown role {role!r}: choose one of {', '.join(ROLES)}")
 
 
-def create_user(db, username, password, role, display_name=None, team=None, area=None):
-    """Add an active user and return their id."""
+def create_user(db, username, password, role, display_name=None, team=None, area=None,
+                agency=None):
+    """Add an active user and return their id. A partner agency worker needs `agency` (a key of
+    the PARTNER_AGENCIES setting): they see only people whose consent shares with it."""
     username = (username or "").strip()
     if not username:
         raise AccountError("Enter a username")
     if not password:
         raise AccountError("Enter a password")
     _check_role(role)
+    if role == "partner_agency" and not agency:
+        raise AccountError("Choose the partner agency this worker works for")
     if get_user_by_username(db, username) is not None:
         raise AccountError(f"The username {username!r} is already taken")
     with db.atomic():
         cursor = db.execute(
-            "INSERT INTO user (username, display_name, role, team, area, password_hash, active,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+            "INSERT INTO user (username, display_name, role, team, area, agency, password_hash,"
+            " active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
             [username, display_name or username, role, team or None, area or None,
-             hash_password(password), now_iso()],
+             agency if role == "partner_agency" else None, hash_password(password), now_iso()],
         )
     return cursor.lastrowid
 

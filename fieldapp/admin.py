@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate
 
-from . import accounts, instruments, licence
+from . import accounts, audit, instruments, licence, person_rules
 from .auth import role_required
 from .db import get_db
 
@@ -36,6 +36,9 @@ class NewUserSchema(Schema):
     )
     team = fields.String(load_default=None, validate=validate.Length(max=80))
     area = fields.String(load_default=None, validate=validate.Length(max=120))
+    # The partner agency a partner agency worker works for (a PARTNER_AGENCIES key); bound to the
+    # deployment's agencies in `_new_user_schema`.
+    agency = fields.String(load_default=None)
     password = fields.String(
         required=True,
         validate=validate.Length(min=8, error="Enter a password of at least 8 characters"),
@@ -51,6 +54,17 @@ class PasswordSchema(Schema):
         validate=validate.Length(min=8, error="Enter a password of at least 8 characters"),
         error_messages={"required": "Enter a password"},
     )
+
+
+def _new_user_schema():
+    """NewUserSchema with the agency checked against this deployment's partner agencies."""
+    agencies = person_rules.setting(current_app.config, "PARTNER_AGENCIES")
+
+    class Bound(NewUserSchema):
+        agency = fields.String(load_default=None, validate=validate.OneOf(
+            list(agencies), error="Choose a partner agency from the list"))
+
+    return Bound()
 
 
 def _form_data(names):
@@ -79,19 +93,21 @@ def new_user():
     """Add a user with an initial password."""
     errors, values = {}, {}
     if request.method == "POST":
-        values = _form_data(["username", "display_name", "role", "team", "area", "password"])
+        values = _form_data(["username", "display_name", "role", "team", "area", "agency",
+                             "password"])
         try:
-            data = NewUserSchema().load(values)
+            data = _new_user_schema().load(values)
             user_id = accounts.create_user(get_db(), **data)
         except ValidationError as error:
             errors = {name: messages[0] for name, messages in error.messages.items()}
         except accounts.AccountError as error:
-            errors = {"username": str(error)}
+            errors = {"agency" if "agency" in str(error) else "username": str(error)}
         else:
             flash(f"Added {data['display_name']} ({data['username']})")
             return redirect(url_for("admin.user", user_id=user_id))
     values.pop("password", None)
-    return render_template("admin/new_user.html", errors=errors, values=values, roles=accounts.ROLES), (
+    return render_template("admin/new_user.html", errors=errors, values=values, roles=accounts.ROLES,
+                           agencies=person_rules.setting(current_app.config, "PARTNER_AGENCIES")), (
         400 if errors else 200
     )
 
@@ -102,7 +118,8 @@ def user(user_id):
     """One user: their details, devices, and the actions on them."""
     user = _user_or_404(user_id)
     devices = accounts.list_devices(get_db(), user_id)
-    return render_template("admin/user.html", user=user, devices=devices, roles=accounts.ROLES, errors={})
+    return render_template("admin/user.html", user=user, devices=devices, roles=accounts.ROLES, errors={},
+                           agencies=person_rules.setting(current_app.config, "PARTNER_AGENCIES"))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -116,7 +133,8 @@ def reset_password(user_id):
         devices = accounts.list_devices(get_db(), user_id)
         errors = {name: messages[0] for name, messages in error.messages.items()}
         return render_template("admin/user.html", user=user, devices=devices, roles=accounts.ROLES,
-                               errors=errors), 400
+                               errors=errors,
+                               agencies=person_rules.setting(current_app.config, "PARTNER_AGENCIES")), 400
     accounts.set_password(get_db(), user_id, data["password"])
     flash(f"Password changed for {user['username']}")
     return redirect(url_for("admin.user", user_id=user_id))
@@ -163,3 +181,47 @@ def instruments_page():
         question=licence.STAR_LICENCE_QUESTION, changed=row, changed_by=changed_by,
         notices=sorted({i.licence_notice for i in catalog if i.requires_licence}))
 
+
+
+# --------------------------------------------------------------------------- the audit trail
+def _page_number():
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+@bp.route("/audit")
+@admin_required
+def audit_index():
+    """The audit trail: choose a user, or give a person's id (from their page's address)."""
+    person_id = request.args.get("person_id", "").strip()
+    if person_id:
+        return redirect(url_for("admin.audit_person", person_id=person_id))
+    return render_template("audit/index.html", users=accounts.list_users(get_db()),
+                           roles=accounts.ROLES)
+
+
+@bp.route("/audit/people/<person_id>")
+@admin_required
+def audit_person(person_id):
+    """Who viewed or changed one person's record, newest first (paginated)."""
+    db = get_db()
+    rows = list(db.query("SELECT id, display_name FROM person WHERE id = ?", [person_id]))
+    if not rows:
+        abort(404)
+    trail = audit.trail(db, person_id=person_id, page=_page_number())
+    return render_template("audit/trail.html", trail=trail, subject=rows[0]["display_name"],
+                           kind="person", endpoint="admin.audit_person",
+                           endpoint_args={"person_id": person_id})
+
+
+@bp.route("/audit/users/<int:user_id>")
+@admin_required
+def audit_user(user_id):
+    """Every person's record one user viewed or changed, newest first (paginated)."""
+    user = _user_or_404(user_id)
+    trail = audit.trail(get_db(), user_id=user_id, page=_page_number())
+    return render_template("audit/trail.html", trail=trail, subject=user["display_name"],
+                           kind="user", endpoint="admin.audit_user",
+                           endpoint_args={"user_id": user_id})

@@ -1,4 +1,6 @@
-"""The casework record types (people, contacts, assessments) and the rules for writing them.
+"""The casework record types and the rules for writing them: contacts here; people in
+fieldapp/person_rules.py, consent in fieldapp/consent.py, offline views in fieldapp/audit.py,
+assessments in fieldapp/assessment_rules.py.
 
 Marshmallow schemas are the one validation layer, for the sync endpoint and anything else; the
 sync engine calls `authorize` and `derive` for every mutation. Messages are written for workers.
@@ -11,9 +13,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 import sync
 
-from . import access, accounts, config as default_config, instruments
+from . import access, accounts, audit, config as default_config, instruments
 from .assessment_rules import assessment_type
-from .timeutil import now_iso
+from .consent import consent_type
+from . import peer_sessions
+from .person_rules import PersonSchema, person_schema_for, person_type  # noqa: F401 (re-exported)
 
 CONTACT_AT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
@@ -22,42 +26,10 @@ def _message(text):
     return {"required": text, "null": text}
 
 
-class PersonSchema(Schema):
-    """A person's details as a worker enters them (a name or only a description will do)."""
-
-    DISTRICTS = default_config.districts({"AREAS": default_config.AREAS})
-
-    display_name = fields.String(
-        required=True,
-        validate=validate.Length(
-            min=1, max=120, error="Enter a name or description of 120 characters or fewer"
-        ),
-        error_messages=_message("Enter the person's name or a description"),
-    )
-    description = fields.String(
-        allow_none=True,
-        validate=validate.Length(max=500, error="The description must be 500 characters or fewer"),
-    )
-    district = fields.String(required=True, error_messages=_message("Choose the district"))
-    # Who the person's trusted person is (a user id). Only coordinators may set it: see authorize.
-    trusted_person_id = fields.Integer(allow_none=True, strict=False,
-                                       validate=validate.Range(min=1, max=2**63 - 1))
-
-    @validates("display_name")
-    def _not_blank(self, value, data_key):
-        if not value.strip():
-            raise ValidationError("Enter the person's name or a description")
-
-    @validates("district")
-    def _known_district(self, value, data_key):
-        if value not in self.DISTRICTS:
-            raise ValidationError("Choose a district from the list")
-
-
 class ContactSchema(Schema):
     """One contact with a person: when, where, what happened."""
 
-    DISTRICTS = PersonSchema.DISTRICTS
+    DISTRICTS = default_config.districts({"AREAS": default_config.AREAS})
     CONTACT_TYPES = [value for value, _label in default_config.CONTACT_TYPES]
 
     person_id = fields.String(required=True, error_messages=_message("Choose who the contact was with"))
@@ -134,48 +106,18 @@ def schemas_for(app_config):
     """PersonSchema and ContactSchema bound to this deployment's districts and contact types."""
     districts = default_config.districts(app_config)
     types = [value for value, _label in app_config["CONTACT_TYPES"]]
-    person = type("PersonSchema", (PersonSchema,), {"DISTRICTS": districts})
+    person = person_schema_for(app_config)
     contact = type("ContactSchema", (ContactSchema,), {"DISTRICTS": districts, "CONTACT_TYPES": types})
     return person, contact
-
-
-def _refuse_casework_for_non_caseworkers(actor):
-    if getattr(actor, "role", None) not in accounts.CASEWORK_ROLES:
-        raise sync.Refusal("Your account cannot record casework")
-
-
-def _check_trusted_person(db, actor, fields):
-    if fields.get("trusted_person_id") is None:
-        return
-    if actor.role != "coordinator":
-        message = "Only a coordinator can choose a person's trusted person"
-        raise sync.Refusal(message, {"trusted_person_id": [message]})
-    user = accounts.get_user(db, fields["trusted_person_id"])
-    if user is None or not user["active"] or user["role"] not in accounts.CASEWORK_ROLES:
-        message = "Choose a trusted person from the list"
-        raise sync.Refusal(message, {"trusted_person_id": [message]})
 
 
 def record_types(app_config):
     """The registry of casework record types the sync engine accepts."""
     person_schema, contact_schema = schemas_for(app_config)
 
-    def authorize_person(db, actor, op, scope, fields, current):
-        _refuse_casework_for_non_caseworkers(actor)
-        if op != "create" and not access.can_see_person(db, actor, scope):
-            raise sync.Refusal("You cannot change this person's record")
-        _check_trusted_person(db, actor, fields)
-
-    def derive_person(db, actor, op, fields, current):
-        derived = {}
-        if "district" in fields:
-            derived["area"] = default_config.area_of(app_config, fields["district"])
-        if op == "create":
-            derived.update(team=actor.team, created_by=actor.id, created_at=now_iso())
-        return derived
-
     def authorize_contact(db, actor, op, scope, fields, current):
-        _refuse_casework_for_non_caseworkers(actor)
+        if not access.writes_casework(actor):
+            raise sync.Refusal("Your account cannot record casework")
         if not access.can_see_person(db, actor, scope):
             message = "You cannot record a contact for this person"
             raise sync.Refusal(message, {"person_id": [message]})
@@ -192,15 +134,7 @@ def record_types(app_config):
         return {"worker_id": actor.id} if op == "create" else {}
 
     return sync.Registry(
-        sync.RecordType(
-            name="person",
-            table="person",
-            schema=person_schema,
-            append_only=False,
-            scope_field=None,
-            authorize=authorize_person,
-            derive=derive_person,
-        ),
+        person_type(app_config),
         sync.RecordType(
             name="contact",
             table="contact",
@@ -213,12 +147,33 @@ def record_types(app_config):
         ),
         # NDT assessments and Star readings: fieldapp/assessment_rules.py.
         assessment_type(instruments.catalog(app_config)),
+        consent_type(app_config),
+        audit.view_type(),
+        # Other record types register below, one line each (e.g. peer sessions).
+        peer_sessions.record_type(app_config),
     )
+
+
+class CaseworkEngine(sync.Engine):
+    """The sync engine with the app's reading rules around its pull: a partner agency worker's
+    phone receives only the record types they may read (access.can_see_record_type), records of
+    offline views never travel back to phones, and every person whose records reach a phone is
+    noted in the audit trail (README: Audit trail)."""
+
+    def pull(self, actor, device_id, cursor):
+        page = super().pull(actor, device_id, cursor)
+        page["changes"] = [change for change in page["changes"]
+                           if change["type"] == "scope"
+                           or access.can_see_record_type(actor, change["type"])]
+        audit.record_sent(self.db, actor, device_id, {
+            change["scope"] for change in page["changes"]
+            if change["type"] != "scope" and not change.get("deleted") and change.get("scope")})
+        return page
 
 
 def make_engine(db, app_config):
     """A sync engine over `db` for the casework record types, with this deployment's limits."""
-    return sync.Engine(
+    return CaseworkEngine(
         db,
         record_types(app_config),
         visible_scopes=access.visible_scopes,

@@ -22,7 +22,29 @@ USERS = [
     ("peer", "peer_mentor", "Pete Walsh", OUTREACH_TEAM, AREA),
     ("navigator", "trusted_person", "Nina Clarke", NAVIGATOR_TEAM, AREA),
     ("coordinator", "coordinator", "Chris Morgan", None, AREA),
+    ("partner", "partner_agency", "Gail Ford", None, AREA),
     ("admin", "admin", "Ada Admin", None, None),
+]
+# The partner agency of each partner agency worker (a PARTNER_AGENCIES key).
+AGENCIES = {"partner": "cgl"}
+
+# person, worker, fields changed (in order, each through the sync engine like a phone's edit).
+DETAILS = [
+    ("Dan", "outreach", {"aliases": "Danny", "age_band": "35-44", "gender": "man",
+                         "homelessness": True, "substance_misuse": True, "known_to_services": "no",
+                         "housing_situation": "rough_sleeping"}),
+    ("Dan", "outreach2", {"housing_situation": "hostel", "status": "engaged",
+                          "agencies": "Day centre, Wisbech"}),
+    ("Kerry", "navigator", {"homelessness": True, "offending": True, "mental_health": True,
+                            "housing_situation": "sofa_surfing", "status": "engaged",
+                            "agencies": "Probation Fenland"}),
+    ("Sam", "peer", {"substance_misuse": True, "housing_situation": "hostel", "status": "referred"}),
+]
+# person, worker, days ago, recording, partner agencies shared with.
+CONSENTS = [
+    ("Dan", "outreach", 20, True, ["cgl"]),
+    ("Kerry", "navigator", 12, True, ["probation-fenland"]),
+    ("Sam", "peer", 8, True, ["cgl", "dwp-fenland"]),
 ]
 
 # Who registers each person, and what is first known about them.
@@ -110,7 +132,8 @@ def load_demo(db, app_config):
         return False
     actors = {}
     for username, role, name, team, area in USERS:
-        user_id = accounts.create_user(db, username, PASSWORD, role, display_name=name, team=team, area=area)
+        user_id = accounts.create_user(db, username, PASSWORD, role, display_name=name, team=team,
+                                       area=area, agency=AGENCIES.get(username))
         actors[username] = accounts.User(accounts.get_user(db, user_id))
     engine = make_engine(db, app_config)
     person_ids = {}
@@ -121,7 +144,15 @@ def load_demo(db, app_config):
     kerry = person_ids["Kerry"]
     _push(engine, actors["coordinator"], _mutation(
         "person", "update", kerry, {"trusted_person_id": actors["navigator"].id}, base_version=1))
+    for person, worker, fields in DETAILS:
+        version = db["person"].get(person_ids[person])["version"]
+        _push(engine, actors[worker], _mutation("person", "update", person_ids[person], fields,
+                                                base_version=version))
     today = datetime.now().replace(minute=0, second=0, microsecond=0)
+    for person, worker, days_ago, recording, agencies in CONSENTS:
+        _push(engine, actors[worker], _mutation("consent", "create", str(uuid.uuid4()), {
+            "person_id": person_ids[person], "recording": recording, "share_with": agencies,
+            "given_on": (today - timedelta(days=days_ago)).date().isoformat()}))
     for (person, worker, days_ago, hour, place, contact_type, bedded_down, spoken_to, minutes,
          what_happened, action) in CONTACTS:
         when = (today - timedelta(days=days_ago)).replace(hour=hour)

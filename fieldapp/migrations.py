@@ -148,6 +148,70 @@ def m004_assessments(db):
     db["assessment"].create_index(["status"])
 
 
+@migrations()
+def m005_people_consent_audit(db):
+    """A person's fuller details (README: Roles and access), the partner agency a user works for,
+    time-limited shares of a person with a worker, consent records, offline views and the audit
+    trail of views."""
+    db["person"].add_column("aliases", str)
+    db["person"].add_column("date_of_birth", str)  # YYYY-MM-DD
+    db["person"].add_column("age_band", str)
+    db["person"].add_column("gender", str)
+    db["person"].add_column("ethnicity", str)
+    for area in ("homelessness", "mental_health", "offending", "substance_misuse", "domestic_abuse"):
+        db["person"].add_column(area, int)
+    db["person"].add_column("known_to_services", str)  # yes | no | unknown, when first met
+    db["person"].add_column("housing_situation", str)
+    db["person"].add_column("agencies", str)
+    db["person"].add_column("status", str)  # first_contact | referred | engaged | closed
+    db["person"].add_column("engaged_on", str)
+    db["person"].add_column("exit_destination", str)
+    db["user"].add_column("agency", str)  # a PARTNER_AGENCIES key, for partner agency workers
+    # Written by coordinators (fieldapp/coordination.py); counts while starts_at <= now < ends_at
+    # and revoked_at is null. Times are ISO 8601 UTC text, as timeutil.now_iso writes them.
+    db.execute(
+        "CREATE TABLE person_share (id INTEGER PRIMARY KEY, person_id TEXT NOT NULL,"
+        " user_id INTEGER NOT NULL, shared_by INTEGER NOT NULL, starts_at TEXT NOT NULL,"
+        " ends_at TEXT NOT NULL, revoked_at TEXT, reason TEXT)")
+    db.execute("CREATE INDEX person_share_user ON person_share (user_id, person_id)")
+    db["consent"].create(
+        {
+            **_SYNCED,
+            "person_id": str,
+            "recording": int,
+            "share_with": str,  # JSON list of PARTNER_AGENCIES keys
+            "given_on": str,
+            "withdrawn": int,
+            "withdrawn_on": str,
+            "note": str,
+            "recorded_by": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null=_SYNCED_NOT_NULL,
+        defaults={"deleted": 0},
+    )
+    db["consent"].create_index(["person_id", "given_on"])
+    # Views made offline and uploaded through the sync engine (record type `view`, create-only).
+    db["view"].create(
+        {**_SYNCED, "person_id": str, "viewed_at": str, "page": str, "user_id": int,
+         "received_at": str},
+        pk="id",
+        not_null=_SYNCED_NOT_NULL,
+        defaults={"deleted": 0},
+    )
+    db["view"].create_index(["person_id"])
+    db["view"].create_index(["user_id"])
+    # Views made online (HTML pages and records sent to a phone). Changes are not copied here:
+    # sync_history already holds them, and the audit queries read both.
+    db.execute(
+        "CREATE TABLE audit_event (id INTEGER PRIMARY KEY, at TEXT, user_id INTEGER,"
+        " person_id TEXT, action TEXT, detail TEXT, device_id TEXT, via TEXT)")
+    db.execute("CREATE INDEX audit_event_person ON audit_event (person_id, at)")
+    db.execute("CREATE INDEX audit_event_user ON audit_event (user_id, at)")
+    db.execute("CREATE INDEX sync_history_actor ON sync_history (actor_id, stored_at)")
+
+
 def migrate(db):
     """Bring the database up to date: the sync engine's tables, then the app's."""
     import sync
@@ -157,3 +221,6 @@ def migrate(db):
     from . import push
 
     push.migrations.apply(db)
+    from . import peer_sessions
+
+    peer_sessions.migrations.apply(db)

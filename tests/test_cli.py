@@ -27,7 +27,7 @@ def test_init_demo_creates_demo_users_and_people(run):
     assert result.exit_code == 0, result.output
     db = sqlite_utils.Database(run.database)
     assert {row["username"] for row in db["user"].rows} == {
-        "outreach", "outreach2", "peer", "navigator", "coordinator", "admin"}
+        "outreach", "outreach2", "peer", "navigator", "coordinator", "partner", "admin"}
     assert {row["display_name"] for row in db["person"].rows} == {
         "Dan", "Woman in green coat", "Kerry", "Sam", "Lee"}
     assert db["contact"].count >= 10
@@ -35,7 +35,7 @@ def test_init_demo_creates_demo_users_and_people(run):
     assert len((run.instance / "secret_key").read_text().strip()) == 64
     # Running it again adds nothing.
     assert "no demo data added" in run("init", "--demo").output
-    assert sqlite_utils.Database(run.database)["user"].count == 6
+    assert sqlite_utils.Database(run.database)["user"].count == 7
 
 
 def test_create_user_set_password_and_deactivate(run):

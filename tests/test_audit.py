@@ -1,0 +1,100 @@
+"""The audit trail: views (online, offline once uploaded, records sent to phones) and changes,
+readable by an admin per person and per user, by nobody else."""
+
+import uuid
+
+from fieldapp import accounts, audit
+
+HEADERS = {"X-Fieldapp-Sync": "1"}
+
+
+def uid():
+    return str(uuid.uuid4())
+
+
+def views(db, person_id, via="html"):
+    return db.execute("SELECT COUNT(*) FROM audit_event WHERE person_id = ? AND via = ?",
+                      [person_id, via]).fetchone()[0]
+
+
+def test_a_page_view_is_logged_and_a_background_refresh_is_not(client, auth, db, demo_data):
+    auth.login("outreach")
+    dan = demo_data["Dan"]
+    client.get(f"/people/{dan}")
+    client.get(f"/people/{dan}/contacts/new")
+    assert views(db, dan) == 2
+    client.get(f"/people/{dan}", headers={"X-Fieldapp-Refresh": "1"})
+    assert views(db, dan) == 2
+    row = db.execute("SELECT * FROM audit_event WHERE person_id = ? ORDER BY id", [dan]).fetchone()
+    outreach = accounts.get_user_by_username(db, "outreach")
+    assert row[2] == outreach["id"] and row[4] == "view" and row[5] == f"/people/{dan}"
+
+
+def test_records_sent_to_a_phone_are_logged(client, auth, db, demo_data):
+    device_id = uid()
+    auth.login("navigator", device_id=device_id)
+    client.post("/api/sync", headers=HEADERS, json={"protocol": 1, "device_id": device_id})
+    assert views(db, demo_data["Kerry"], via="sync") == 1
+    assert views(db, demo_data["Dan"], via="sync") == 0
+
+
+def test_an_offline_view_is_uploaded_and_never_sent_back(client, auth, db, demo_data):
+    device_id = uid()
+    auth.login("outreach", device_id=device_id)
+    dan = demo_data["Dan"]
+    view = {"id": uid(), "type": "view", "op": "create", "record_id": uid(), "base_version": None,
+            "recorded_at": "2026-11-01T10:00:00Z",
+            "fields": {"person_id": dan, "viewed_at": "2026-11-01T09:59:00Z", "page": f"/people/{dan}"}}
+    answer = client.post("/api/sync", headers=HEADERS, json={
+        "protocol": 1, "device_id": device_id, "mutations": [view]}).get_json()
+    assert answer["results"][0]["status"] == "applied"
+    assert "view" not in {c["type"] for c in answer["changes"]}
+    trail = audit.trail(db, person_id=dan)
+    offline = [e for e in trail["events"] if e["via"] == "offline"]
+    assert len(offline) == 1 and offline[0]["phone_time"] == "2026-11-01T09:59:00Z"
+    assert offline[0]["device_id"] == device_id and offline[0]["user_name"] == "Olu Adeyemi"
+    change = dict(view, id=uid(), op="update", base_version=1, fields={"page": "/x"})
+    answer = client.post("/api/sync", headers=HEADERS, json={
+        "protocol": 1, "device_id": device_id, "mutations": [change]}).get_json()
+    assert answer["results"][0]["status"] == "rejected"
+
+
+def test_admin_reads_the_trail_per_person_and_per_user(client, auth, db, demo_data):
+    dan = demo_data["Dan"]
+    auth.login("peer")
+    client.get(f"/people/{dan}")
+    auth.logout()
+    auth.login("admin")
+    page = client.get(f"/admin/audit/people/{dan}").get_data(as_text=True)
+    assert "Audit trail of Dan" in page and "Pete Walsh" in page
+    assert f"Viewed /people/{dan}" in page
+    assert "Create of contact" in page and "Update of person" in page  # changes, from history
+    assert "housing situation" in page and "Hostel" not in page  # field names, never values
+    peer = accounts.get_user_by_username(db, "peer")
+    page = client.get(f"/admin/audit/users/{peer['id']}").get_data(as_text=True)
+    assert "Audit trail of Pete Walsh" in page and "Dan" in page
+    assert client.get("/admin/audit").status_code == 200
+    assert client.get(f"/admin/audit/people/{uid()}").status_code == 404
+
+
+def test_only_an_admin_reads_the_trail(client, auth, db, demo_data):
+    for username in ("outreach", "coordinator", "partner"):
+        auth.login(username)
+        assert client.get(f"/admin/audit/people/{demo_data['Dan']}").status_code == 403
+        assert client.get("/admin/audit/users/1").status_code == 403
+        auth.logout()
+
+
+def test_the_trail_is_paginated(client, auth, db, demo_data):
+    dan = demo_data["Dan"]
+    auth.login("outreach")
+    for _ in range(audit.PER_PAGE + 5):
+        client.get(f"/people/{dan}")
+    first = audit.trail(db, person_id=dan)
+    assert first["pages"] == 2 and len(first["events"]) == audit.PER_PAGE
+    second = audit.trail(db, person_id=dan, page=2)
+    assert len(second["events"]) == first["total"] - audit.PER_PAGE
+    auth.logout()
+    auth.login("admin")
+    page = client.get(f"/admin/audit/people/{dan}?page=2").get_data(as_text=True)
+    assert "govuk-pagination" in page
