@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, request
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from . import accounts
 from . import config as default_config
 from . import db
 from .extensions import csrf, limiter, login_manager
@@ -79,6 +80,9 @@ def create_app(test_config=None):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    accounts.configure_hashing(app.config.get("ARGON2_TIME_COST"),
+                               app.config.get("ARGON2_MEMORY_COST"),
+                               app.config.get("ARGON2_PARALLELISM"))
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -30,6 +30,19 @@ READER_ROLES = (*CASEWORK_ROLES, "partner_agency")
 _hasher = PasswordHasher()  # argon2id with argon2-cffi's recommended parameters
 # Verified against when the username is unknown, so that the answer takes about as long.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def configure_hashing(time_cost=None, memory_cost=None, parallelism=None):
+    """Set the argon2id parameters (the ARGON2_* settings; None keeps argon2-cffi's defaults, RFC
+    9106's low-memory profile). A stored hash made with other parameters is re-hashed at the next
+    successful login, so an operator can raise them at any time. Tests lower them for speed."""
+    global _hasher, _DUMMY_HASH
+    chosen = {"time_cost": time_cost, "memory_cost": memory_cost, "parallelism": parallelism}
+    hasher = PasswordHasher(**{k: v for k, v in chosen.items() if v is not None})
+    if hasher.time_cost != _hasher.time_cost or hasher.memory_cost != _hasher.memory_cost or \
+            hasher.parallelism != _hasher.parallelism:
+        _hasher = hasher
+        _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 # Touch last_seen_at at most this often, so that reads do not each cost a write.
 _TOUCH_EVERY = timedelta(minutes=1)
 

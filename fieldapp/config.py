@@ -62,6 +62,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "fieldapp_session"
 
 # Argon2 settings come from argon2-cffi's defaults (argon2id, RFC 9106 low-memory profile).
+# Password hashing (argon2id). None keeps argon2-cffi's defaults (RFC 9106 low-memory profile:
+# 3 passes over 64 MiB, about half a second per login on a small server).
+ARGON2_TIME_COST = None
+ARGON2_MEMORY_COST = None  # KiB
+ARGON2_PARALLELISM = None
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: pages may sit open for hours
 
 # Push notifications (fieldapp/push.py). The VAPID key pair is made in the instance folder.

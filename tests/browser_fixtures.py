@@ -23,6 +23,10 @@ BROWSER_TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "browser-test-only-secret",
     "RATELIMIT_ENABLED": False,
+    # Cheap password hashing: tests log in hundreds of times (production keeps the defaults).
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_COST": 256,
+    "ARGON2_PARALLELISM": 1,
 }
 
 

@@ -16,6 +16,10 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-only-secret",
     "RATELIMIT_ENABLED": False,
     "WTF_CSRF_ENABLED": False,
+    # Cheap password hashing: tests log in hundreds of times (production keeps the defaults).
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_COST": 256,
+    "ARGON2_PARALLELISM": 1,
 }
 
 

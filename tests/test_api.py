@@ -20,6 +20,7 @@ def uid():
 @pytest.fixture
 def instance(tmp_path):
     """An instance folder with a migrated database and a few users."""
+    accounts.configure_hashing(time_cost=1, memory_cost=256, parallelism=1)  # fast, for tests
     db = open_db(tmp_path / "fieldapp.db")
     migrate(db)
     team, area = "Fenland outreach", "Fenland and East Cambridgeshire"
@@ -34,6 +35,7 @@ def instance(tmp_path):
 
 def make_app(instance):
     return create_app({"TESTING": True, "INSTANCE": str(instance), "SECRET_KEY": "test",
+                       "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 256, "ARGON2_PARALLELISM": 1,
                        "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
                        "SYNC_MAX_MUTATIONS": 5, "SYNC_MAX_BYTES": 20_000})
 

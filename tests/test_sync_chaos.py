@@ -25,6 +25,10 @@ TEAM = "Fenland outreach"
 
 
 def _users(instance):
+    # The server process reads instance/config.py: cheap password hashing for the test's logins.
+    (instance / "config.py").write_text(
+        "ARGON2_TIME_COST = 1\nARGON2_MEMORY_COST = 256\nARGON2_PARALLELISM = 1\n")
+    accounts.configure_hashing(time_cost=1, memory_cost=256, parallelism=1)
     db = open_db(instance / "fieldapp.db")
     migrate(db)
     for name in ("ann", "ben", "cal"):
