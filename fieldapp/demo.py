@@ -7,7 +7,7 @@ cursor are consistent with everything that follows.
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from . import accounts, licence
+from . import accounts, licence, peer_sessions
 from .casework import make_engine
 
 PASSWORD = "demo"
@@ -171,6 +171,8 @@ def load_demo(db, app_config):
         if action:
             fields["action"] = action
         _push(engine, actors[worker], _mutation("contact", "create", str(uuid.uuid4()), fields))
+    for username, fields in peer_sessions.demo_sessions(person_ids, today.date()):
+        _push(engine, actors[username], _mutation("peer_session", "create", str(uuid.uuid4()), fields))
     # Demo mode only: the Star is switched on (recorded with no admin, shown as "demo data") so
     # the demo shows it; a real deployment's administrator switches it on (README).
     licence.set_star_licensed(db, True)

@@ -131,6 +131,9 @@ class PersonSchema(Schema):
     # Who the person's trusted person is (a user id). Only coordinators may set it: see authorize.
     trusted_person_id = fields.Integer(allow_none=True, strict=False,
                                        validate=validate.Range(min=1, max=2**63 - 1))
+    # The team sharing the person's caseload; set from the creator's team, changed by coordinators.
+    team = fields.String(allow_none=True, validate=validate.Length(
+        max=120, error="The team must be 120 characters or fewer"))
     date_of_birth = fields.String(allow_none=True)
     age_band = fields.String(allow_none=True)
     gender = fields.String(allow_none=True)
@@ -216,6 +219,9 @@ def person_type(app_config) -> sync.RecordType:
         if op != "create" and not access.can_see_person(db, actor, scope):
             raise sync.Refusal("You cannot change this person's record")
         _check_trusted_person(db, actor, fields_)
+        if op == "update" and "team" in fields_ and actor.role != "coordinator":
+            message = "Only a coordinator can change a person's team"
+            raise sync.Refusal(message, {"team": [message]})
         if op == "update":
             errors = record_errors({**current, **fields_})
             if errors:

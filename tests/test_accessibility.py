@@ -86,5 +86,24 @@ def test_caseworker_pages_have_no_violations(page_for, live_server):
         f"/people/{dan}/star/new?instrument=homelessness-star-3.1"])
 
 
+def test_peer_mentor_pages_have_no_violations(page_for, live_server):
+    dan = _person_id(live_server, "Dan")
+    _check(page_for("peer"), [f"/people/{dan}/peer-sessions/new", "/peer/hours"])
+
+
+def test_coordinator_pages_have_no_violations(page_for, live_server):
+    dan, sam = _person_id(live_server, "Dan"), _person_id(live_server, "Sam")
+    _check(page_for("coordinator"), [
+        "/caseload", f"/people/{dan}", "/coordination/", "/coordination/network",
+        "/coordination/peer-hours", f"/coordination/people/{dan}/assign",
+        f"/coordination/people/{dan}/share", "/coordination/merge",
+        f"/coordination/merge?keep={dan}&merge={sam}", f"/people/{dan}/consent/new"])
+
+
+def test_partner_agency_pages_have_no_violations(page_for, live_server):
+    _check(page_for("partner"), ["/caseload"])
+
+
 def test_admin_pages_have_no_violations(page_for):
-    _check(page_for("admin"), ["/admin/", "/admin/users/new", "/admin/users/1", "/admin/instruments"])
+    _check(page_for("admin"), ["/admin/", "/admin/users/new", "/admin/users/1", "/admin/instruments",
+                               "/admin/audit"])
