@@ -87,14 +87,17 @@ def serve(obj, host, port):
 @click.option("--team", default=None)
 @click.option("--area", default=None)
 @click.option("--name", "display_name", default=None, help="The name shown to colleagues.")
+@click.option("--agency", default=None,
+              help="For a partner agency worker: their agency (a key of PARTNER_AGENCIES).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.pass_obj
-def create_user(obj, username, role, team, area, display_name, password_stdin):
+def create_user(obj, username, role, team, area, display_name, agency, password_stdin):
     """Add a user; asks for the password."""
     db = obj.db()
     password = _read_password(password_stdin)
     try:
-        accounts.create_user(db, username, password, role, display_name=display_name, team=team, area=area)
+        accounts.create_user(db, username, password, role, display_name=display_name, team=team,
+                             area=area, agency=agency)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Added {username} ({accounts.ROLES[role]})")

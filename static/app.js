@@ -63,6 +63,76 @@
       });
     }
 
+    // ---- the caseload offline: filter the rows already here, show how old each copy is -------
+
+    function filterRows(query) {
+      var words = query.trim().toLowerCase();
+      var rows = document.querySelectorAll('[data-caseload-row]');
+      var shown = 0;
+      rows.forEach(function (row) {
+        var match = !words || (row.dataset.search || '').indexOf(words) !== -1;
+        row.hidden = !match;
+        if (match) shown += 1;
+      });
+      var empty = document.querySelector('[data-caseload-empty]');
+      if (empty) empty.hidden = shown > 0 || !rows.length;
+    }
+
+    function showCopyAges() {
+      var cells = document.querySelectorAll('[data-offline-age][data-person-url]');
+      if (!window.caches || !cells.length) return;
+      // Look without creating: opening a missing cache would make an empty one.
+      caches.has('fieldapp-pages').then(function (has) {
+        return has ? caches.open('fieldapp-pages') : null;
+      }).then(function (cache) {
+        if (!cache) return;
+        cells.forEach(function (el) {
+          cache.match(el.dataset.personUrl, {ignoreVary: true, ignoreSearch: true}).then(function (hit) {
+            if (!hit) return;
+            return hit.text().then(function (html) {
+              var m = /name="fieldapp-rendered-at" content="([^"]+)"/.exec(html);
+              var when = m ? new Date(m[1]) : null;
+              if (!when || isNaN(when)) return;
+              el.textContent = 'Copy on this phone from ' + Page.age(when);
+              el.hidden = false;
+            });
+          });
+        });
+      });
+    }
+
+    /** Online, htmx asks the server as the worker types; offline (or when that fails) the rows
+     * already on the page are filtered here, so the caseload can be searched with no signal. */
+    function wireCaseload() {
+      var input = document.querySelector('input[data-caseload-filter]');
+      if (input) {
+        input.addEventListener('input', function () { filterRows(input.value); });
+        document.addEventListener('htmx:before:request', function (event) {
+          if (navigator.onLine === false) event.preventDefault();
+        });
+        document.addEventListener('htmx:after:swap', function () {
+          filterRows(input.value);
+          showCopyAges();
+        });
+        if (input.value) filterRows(input.value);
+      }
+      showCopyAges();
+    }
+
+    /** A person's page read from this phone's copy is still a view for the audit trail: it is
+     * queued like any record (and hidden from the worker's list) and sent with the next sync. */
+    function recordOfflineView() {
+      if (!document.querySelector('meta[name="fieldapp-offline-copy"]')) return;
+      var m = /^\/people\/([0-9a-f-]{36})(\/|$)/.exec(location.pathname);
+      if (!m || !userId) return;
+      var now = new Date().toISOString();
+      Outbox.enqueue({
+        type: 'view', op: 'create', record_id: Outbox.uuid(), base_version: null,
+        recorded_at: now, person_id: m[1], label: 'Viewed offline',
+        fields: {person_id: m[1], viewed_at: now, page: location.pathname}
+      }).catch(function () { /* the audit record is best effort; never block reading */ });
+    }
+
     // ---- flushing ---------------------------------------------------------------------------
 
     /** Ask the service worker to flush (it outlives this page), or flush here if none controls it. */
@@ -195,6 +265,10 @@
         });
         // A wiped phone lost its shell cache: refill it while there is signal.
         if (navigator.onLine && reg.active) reg.active.postMessage({type: 'precache'});
+        // Loaded while the worker was activating, this page may have missed its claim: ask again.
+        navigator.serviceWorker.ready.then(function (ready) {
+          if (!navigator.serviceWorker.controller && ready.active) ready.active.postMessage({type: 'claim'});
+        });
       }).catch(function (e) { console.warn('fieldapp: no service worker', e); });
       var reloaded = false;
       navigator.serviceWorker.addEventListener('controllerchange', function () {
@@ -209,6 +283,7 @@
 
     registerWorker();
     showOfflineCopy();
+    wireCaseload();
     try {
       if (sessionStorage.getItem('fieldapp-saved')) {
         sessionStorage.removeItem('fieldapp-saved');
@@ -216,6 +291,7 @@
       }
     } catch (e) { /* private mode */ }
 
+    recordOfflineView();
     var login = document.querySelector('form[data-login]');
     if (login) {
       var field = login.querySelector('[data-device-id-field], input[name="device_id"]');

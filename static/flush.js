@@ -253,7 +253,11 @@
       var renamed = {};
       changedScopes.forEach(function (s) { changed[s] = true; });
       changedPeople.forEach(function (s) { renamed[s] = true; });
-      return (S.hasCaches() ? caches.open(S.PAGES_CACHE) : Promise.resolve(null)).then(function (cache) {
+      // Look without creating: after a wipe the page cache must not come back empty either.
+      var looking = S.hasCaches() ? caches.has(S.PAGES_CACHE).then(function (has) {
+        return has ? caches.open(S.PAGES_CACHE) : null;
+      }) : Promise.resolve(null);
+      return looking.then(function (cache) {
         return (cache ? cache.keys() : Promise.resolve([])).then(function (keys) {
           var held = {};
           keys.forEach(function (req) { held[new URL(req.url).pathname] = true; });

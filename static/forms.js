@@ -52,6 +52,16 @@
       var name = el.name;
       if (!name || el.disabled || name === 'csrf_token' || name.charAt(0) === '_') return;
       if (['submit', 'button', 'reset', 'file'].indexOf(el.type) !== -1) return;
+      if (el.type === 'checkbox' && el.dataset.type === 'list') {
+        // Checkboxes sharing a name with data-type="list": the ticked values as an array.
+        if (seenGroups[name]) return;
+        seenGroups[name] = true;
+        var boxes = form.querySelectorAll('input[type="checkbox"][name="' + name + '"]');
+        if (op === 'update' && !Array.prototype.some.call(boxes, changed)) return;
+        fields[name] = Array.prototype.filter.call(boxes, function (b) { return b.checked && !b.disabled; })
+          .map(function (b) { return b.value; });
+        return;
+      }
       var dotAt = name.indexOf('.');
       var objectName = dotAt > 0 && name.slice(0, dotAt) !== 'new_person' ? name.slice(0, dotAt) : null;
       if (el.type === 'checkbox' && isBooleanField(el)) {
@@ -86,7 +96,8 @@
           fields[name] = picked ? convert(picked, picked.value) : null;
           return;
         }
-        if (!changed(el)) return;
+        // data-send-always: part of the change although unchanged here ("Use the other value").
+        if (!changed(el) && !el.hasAttribute('data-send-always')) return;
       } else if (isChoice && !el.checked) {
         return;
       }
@@ -261,6 +272,10 @@
           function (el) { return ['submit', 'button', 'reset'].indexOf(el.type) === -1; });
         if (!els.length) return;
         var text = value === true ? 'yes' : value === false ? 'no' : value == null ? '' : String(value);
+        if (Array.isArray(value)) {
+          els.forEach(function (el) { el.checked = value.indexOf(el.value) !== -1; });
+          return;
+        }
         if (els[0].type === 'radio' || els[0].type === 'checkbox') {
           var found = false;
           els.forEach(function (el) { el.checked = el.value === text; found = found || el.checked; });

@@ -88,6 +88,18 @@
     };
   }
 
+  // A wipe (logout, revoked phone) in any context must leave no page behind, even one that a
+  // background refresh in another context (the service worker) fetched just before and stores just
+  // after. Every context counts the wipes it hears of; a refresh stops when the count moves, and
+  // once the refreshes in flight here settle, the page cache is deleted again.
+  var wipes = 0;
+  var refreshing = Promise.resolve();
+  on(function (event) {
+    if (!event || event.type !== 'wiped') return;
+    wipes += 1;
+    refreshing.then(function () { if (hasCaches()) return caches.delete(PAGES_CACHE); });
+  });
+
   function uuid() {
     if (root.crypto && root.crypto.randomUUID) return root.crypto.randomUUID();
     var b = root.crypto.getRandomValues(new Uint8Array(16));
@@ -289,7 +301,7 @@
     return Promise.all([list(), userId ? Promise.resolve(String(userId)) : getMeta('user_id')])
       .then(function (v) {
         var uid = v[1];
-        return v[0].filter(function (i) { return i.user_id === uid && i.state !== 'sent'; }).length;
+        return v[0].filter(function (i) { return i.user_id === uid && i.state !== 'sent' && i.type !== 'view'; }).length;
       });
   }
 
@@ -335,15 +347,17 @@
     if (!hasCaches() || !paths.length) return Promise.resolve(0);
     var queue = paths.slice();
     var stored = 0;
-    return caches.open(PAGES_CACHE).then(function (cache) {
+    var started = wipes;
+    var run = caches.open(PAGES_CACHE).then(function (cache) {
       function next() {
         var path = queue.shift();
-        if (!path) return Promise.resolve();
+        if (!path || wipes !== started) return Promise.resolve();
         return fetch(path, {
           credentials: 'same-origin', redirect: 'manual', cache: 'no-store',
           headers: {'X-Fieldapp-Refresh': '1'}
         }).then(function (resp) {
           var type = resp.headers.get('Content-Type') || '';
+          if (wipes !== started) return;  // logged out meanwhile: keep nothing
           if (resp.status === 200 && resp.type !== 'opaqueredirect' && !resp.redirected &&
               type.indexOf('text/html') === 0) {
             stored += 1;
@@ -354,6 +368,8 @@
       }
       return Promise.all([next(), next(), next()]).then(function () { return stored; });
     });
+    refreshing = Promise.all([refreshing, run.catch(function () {})]);
+    return run;
   }
 
   /** Delete the database and every fieldapp- cache (logout, and a revoked phone). */

@@ -137,6 +137,7 @@
         var personId = list.dataset.personId;
         var shown = items.filter(function (i) {
           if (personId && i.person_id !== personId) return false;
+          if (i.type === 'view') return false;  // an audit record of reading a page offline
           return list.hasAttribute('data-outbox-all') || i.state !== 'sent';
         });
         var ul = list;
@@ -202,7 +203,7 @@
     var targets = document.querySelectorAll('[data-sync-status], [data-sync-progress]');
     if (!targets.length || !userId) return Promise.resolve();
     return Outbox.list().then(function (items) {
-      var mine = items.filter(function (i) { return i.user_id === userId; });
+      var mine = items.filter(function (i) { return i.user_id === userId && i.type !== 'view'; });
       var unsent = mine.filter(function (i) { return Outbox.UNSENT.indexOf(i.state) !== -1; }).length;
       var attention = mine.filter(function (i) { return i.state === 'rejected'; }).length;
       var text;

@@ -218,6 +218,10 @@ self.addEventListener('message', (event) => {
     event.waitUntil(flushOutbox(data.reason || 'page'));
   } else if (data.type === 'skip-waiting') {
     self.skipWaiting();
+  } else if (data.type === 'claim') {
+    // A page that loaded while this worker was activating missed clients.claim(): take it now,
+    // so the page works offline without a reload.
+    event.waitUntil(self.clients.claim());
   } else if (data.type === 'precache') {
     // After a wipe the shell cache is gone: refill it while online.
     event.waitUntil(precache(true).catch(() => {}));

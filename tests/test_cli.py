@@ -67,3 +67,13 @@ def test_create_user_refuses_duplicates_and_unknown_roles(run):
     assert result.exit_code != 0 and "already taken" in result.output
     assert run("create-user", "lou", "--role", "wizard", "--password-stdin", input="x\n").exit_code != 0
     assert run("set-password", "nobody", "--password-stdin", input="x\n").exit_code != 0
+
+
+def test_create_a_partner_agency_worker(run):
+    run("init")
+    result = run("create-user", "pia", "--role", "partner_agency", "--agency", "cgl",
+                 "--password-stdin", input="pw-partner\n")
+    assert result.exit_code == 0, result.output
+    db = open_db(run.database)
+    assert accounts.get_user_by_username(db, "pia")["agency"] == "cgl"
+    db.close()

@@ -25,8 +25,20 @@ def sign_in(context, username):
     page.fill("#password", "demo")
     page.click("button:has-text('Sign in')")
     page.wait_for_url("**/caseload")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_controlled(page)
     return page
+
+
+def wait_controlled(page):
+    """Until the service worker controls the page. Polled from here: the app's CSP forbids the
+    string evaluation `page.wait_for_function` falls back to when it has to poll."""
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        assert time.monotonic() < deadline, "the service worker never took control: " + str(
+            page.evaluate("""async () => { const r = await navigator.serviceWorker.getRegistration();
+                return [location.href, r && r.installing && r.installing.state,
+                        r && r.waiting && r.waiting.state, r && r.active && r.active.state]; }"""))
+        page.wait_for_timeout(50)
 
 
 def wait_cached(page, *paths):
@@ -319,7 +331,7 @@ def test_a_new_version_is_offered_and_replaces_the_old_shell(phone, live_server,
     expect(offer).to_contain_text("A new version is ready")
     with page.expect_navigation():
         offer.locator("[data-action=update]").click()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_controlled(page)
     deadline = time.monotonic() + 10
     while True:
         shells = page.evaluate("async () => (await caches.keys()).filter((n) => n.startsWith('fieldapp-shell-'))")

@@ -1,0 +1,122 @@
+"""The shared record on phones with no signal: the caseload searched offline, a peer session logged
+offline, the same person edited offline on two phones (the conflict shows on both after sync and
+can be resolved), and pages read offline counted in the audit trail once the phone syncs."""
+
+import time
+from datetime import date
+
+from playwright.sync_api import expect
+
+from tests.test_offline import TIMEOUT, person_id, sign_in, wait_cached
+
+
+def sync_now(page):
+    page.click("[data-action=sync-now]")
+    expect(page.locator("[data-sync-status]")).not_to_contain_text("waiting", timeout=TIMEOUT)
+
+
+def test_caseload_is_searched_offline(phone, live_server):
+    page = sign_in(phone(), "outreach")
+    wait_cached(page, "/caseload")
+    page.context.set_offline(True)
+    page.reload()
+    rows = page.locator("[data-caseload-row]")
+    total = rows.count()
+    assert total >= 3
+    page.fill("input[data-caseload-filter]", "green coat")
+    expect(page.locator("[data-caseload-row]:visible")).to_have_count(1)
+    expect(page.locator("[data-caseload-row]:visible")).to_contain_text("Woman in green coat")
+    page.fill("input[data-caseload-filter]", "nobody-by-this-name")
+    expect(page.locator("[data-caseload-row]:visible")).to_have_count(0)
+    expect(page.locator("[data-caseload-empty]")).to_be_visible()
+    page.fill("input[data-caseload-filter]", "")
+    expect(page.locator("[data-caseload-row]:visible")).to_have_count(total)
+
+
+def test_peer_session_logged_offline_reaches_the_server_once(phone, live_server):
+    sam = person_id(live_server, "Sam")
+    page = sign_in(phone(), "peer")
+    page.goto(f"/people/{sam}/peer-sessions/new")
+    wait_cached(page, f"/people/{sam}", f"/people/{sam}/peer-sessions/new")
+    page.context.set_offline(True)
+    page.goto(f"/people/{sam}/peer-sessions/new")
+    page.fill("#session_on", date.today().isoformat())
+    page.fill("#duration_minutes", "75")
+    page.locator("input[name=mode]").first.check()
+    page.locator("input[name=purpose]").first.check()
+    page.fill("#note", "Test: walked to the benefits appointment together")
+    page.click("form[data-mutation-type] button[type=submit]")
+    page.wait_for_url(f"**/people/{sam}")
+    page.context.set_offline(False)
+    sync_now(page)
+    rows = live_server.query("SELECT duration_minutes, mentor_id FROM peer_session WHERE note = ?",
+                             ["Test: walked to the benefits appointment together"])
+    peer = live_server.query("SELECT id FROM user WHERE username = 'peer'")[0]["id"]
+    assert rows == [{"duration_minutes": 75, "mentor_id": peer}]
+
+
+def _edit_description_offline(page, dan, text):
+    page.context.set_offline(True)
+    page.goto(f"/people/{dan}/edit")
+    page.fill("#description", text)
+    page.click("button:has-text('Save details')")
+    page.wait_for_url(f"**/people/{dan}")
+
+
+def test_one_person_edited_offline_on_two_phones_shows_the_conflict_on_both(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    ann = sign_in(phone(), "outreach")
+    ben = sign_in(phone(), "outreach2")
+    for page in (ann, ben):
+        page.goto(f"/people/{dan}")
+        page.goto(f"/people/{dan}/edit")
+        wait_cached(page, f"/people/{dan}/edit", f"/people/{dan}")
+
+    _edit_description_offline(ann, dan, "Sleeps in the church porch now")
+    _edit_description_offline(ben, dan, "Moved to a tent by the river")
+    ann.context.set_offline(False)
+    sync_now(ann)
+    ben.context.set_offline(False)
+    sync_now(ben)
+
+    for page in (ann, ben):
+        page.goto(f"/people/{dan}")
+        conflicts = page.locator(".app-conflicts")
+        expect(conflicts).to_contain_text("Changes that need a decision")
+        expect(conflicts).to_contain_text("Sleeps in the church porch now")
+        expect(conflicts).to_contain_text("Moved to a tent by the river")
+    [row] = live_server.query("SELECT description FROM person WHERE id = ?", [dan])
+    assert row["description"] == "Sleeps in the church porch now"  # the first to arrive is kept
+
+    # Ben's value was the right one: Ann takes it, through her outbox like any change.
+    ann.click("button:has-text('Use the other value')")
+    ann.wait_for_url(f"**/people/{dan}")
+    sync_now(ann)
+    [row] = live_server.query("SELECT description FROM person WHERE id = ?", [dan])
+    assert row["description"] == "Moved to a tent by the river"
+    assert live_server.query(
+        "SELECT COUNT(*) AS open FROM sync_conflict WHERE record_id = ? AND resolved_at IS NULL",
+        [dan]) == [{"open": 0}]
+
+
+def test_pages_read_offline_are_in_the_audit_trail_after_sync(phone, live_server):
+    kerry = person_id(live_server, "Kerry")
+    page = sign_in(phone(), "navigator")
+    page.goto(f"/people/{kerry}")
+    wait_cached(page, f"/people/{kerry}")
+    page.context.set_offline(True)
+    page.goto(f"/people/{kerry}")
+    expect(page.locator("[data-sync-status]")).not_to_contain_text("1 ")  # not the worker's record
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    navigator = live_server.query("SELECT id FROM user WHERE username = 'navigator'")[0]["id"]
+
+    def views():
+        return live_server.query("SELECT page FROM view WHERE person_id = ? AND user_id = ?",
+                                 [kerry, navigator])
+
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while not views():
+        assert time.monotonic() < deadline, "the offline view never reached the server"
+        page.wait_for_timeout(100)
+    assert [v["page"] for v in views()] == [f"/people/{kerry}"]
