@@ -39,6 +39,7 @@ def subscribe():
 @login_required
 def unsubscribe():
     """Forget this phone's subscription."""
-    payload = request.get_json(silent=True) or {}
-    push.unsubscribe(get_db(), current_user.id, str(payload.get("endpoint", "")))
+    payload = request.get_json(silent=True)
+    endpoint = payload.get("endpoint") if isinstance(payload, dict) else None
+    push.unsubscribe(get_db(), current_user.id, str(endpoint or ""))
     return jsonify({"subscribed": False})

@@ -9,6 +9,13 @@ from marshmallow import Schema, fields
 from sync.wire import AnswerSchema, ChangeSchema, EnvelopeSchema, MutationSchema, ResultSchema
 
 from .casework import record_types
+from .push import SubscriptionSchema
+
+
+class UnsubscribeSchema(Schema):
+    """The body of the unsubscribe call."""
+
+    endpoint = fields.String(required=True)
 
 
 class ErrorSchema(Schema):
@@ -61,6 +68,27 @@ def build_spec(config) -> dict:
             "413": _error(f"More than {config['SYNC_MAX_MUTATIONS']} mutations or "
                           f"{config['SYNC_MAX_BYTES']} bytes."),
         }}})
+    spec.components.schema("Subscription", schema=SubscriptionSchema)
+    spec.components.schema("Unsubscribe", schema=UnsubscribeSchema)
+    json_error = {"description": "Not JSON, or not a push subscription.", "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    login_redirect = {"description": "Not logged in: sent to the login page."}
+    spec.path(path="/account/notifications/subscriptions", operations={"post": {
+        "summary": "Store this phone's push subscription (PushManager.subscribe() as JSON)",
+        "security": [{"session": []}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Subscription"}}}},
+        "responses": {"201": {"description": "Stored.", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {"subscribed": {"type": "boolean"}}}}}},
+            "400": json_error, "302": login_redirect}}})
+    spec.path(path="/account/notifications/subscriptions/delete", operations={"post": {
+        "summary": "Forget this phone's push subscription",
+        "security": [{"session": []}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Unsubscribe"}}}},
+        "responses": {"200": {"description": "Forgotten (or never stored).", "content": {
+            "application/json": {"schema": {"type": "object", "properties": {
+                "subscribed": {"type": "boolean"}}}}}}, "302": login_redirect}}})
     document = spec.to_dict()
     # The envelope accepts any object per mutation and judges each on its own (a bad one is
     # `rejected`, not a 400); the description shows what a good one looks like.
