@@ -29,7 +29,6 @@ PRECACHED_STATIC = [
     "app.js",
     "assessment.js",
     "govuk-init.mjs",
-    "vendor/govuk-frontend.min.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
     "icons/icon-maskable-512.png",

@@ -50,7 +50,6 @@ if [ ! -f "$assets_stamp" ] || [ ! -f static/build/app.css ] || [ ! -f static/ve
     static/app.scss static/build/app.css
   cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
   cp node_modules/idb/build/umd.js static/vendor/idb.umd.js
-  cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/vendor/govuk-frontend.min.js
   # Images only (favicon and the like); no GDS Transport fonts: only GOV.UK may use them.
   rm -rf static/vendor/govuk/assets/images
   cp -r node_modules/govuk-frontend/dist/govuk/assets/images static/vendor/govuk/assets/images

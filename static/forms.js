@@ -300,6 +300,7 @@
           els[0].value = text;
         }
       });
+      document.dispatchEvent(new Event('fieldapp:form-filled'));  // conditional reveals follow
       if (item.state === 'rejected' && item.errors) {
         var summary = notice('tpl-form-errors', function (el) {
           var list = slot(el, 'list');

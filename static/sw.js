@@ -27,7 +27,6 @@ const PRECACHE = [
   '/static/app.js',
   '/static/assessment.js',
   '/static/govuk-init.mjs',
-  '/static/vendor/govuk-frontend.min.js',
   '/manifest.webmanifest',
   '/static/icons/icon-192.png',
   '/static/icons/icon-512.png',

@@ -15,22 +15,8 @@ def _violations(page):
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
                            TAGS)
-    found = []
-    for violation in result["violations"]:
-        nodes = [node for node in violation["nodes"] if not _govuk_conditional_radio(violation, node)]
-        if nodes:
-            found.append({"id": violation["id"], "help": violation["help"],
-                          "nodes": [node["target"] for node in nodes][:5]})
-    return found
-
-
-def _govuk_conditional_radio(violation, node):
-    """The one known exception: GOV.UK Frontend's conditional-reveal radios carry aria-expanded,
-    which ARIA 1.2 does not list for role=radio. GOV.UK keep it on purpose (tested with screen
-    readers, which announce the reveal); we use their pattern unchanged and say so in the README."""
-    return (violation["id"] == "aria-allowed-attr" and 'type="radio"' in node["html"]
-            and "aria-expanded" in node.get("failureSummary", "")
-            and "aria-controls" in node["html"])
+    return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"]]
 
 
 @pytest.fixture
