@@ -229,9 +229,16 @@ self.addEventListener('message', (event) => {
 
 // ---- push and notificationclick: no personal data on the lock screen ----------------------------
 self.addEventListener('push', (event) => {
+  // The server sends one of a few fixed, generic sentences (fieldapp/push.py); anything else, or
+  // no payload, shows the generic text. Never who or what.
+  let body = 'Open fieldapp to see what has changed.';
+  try {
+    const data = event.data ? event.data.json() : null;
+    if (data && typeof data.body === 'string' && data.body.length <= 80) body = data.body;
+  } catch (e) { /* not JSON: keep the generic text */ }
   event.waitUntil(Promise.all([
     self.registration.showNotification('fieldapp: something needs you', {
-      body: 'Open fieldapp to see what has changed.',
+      body: body,
       icon: '/static/icons/icon-192.png',
       tag: 'fieldapp',
       data: {url: '/caseload'}
