@@ -119,6 +119,50 @@
       showCopyAges();
     }
 
+    /** Registering someone new with no signal: the server cannot be asked for similar names, so
+     * the people this phone holds are checked here (any word of the name starting the same way). */
+    function wireOfflineMatches() {
+      var input = document.querySelector('input[name="new_person.display_name"]');
+      var box = document.getElementById('new-person-matches');
+      if (!input || !box) return;
+      function words(text) {
+        return (text || '').toLowerCase().split(/[^a-z0-9]+/).filter(function (w) { return w.length >= 2; });
+      }
+      input.addEventListener('input', function () {
+        if (navigator.onLine !== false) return;  // online, htmx asks the server
+        var typed = words(input.value);
+        Outbox.records().then(function (records) {
+          var found = typed.length ? records.filter(function (r) {
+            if (r.type !== 'person' || r.deleted || !r.fields) return false;
+            var theirs = words(r.fields.display_name + ' ' + (r.fields.aliases || ''));
+            return typed.some(function (t) {
+              return theirs.some(function (w) { return w.indexOf(t) === 0 || t.indexOf(w) === 0; });
+            });
+          }).slice(0, 10) : [];
+          box.textContent = '';
+          if (!found.length) return;
+          var panel = document.createElement('div');
+          panel.className = 'govuk-inset-text app-matches';
+          var heading = document.createElement('h3');
+          heading.className = 'govuk-heading-s govuk-!-margin-bottom-2';
+          heading.textContent = 'Already on the system?';
+          var list = document.createElement('ul');
+          list.className = 'govuk-list govuk-body-s';
+          found.forEach(function (r) {
+            var item = document.createElement('li');
+            var link = document.createElement('a');
+            link.className = 'govuk-link';
+            link.href = '/people/' + r.record_id + '/contacts/new';
+            link.textContent = r.fields.display_name;
+            item.append(link, ' · ' + (r.fields.district || ''));
+            list.appendChild(item);
+          });
+          panel.append(heading, list);
+          box.appendChild(panel);
+        });
+      });
+    }
+
     /** A person's page read from this phone's copy is still a view for the audit trail: it is
      * queued like any record (and hidden from the worker's list) and sent with the next sync. */
     function recordOfflineView() {
@@ -284,6 +328,7 @@
     registerWorker();
     showOfflineCopy();
     wireCaseload();
+    wireOfflineMatches();
     try {
       if (sessionStorage.getItem('fieldapp-saved')) {
         sessionStorage.removeItem('fieldapp-saved');

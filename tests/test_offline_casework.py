@@ -120,3 +120,16 @@ def test_pages_read_offline_are_in_the_audit_trail_after_sync(phone, live_server
         assert time.monotonic() < deadline, "the offline view never reached the server"
         page.wait_for_timeout(100)
     assert [v["page"] for v in views()] == [f"/people/{kerry}"]
+
+
+def test_registering_someone_new_offline_shows_people_already_on_the_phone(phone, live_server):
+    page = sign_in(phone(), "outreach")
+    page.goto("/contacts/new")
+    wait_cached(page, "/contacts/new")
+    page.context.set_offline(True)
+    page.goto("/contacts/new")
+    page.check('input[name="person_id"][value="new"]')
+    page.fill('input[name="new_person.display_name"]', "woman in a green jacket")
+    matches = page.locator("#new-person-matches")
+    expect(matches).to_contain_text("Already on the system?")
+    expect(matches).to_contain_text("Woman in green coat")
