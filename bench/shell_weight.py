@@ -28,9 +28,12 @@ def main():
     static = ROOT / "static"
     rows, icons = [], []
     for name in PRECACHED_STATIC:
-        data = (static / name).read_bytes()
+        # What the app serves: our scripts minified at set-up (static/build/min) when present.
+        served = static / "build" / "min" / name
+        data = (served if served.is_file() else static / name).read_bytes()
         (icons if name.startswith("icons/") else rows).append((name, len(data), gzipped(data)))
-    sw = (static / "sw.js").read_bytes()
+    sw = (static / "build" / "min" / "sw.js" if (static / "build" / "min" / "sw.js").is_file()
+          else static / "sw.js").read_bytes()
     rows.append(("sw.js", len(sw), gzipped(sw)))
 
     instance = tempfile.mkdtemp(prefix="fieldapp-weight-")

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, request, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from . import accounts
@@ -115,8 +115,28 @@ def create_app(test_config=None):
             "contact_types": app.config["CONTACT_TYPES"],
         }
 
+    _serve_minified_scripts(app)
     app.after_request(_headers)
     return app
+
+
+def _serve_minified_scripts(app):
+    """Serve static/build/min/<name>.js (made by terser at set-up) in place of static/<name>.js, at
+    the same URL, when it exists: the page, the service worker's importScripts and its precache
+    list keep one set of names. Set FIELDAPP_UNMINIFIED=1 (or MINIFIED_SCRIPTS=False) to debug."""
+    minified = REPO / "static" / "build" / "min"
+    plain_static = app.view_functions["static"]
+    if os.environ.get("FIELDAPP_UNMINIFIED"):
+        app.config["MINIFIED_SCRIPTS"] = False  # read by fieldapp/shell.py for sw.js too
+    if not app.config.get("MINIFIED_SCRIPTS", True):
+        return
+
+    def static(filename):
+        if "/" not in filename and filename.endswith(".js") and (minified / filename).is_file():
+            return send_from_directory(minified, filename)
+        return plain_static(filename=filename)
+
+    app.view_functions["static"] = static
 
 
 def _headers(response):

@@ -43,7 +43,7 @@ def wait_controlled(page):
 
 def wait_cached(page, *paths):
     """Until the service worker's page cache holds every one of `paths`."""
-    deadline = time.monotonic() + TIMEOUT / 1000
+    deadline = time.monotonic() + 2 * TIMEOUT / 1000  # background work: generous on a busy machine
     while not page.evaluate(
         """async (paths) => {
             const cache = await caches.open('fieldapp-pages');

@@ -36,6 +36,7 @@ def test_caseload_is_searched_offline(phone, live_server):
 def test_peer_session_logged_offline_reaches_the_server_once(phone, live_server):
     sam = person_id(live_server, "Sam")
     page = sign_in(phone(), "peer")
+    page.goto(f"/people/{sam}")
     page.goto(f"/people/{sam}/peer-sessions/new")
     wait_cached(page, f"/people/{sam}", f"/people/{sam}/peer-sessions/new")
     page.context.set_offline(True)
