@@ -54,6 +54,10 @@ def _check(page, paths):
         page.goto(path)
         page.wait_for_load_state("load")
         violations = _violations(page)
+        # WCAG 1.4.10 reflow: nothing makes the page wider than the 360 px phone.
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 360:
+            violations.append({"id": "reflow", "help": f"the page is {width} px wide at 360 px"})
         if violations:
             found[path] = violations
     assert not found, json.dumps(found, indent=1)
