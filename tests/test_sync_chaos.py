@@ -98,8 +98,8 @@ def test_nothing_is_lost_or_duplicated_under_chaos(tmp_path, capsys):
                 pair = _inject_conflict(phones[:4], injected_people, rng)
                 if pair:
                     injected.append(pair)
-            if rng.random() < 0.08:
-                proxy.kill_next = True  # the next request kills the server mid-batch
+            if rng.random() < 0.08 or round_number in (8, 24):
+                proxy.kill_next = True  # the next request kills the server mid-batch (always some)
             if rng.random() < 0.15:
                 replays += _replay_acknowledged(rng.choice(phones), proxy.port)
             _sync_all(phones, proxy.port, online)
