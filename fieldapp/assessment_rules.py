@@ -12,9 +12,8 @@ totals the server derives (never the phone's). Rules:
 """
 
 import json
-from datetime import date, timedelta
 
-from marshmallow import (Schema, ValidationError, fields, pre_load, validate, validates,
+from marshmallow import (Schema, ValidationError, fields, validate, validates,
                          validates_schema)
 
 import sync
@@ -22,6 +21,7 @@ from sync.wire import flatten_errors
 
 from . import access, accounts, licence, scoring
 from .timeutil import now_iso
+from .validators import DropDerived, recorded_day
 
 STATUSES = ("draft", "final", "not_done")
 # Values the server derives: ignored if a phone sends them, so a wrong total can never be stored.
@@ -52,9 +52,11 @@ class JSONObject(fields.Field):
         return dict(value)
 
 
-class AssessmentSchema(Schema):
+class AssessmentSchema(DropDerived, Schema):
     """One assessment or reading as the phone sends it. `CATALOG` (the deployment's instruments)
     is bound by `assessment_type`."""
+
+    DERIVED = DERIVED  # dropped from what the phone sends (server-derived)
 
     CATALOG = None
 
@@ -73,13 +75,6 @@ class AssessmentSchema(Schema):
         allow_none=True,
         validate=validate.Length(max=1000, error="The reason must be 1000 characters or fewer"))
 
-    @pre_load
-    def _ignore_derived(self, data, **kwargs):
-        """The server derives these; what a phone sends for them is dropped, not trusted."""
-        if isinstance(data, dict):
-            data = {k: v for k, v in data.items() if k not in DERIVED}
-        return data
-
     @validates("person_id")
     def _uuid(self, value, data_key):
         if not accounts.is_device_id(value):  # a UUID in its usual text form
@@ -87,15 +82,7 @@ class AssessmentSchema(Schema):
 
     @validates("assessed_on")
     def _date(self, value, data_key):
-        try:
-            day = date.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise ValidationError("Enter the date as year-month-day") from None
-        if len(value) != 10:
-            raise ValidationError("Enter the date as year-month-day")
-        # A day's grace for phone clocks and time zones, as for contacts.
-        if day > date.today() + timedelta(days=1):
-            raise ValidationError("The date cannot be in the future")
+        recorded_day(value)
 
     @validates_schema
     def _against_instrument(self, data, partial=None, **kwargs):

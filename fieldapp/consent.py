@@ -10,7 +10,6 @@ recorded); sharing with partner agencies follows it (fieldapp/access.py).
 """
 
 import json
-from datetime import date
 
 from marshmallow import (Schema, ValidationError, fields, pre_load, validate, validates,
                          validates_schema)
@@ -32,18 +31,6 @@ class JSONList(fields.List):
         if isinstance(value, str):
             value = json.loads(value)
         return super()._serialize(value, attr, obj, **kwargs)
-
-
-def _date_error(value):
-    try:
-        day = date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return "Enter the date as year-month-day"
-    if len(value) != 10 or day.year < 1900:
-        return "Enter a real date as year-month-day"
-    if day > date.today():
-        return "The date cannot be in the future"
-    return None
 
 
 class ConsentSchema(Schema):
@@ -92,7 +79,7 @@ class ConsentSchema(Schema):
 
     @validates("given_on", "withdrawn_on")
     def _dates(self, value, data_key):
-        if value is not None and (error := _date_error(value)):
+        if value is not None and (error := person_rules.date_error(value)):
             raise ValidationError(error)
 
     @validates_schema

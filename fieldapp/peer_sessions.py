@@ -17,13 +17,14 @@ in the outbox, which the sync engine checks with the schema and hooks here. Rule
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 from sqlite_utils.migrations import Migrations
 
 import sync
 
 from . import access, accounts
 from .timeutil import now_iso
+from .validators import DropDerived, recorded_day
 
 PEER_ROLES = ("peer_mentor", "coordinator")
 MAX_MINUTES = 12 * 60
@@ -91,8 +92,10 @@ def _message(text):
     return {"required": text, "null": text}
 
 
-class PeerSessionSchema(Schema):
+class PeerSessionSchema(DropDerived, Schema):
     """One peer session as the phone sends it. `PURPOSES` is bound by `record_type`."""
+
+    DERIVED = DERIVED  # dropped from what the phone sends (server-derived)
 
     PURPOSES = [value for value, _label in DEFAULT_PURPOSES] + [OTHER[0]]
 
@@ -111,13 +114,6 @@ class PeerSessionSchema(Schema):
     note = fields.String(allow_none=True, validate=validate.Length(
         max=4000, error="The note must be 4000 characters or fewer"))
 
-    @pre_load
-    def _ignore_derived(self, data, **kwargs):
-        """The server derives these; what a phone sends for them is dropped, not trusted."""
-        if isinstance(data, dict):
-            data = {k: v for k, v in data.items() if k not in DERIVED}
-        return data
-
     @validates("person_id")
     def _uuid(self, value, data_key):
         if not accounts.is_device_id(value):  # a UUID in its usual text form
@@ -125,15 +121,7 @@ class PeerSessionSchema(Schema):
 
     @validates("session_on")
     def _date(self, value, data_key):
-        try:
-            day = date.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise ValidationError("Enter the date as year-month-day") from None
-        if len(value) != 10:
-            raise ValidationError("Enter the date as year-month-day")
-        # A day's grace for phone clocks and time zones, as for contacts and assessments.
-        if day > date.today() + timedelta(days=1):
-            raise ValidationError("The date cannot be in the future")
+        recorded_day(value)
 
     @validates("purpose")
     def _known_purpose(self, value, data_key):

@@ -94,7 +94,7 @@ def _message(text):
     return {"required": text, "null": text}
 
 
-def _date_error(value, *, past_only=True):
+def date_error(value, *, past_only=True):
     """The message for a bad YYYY-MM-DD date, or None."""
     try:
         day = date.fromisoformat(value)
@@ -163,7 +163,7 @@ class PersonSchema(Schema):
 
     @validates("date_of_birth", "engaged_on")
     def _dates(self, value, data_key):
-        if value is not None and (error := _date_error(value)):
+        if value is not None and (error := date_error(value)):
             raise ValidationError(error)
 
     @validates("age_band", "gender", "ethnicity", "known_to_services", "housing_situation",

@@ -19,18 +19,9 @@ from . import access
 from .network import WORKER_ROLES, CoordinationError
 from .peer_sessions import DEFAULT_TIMEZONE, programme_today
 from .timeutil import now_iso
+from .validators import iso_day
 
 DEFAULT_MAX_DAYS = 92  # SHARE_MAX_DAYS: about three months, a long absence
-
-
-def _date(value):
-    try:
-        day = date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ValidationError("Enter the date as year-month-day") from None
-    if len(value) != 10:
-        raise ValidationError("Enter the date as year-month-day")
-    return day
 
 
 class ShareSchema(Schema):
@@ -51,11 +42,11 @@ class ShareSchema(Schema):
 
     @validates("starts_on")
     def _starts(self, value, data_key):
-        _date(value)
+        iso_day(value)
 
     @validates("ends_on")
     def _ends(self, value, data_key):
-        if _date(value) < self.TODAY:
+        if iso_day(value) < self.TODAY:
             raise ValidationError("The last day cannot be in the past")
 
     @validates_schema(skip_on_field_errors=True)
