@@ -155,16 +155,13 @@ def record_types(app_config):
 
 
 class CaseworkEngine(sync.Engine):
-    """The sync engine with the app's reading rules around its pull: a partner agency worker's
-    phone receives only the record types they may read (access.can_see_record_type), records of
-    offline views never travel back to phones, and every person whose records reach a phone is
-    noted in the audit trail (README: Audit trail)."""
+    """The sync engine with the audit trail around its pull: every person whose records reach a
+    phone is noted (README: Audit trail). Which record types each reader gets (a partner agency
+    worker's phone only what they may read; offline views never travel back) is the engine's
+    `can_read`, given access.can_see_record_type."""
 
     def pull(self, actor, device_id, cursor):
         page = super().pull(actor, device_id, cursor)
-        page["changes"] = [change for change in page["changes"]
-                           if change["type"] == "scope"
-                           or access.can_see_record_type(actor, change["type"])]
         audit.record_sent(self.db, actor, device_id, {
             change["scope"] for change in page["changes"]
             if change["type"] != "scope" and not change.get("deleted") and change.get("scope")})
@@ -181,6 +178,7 @@ def make_engine(db, app_config):
         max_bytes=app_config["SYNC_MAX_BYTES"],
         page_size=app_config["SYNC_PAGE_SIZE"],
         defer_days=app_config["SYNC_DEFER_DAYS"],
+        can_read=access.can_see_record_type,
     )
 
 

@@ -62,12 +62,14 @@ class Engine:
 
     `visible_scopes(db, actor)` returns the scope keys (for fieldapp: person ids) the actor may see;
     it decides both what a pull sends and, with each type's `authorize`, what a push may touch.
-    `actor` is any object with an `id`.
+    `can_read(actor, type_name)`, if given, narrows a pull further by record type (a reader who may
+    see a person but not every kind of record about them). `actor` is any object with an `id`.
     """
 
     def __init__(self, db: Database, registry: Registry, visible_scopes: VisibleScopes, *,
                  max_mutations: int = 100, max_bytes: int = 1_000_000, page_size: int = 500,
-                 defer_days: float = 14, clock: Callable[[], datetime] = _now):
+                 defer_days: float = 14, clock: Callable[[], datetime] = _now,
+                 can_read: Callable[[Any, str], bool] | None = None):
         self.db = db
         self.registry = registry
         self.visible_scopes = visible_scopes
@@ -76,6 +78,7 @@ class Engine:
         self.page_size = page_size
         self.defer_limit = timedelta(days=defer_days)
         self.clock = clock
+        self.can_read = can_read
         # Durable before answered: a COMMIT waits for the disk (WAL + FULL).
         db.execute("PRAGMA synchronous=FULL")
 

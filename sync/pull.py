@@ -19,7 +19,16 @@ MARK = "_mark"
 
 
 def pull(engine, actor, device_id: str, cursor: int) -> dict:
-    """One page of changes for `device_id`; see the module docstring for the scope rules."""
+    """One page of changes for `device_id`; see the module docstring for the scope rules. Record
+    types the actor may not read (`engine.can_read`) are left out; scope changes always go."""
+    page = _page(engine, actor, device_id, cursor)
+    if engine.can_read is not None:
+        page["changes"] = [change for change in page["changes"] if change["type"] == "scope"
+                           or engine.can_read(actor, change["type"])]
+    return page
+
+
+def _page(engine, actor, device_id: str, cursor: int) -> dict:
     db = engine.db
     visible = set(engine.visible_scopes(db, actor))
     held = _held_scopes(db, device_id, cursor)

@@ -460,3 +460,11 @@ def test_merge_refuses_nonsense(engine, visibility):
         engine.merge(ANN, "person", kept, kept)
     with pytest.raises(sync.Refusal):
         engine.merge(ANN, "note", kept, kept)
+
+
+def test_a_reader_gets_only_the_record_types_they_may_read(engine, visibility):
+    person_id = new_person(engine, visibility)
+    engine.push(ANN, "d-ann", [create("note", uid(), person_id=person_id, text="not for Ben")])
+    engine.can_read = lambda actor, type_name: actor.id != BEN.id or type_name == "person"
+    assert {c["type"] for c in engine.pull(BEN, "d-ben", 0)["changes"]} == {"person"}
+    assert {c["type"] for c in engine.pull(ANN, "d-ann", 0)["changes"]} == {"person", "note"}
