@@ -15,7 +15,7 @@ from pathlib import Path
 from fieldapp import create_app, demo
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
-from fieldapp.shell import PRECACHED_STATIC
+from fieldapp.web.shell import PRECACHED_STATIC
 
 ROOT = Path(__file__).resolve().parent.parent
 

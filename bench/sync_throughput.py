@@ -16,8 +16,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from fieldapp import config as default_config
-from fieldapp import accounts
-from fieldapp.casework import make_engine
+from fieldapp import users
+from fieldapp.records import make_engine
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
 
@@ -37,7 +37,7 @@ def main():
     teams = [f"team {n}" for n in range(10)]
     workers = []
     for n, team in enumerate(teams):
-        user_id = accounts.create_user(db, f"worker{n}", "x" * 12, "outreach_worker", team=team,
+        user_id = users.create_user(db, f"worker{n}", "x" * 12, "outreach_worker", team=team,
                                        area=area)
         workers.append(SimpleNamespace(id=user_id, role="outreach_worker", team=team, area=area))
     engine = make_engine(db, config)

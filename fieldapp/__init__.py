@@ -1,40 +1,23 @@
-"""fieldapp: an offline-capable, mobile-first Flask app for outreach and trusted-person casework."""
+"""fieldapp: an offline-capable, mobile-first Flask app for outreach and trusted-person casework.
+
+`create_app` is the one entry: defaults (config.py), then the instance's config.py or the test
+mapping, then the extensions and the blueprints of fieldapp/web/, in one list.
+"""
 
 import os
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, request, send_from_directory
+from flask import Flask, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from . import accounts
 from . import config as default_config
-from . import db
+from . import db, instruments, users
 from .extensions import csrf, limiter, login_manager
+from .timeutil import now_iso
 
 REPO = Path(__file__).resolve().parent.parent
-
-# Blueprints whose pages hold casework: cacheable per user by the service worker, never shared.
-CASEWORK_BLUEPRINTS = {"people", "contacts", "assessments"}
-# Online-only pages: never stored by any cache.
-NO_STORE_BLUEPRINTS = {"auth", "admin"}
-
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "manifest-src 'self'",
-        "worker-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 
 
 def _secret_key(instance):
@@ -69,6 +52,8 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["SESSION_DAYS"])
+    if os.environ.get("FIELDAPP_UNMINIFIED"):
+        app.config["MINIFIED_SCRIPTS"] = False
 
     # Our templates first, then GOV.UK Frontend's macros ("govuk_frontend_jinja/components/...").
     app.jinja_loader = ChoiceLoader(
@@ -80,43 +65,30 @@ def create_app(test_config=None):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    accounts.configure_hashing(app.config.get("ARGON2_TIME_COST"),
-                               app.config.get("ARGON2_MEMORY_COST"),
-                               app.config.get("ARGON2_PARALLELISM"))
+    users.configure_hashing(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"],
+                            app.config["ARGON2_PARALLELISM"])
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import account, admin, api, assessments, auth, contacts, instruments, people, shell
-
     # A bad instrument file stops the app here, loudly, naming the file.
     instruments.catalog(app.config)
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(people.bp)
-    app.register_blueprint(contacts.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(assessments.bp)
+    from .web import account, admin, api, assessments, auth, contacts, coordination, guards
+    from .web import peer, people, shell
 
-    app.register_blueprint(api.bp)
+    for blueprint in (auth.bp, people.bp, contacts.bp, assessments.bp, peer.bp, coordination.bp,
+                      account.bp, admin.bp, api.bp, shell.bp):
+        app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the sync endpoint has its own cross-site defence (header + Origin)
-    app.register_blueprint(shell.bp)
-    app.register_blueprint(account.bp)
-    from . import coordination, peer  # peer sessions and coordinator tools
-
-    app.register_blueprint(peer.bp)
-    app.register_blueprint(coordination.bp)
 
     @app.context_processor
     def _page_globals():
-        return {
-            "rendered_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "contact_types": app.config["CONTACT_TYPES"],
-        }
+        return {"rendered_at": now_iso(), "contact_types": app.config["CONTACT_TYPES"]}
 
     _serve_minified_scripts(app)
-    app.after_request(_headers)
+    app.after_request(guards.headers)
     return app
 
 
@@ -126,9 +98,7 @@ def _serve_minified_scripts(app):
     list keep one set of names. Set FIELDAPP_UNMINIFIED=1 (or MINIFIED_SCRIPTS=False) to debug."""
     minified = REPO / "static" / "build" / "min"
     plain_static = app.view_functions["static"]
-    if os.environ.get("FIELDAPP_UNMINIFIED"):
-        app.config["MINIFIED_SCRIPTS"] = False  # read by fieldapp/shell.py for sw.js too
-    if not app.config.get("MINIFIED_SCRIPTS", True):
+    if not app.config["MINIFIED_SCRIPTS"]:
         return
 
     def static(filename):
@@ -137,19 +107,3 @@ def _serve_minified_scripts(app):
         return plain_static(filename=filename)
 
     app.view_functions["static"] = static
-
-
-def _headers(response):
-    """Security headers everywhere; caching rules by kind of page."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", CSP)
-    if request.blueprint in CASEWORK_BLUEPRINTS:
-        # The same URL answers a full page or an htmx partial: caches must keep them apart.
-        response.vary.add("HX-Request")
-        response.headers["Cache-Control"] = "private, no-cache"
-    elif request.blueprint in NO_STORE_BLUEPRINTS:
-        response.headers["Cache-Control"] = "no-store"
-    return response

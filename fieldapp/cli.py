@@ -1,4 +1,4 @@
-"""The `fieldapp` command line: a thin layer over `accounts`, `migrations` and `demo`.
+"""The `fieldapp` command line: a thin layer over `users`, `rules/leavers`, `migrations` and `demo`.
 
 Every command runs inside the app's context, with the instance folder from $FIELDAPP_INSTANCE
 (default ./instance).
@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from . import accounts, create_app
+from . import create_app, users
 from .db import open_db
 from .migrations import migrate
 
@@ -45,7 +45,7 @@ def _read_password(from_stdin):
 
 
 def _user_or_fail(db, username):
-    user = accounts.get_user_by_username(db, username)
+    user = users.get_user_by_username(db, username)
     if user is None:
         raise click.ClickException(f"No user called {username!r}")
     return user
@@ -83,7 +83,7 @@ def serve(obj, host, port):
 
 @main.command("create-user")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(list(accounts.ROLES)))
+@click.option("--role", required=True, type=click.Choice(list(users.ROLES)))
 @click.option("--team", default=None)
 @click.option("--area", default=None)
 @click.option("--name", "display_name", default=None, help="The name shown to colleagues.")
@@ -96,11 +96,11 @@ def create_user(obj, username, role, team, area, display_name, agency, password_
     db = obj.db()
     password = _read_password(password_stdin)
     try:
-        accounts.create_user(db, username, password, role, display_name=display_name, team=team,
+        users.create_user(db, username, password, role, display_name=display_name, team=team,
                              area=area, agency=agency)
-    except accounts.AccountError as error:
+    except users.AccountError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Added {username} ({accounts.ROLES[role]})")
+    click.echo(f"Added {username} ({users.ROLES[role]})")
 
 
 @main.command("set-password")
@@ -111,7 +111,7 @@ def set_password(obj, username, password_stdin):
     """Set a user's password; asks for it."""
     db = obj.db()
     user = _user_or_fail(db, username)
-    accounts.set_password(db, user["id"], _read_password(password_stdin))
+    users.set_password(db, user["id"], _read_password(password_stdin))
     click.echo(f"Password changed for {username}")
 
 
@@ -122,7 +122,9 @@ def deactivate_user(obj, username):
     """Shut a user out at once: sessions end, devices are revoked."""
     db = obj.db()
     user = _user_or_fail(db, username)
-    accounts.deactivate_user(db, user["id"])
+    from .rules.leavers import deactivate
+
+    deactivate(db, user["id"])
     click.echo(f"Deactivated {username}: sessions ended, devices revoked")
 
 

@@ -1,8 +1,9 @@
-"""Default settings for fieldapp.
+"""Default settings for fieldapp: every setting the app reads, with its default, in one place.
 
-Values a programme may want to change (areas, contact types, caps, limits) are settings, not
-constants in code: they are read from `app.config` everywhere. A deployment can override any of them
-in `instance/config.py`.
+Values a programme may want to change (areas, contact types, choice lists, caps, limits) are
+settings, not constants in code: `create_app` loads this module into `app.config` first, so code
+reads `app_config["NAME"]` and never carries a default of its own. A deployment overrides any of
+them in `$FIELDAPP_INSTANCE/config.py`. The README lists every one (tests/test_readme.py checks).
 """
 
 # Operational areas and the districts each covers (Cambridgeshire and Peterborough's partnerships).
@@ -61,7 +62,6 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "fieldapp_session"
 
-# Argon2 settings come from argon2-cffi's defaults (argon2id, RFC 9106 low-memory profile).
 # Password hashing (argon2id). None keeps argon2-cffi's defaults (RFC 9106 low-memory profile:
 # 3 passes over 64 MiB, about half a second per login on a small server).
 ARGON2_TIME_COST = None
@@ -69,11 +69,72 @@ ARGON2_MEMORY_COST = None  # KiB
 ARGON2_PARALLELISM = None
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: pages may sit open for hours
 
-# Push notifications (fieldapp/push.py). The VAPID key pair is made in the instance folder.
+# Push notifications (fieldapp/notify/push.py). The VAPID key pair is made in the instance folder.
 VAPID_SUBJECT = "mailto:fieldapp-admin@example.org"  # set to your admin address or site URL
 PUSH_TTL_SECONDS = 86400  # a phone without signal still gets it within a day
 PUSH_TIMEOUT_SECONDS = 10
 PUSH_IN_BACKGROUND = True  # a sync answer never waits for a push service
+
+# Serve the terser-minified copies of our scripts (static/build/min/); FIELDAPP_UNMINIFIED=1 in the
+# environment turns this off for debugging.
+MINIFIED_SCRIPTS = True
+
+# Where the programme works: weeks, months, shares and "today" are dates in this time zone.
+PROGRAMME_TIMEZONE = "Europe/London"
+
+# A coordinator shares a person with a colleague for at most this many days (a long absence).
+SHARE_MAX_DAYS = 92
+
+# The caseload lists first whoever has had no contact for this many days...
+NO_CONTACT_DAYS = 14
+# ... and whoever was assigned to the worker (as trusted person) in the last this many days.
+NEWLY_ASSIGNED_DAYS = 7
+
+# What a peer session may be for: (value, label); "Something else" (with a note) is always offered.
+PEER_SESSION_PURPOSES = [
+    ("emotional_support", "Emotional support"),
+    ("recovery", "Recovery from drug or alcohol use"),
+    ("housing", "Housing"),
+    ("services", "Getting to services and appointments"),
+    ("money", "Benefits and money"),
+    ("activities", "Activities and meaningful use of time"),
+    ("relationships", "Family, friends and relationships"),
+]
+
+# Partner agencies a person's consent may share with: id -> name. A partner agency worker's
+# account names one of these ids.
+PARTNER_AGENCIES = {"dwp-fenland": "DWP Jobcentre Wisbech",
+                    "cgl": "Change Grow Live (drug and alcohol)",
+                    "probation-fenland": "Probation Fenland",
+                    "cpft": "Mental health (CPFT)"}
+
+# Choice lists of a person's details, as (value stored, label shown).
+AGE_BANDS = [("18-24", "18 to 24"), ("25-34", "25 to 34"), ("35-44", "35 to 44"),
+             ("45-54", "45 to 54"), ("55-64", "55 to 64"), ("65+", "65 or over"),
+             ("unknown", "Not known")]
+GENDERS = [("woman", "Woman"), ("man", "Man"), ("non_binary", "Non-binary"),
+           ("another_way", "In another way"), ("prefer_not_to_say", "Prefer not to say")]
+# The 2021 Census's high-level groups, with Gypsy, Irish Traveller and Roma apart.
+ETHNICITIES = [("asian", "Asian or Asian British"),
+               ("black", "Black, Black British, Caribbean or African"),
+               ("mixed", "Mixed or multiple ethnic groups"),
+               ("white_british", "White: English, Welsh, Scottish, Northern Irish or British"),
+               ("white_irish", "White: Irish"),
+               ("gypsy_traveller_roma", "White: Gypsy, Irish Traveller or Roma"),
+               ("white_other", "Any other White background"),
+               ("other", "Another ethnic group"),
+               ("prefer_not_to_say", "Prefer not to say")]
+HOUSING_SITUATIONS = [("rough_sleeping", "Rough sleeping"), ("sofa_surfing", "Sofa surfing"),
+                      ("temporary_accommodation", "Temporary accommodation"),
+                      ("supported_accommodation", "Supported accommodation"),
+                      ("hostel", "Hostel"), ("prison", "Prison"), ("hospital", "Hospital"),
+                      ("settled_tenancy", "Settled tenancy"), ("other", "Other")]
+EXIT_DESTINATIONS = [("settled_housing", "Settled housing"),
+                     ("supported_housing", "Supported housing"),
+                     ("another_service", "Support passed to another service"),
+                     ("moved_away", "Moved out of the area"), ("custody", "Prison"),
+                     ("hospital", "Hospital"), ("stopped_engaging", "Stopped engaging"),
+                     ("died", "Died"), ("other", "Other")]
 
 
 def districts(config):

@@ -1,13 +1,17 @@
 """The store: one SQLite file opened through sqlite-utils.
 
-Four jobs only (as in Flask's tutorial): open a connection per request on `g`, close it on teardown,
-migrate (in `migrations.py`, run by `fieldapp init`), and `init_app`.
+The jobs of Flask's tutorial's `db.py`: open a connection per request on `g`, close it on teardown,
+migrate (in `migrations.py`, run by `fieldapp init`), and `init_app`; plus the deployment-wide
+switches an administrator sets in the app (the `setting` table), which outlive a restart.
 """
 
+import json
 import sqlite3
 
 import sqlite_utils
 from flask import current_app, g
+
+from .timeutil import now_iso
 
 
 def open_db(path):
@@ -41,3 +45,25 @@ def close_db(exc=None):
 def init_app(app):
     """Close the database at the end of every request and app context."""
     app.teardown_appcontext(close_db)
+
+
+def get_setting(db, key: str, default=None):
+    """The stored value of a deployment-wide switch (any JSON value), or `default`."""
+    row = db.execute("SELECT value FROM setting WHERE key = ?", [key]).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def setting_row(db, key: str) -> dict | None:
+    """The switch's row (value as JSON text, updated_at, updated_by), or None."""
+    rows = list(db.query("SELECT * FROM setting WHERE key = ?", [key]))
+    return rows[0] if rows else None
+
+
+def set_setting(db, key: str, value, user_id=None) -> None:
+    """Store a switch, noting who changed it and when."""
+    with db.atomic():
+        db.execute(
+            "INSERT INTO setting (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            [key, json.dumps(value), now_iso(), user_id])

@@ -5,10 +5,12 @@ cursor are consistent with everything that follows.
 """
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
-from . import accounts, licence, peer_sessions
-from .casework import make_engine
+from . import users
+from .records import make_engine
+from .rules import licence
+from .timeutil import now_iso
 
 PASSWORD = "demo"
 AREA = "Fenland and East Cambridgeshire"
@@ -106,6 +108,29 @@ ASSESSMENTS = [
 ]
 
 
+# mentor username, person, days ago, minutes, mode, purpose, note
+DEMO_SESSIONS = [
+    ("peer", "Sam", 8, 60, "face_to_face", "recovery", "Talked about the recovery group"),
+    ("peer", "Sam", 2, 90, "group", "recovery", "Went to the group together; Sam spoke"),
+    ("peer", "Dan", 1, 45, "accompanying", "services", "Went with Dan to the GP about his ID"),
+    ("peer", "Dan", 5, 20, "phone", "emotional_support", None),
+    ("peer", "Lee", 12, 30, "face_to_face", "other", "Helped Lee move his tent before the flood"),
+]
+
+
+def demo_sessions(person_ids, today: date) -> list[tuple[str, dict]]:
+    """(mentor username, fields) for demo peer sessions; `person_ids` maps demo names to ids.
+    load_demo pushes each as a `peer_session` create mutation by that mentor."""
+    sessions = []
+    for username, person, days_ago, minutes, mode, purpose, note in DEMO_SESSIONS:
+        fields_ = {"person_id": person_ids[person], "duration_minutes": minutes, "mode": mode,
+                   "session_on": (today - timedelta(days=days_ago)).isoformat(), "purpose": purpose}
+        if note:
+            fields_["note"] = note
+        sessions.append((username, fields_))
+    return sessions
+
+
 def _mutation(type_name, op, record_id, fields, base_version=None):
     return {
         "id": str(uuid.uuid4()),
@@ -113,7 +138,7 @@ def _mutation(type_name, op, record_id, fields, base_version=None):
         "op": op,
         "record_id": record_id,
         "base_version": base_version,
-        "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "recorded_at": now_iso(),
         "fields": fields,
     }
 
@@ -132,9 +157,9 @@ def load_demo(db, app_config):
         return False
     actors = {}
     for username, role, name, team, area in USERS:
-        user_id = accounts.create_user(db, username, PASSWORD, role, display_name=name, team=team,
+        user_id = users.create_user(db, username, PASSWORD, role, display_name=name, team=team,
                                        area=area, agency=AGENCIES.get(username))
-        actors[username] = accounts.User(accounts.get_user(db, user_id))
+        actors[username] = users.User(users.get_user(db, user_id))
     engine = make_engine(db, app_config)
     person_ids = {}
     for username, fields in PEOPLE:
@@ -171,7 +196,7 @@ def load_demo(db, app_config):
         if action:
             fields["action"] = action
         _push(engine, actors[worker], _mutation("contact", "create", str(uuid.uuid4()), fields))
-    for username, fields in peer_sessions.demo_sessions(person_ids, today.date()):
+    for username, fields in demo_sessions(person_ids, today.date()):
         _push(engine, actors[username], _mutation("peer_session", "create", str(uuid.uuid4()), fields))
     # Demo mode only: the Star is switched on (recorded with no admin, shown as "demo data") so
     # the demo shows it; a real deployment's administrator switches it on (README).

@@ -1,10 +1,14 @@
 """Schema migrations for the app's own tables (sqlite-utils' built-in migrations).
 
-The sync engine's tables (`sync_*`) come from `sync.migrate`, applied first. Never edit an applied
-migration: add a new one.
+The sync engine's tables (`sync_*`) come from `sync.migrate`, applied first. Every table of the app
+is made here, in three migration sets whose names are kept from when they lived in other modules
+(sqlite-utils records applied migrations by set and function name). Never edit or rename an
+applied migration: add a new one.
 """
 
 from sqlite_utils.migrations import Migrations
+
+import sync
 
 migrations = Migrations("fieldapp")
 
@@ -212,15 +216,50 @@ def m005_people_consent_audit(db):
     db.execute("CREATE INDEX sync_history_actor ON sync_history (actor_id, stored_at)")
 
 
-def migrate(db):
-    """Bring the database up to date: the sync engine's tables, then the app's."""
-    import sync
+# Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
+# a database that applied it never runs it again.
+push_migrations = Migrations("fieldapp.push")
 
+
+@push_migrations()
+def create_push_subscription(db):
+    """One row per phone that asked for notifications."""
+    db["push_subscription"].create({
+        "id": int, "user_id": int, "device_id": str, "endpoint": str, "p256dh": str, "auth": str,
+        "created_at": str, "last_sent_at": str}, pk="id")
+    db["push_subscription"].create_index(["endpoint"], unique=True)
+    db["push_subscription"].create_index(["user_id"])
+
+
+# Peer sessions (fieldapp/records/peer_session.py): their own set, for the same reason.
+peer_migrations = Migrations("fieldapp.peer")
+
+
+@peer_migrations()
+def m001_peer_session(db):
+    """The synced table of peer sessions (the person page's timeline reads these columns)."""
+    db.execute("""
+        CREATE TABLE peer_session (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL,
+            person_id TEXT,
+            mentor_id INTEGER,
+            session_on TEXT,           -- YYYY-MM-DD, the mentor's local date
+            duration_minutes INTEGER,
+            mode TEXT,
+            purpose TEXT,
+            note TEXT,
+            created_at TEXT
+        )""")
+    db.execute("CREATE INDEX peer_session_person ON peer_session (person_id)")
+    db.execute("CREATE INDEX peer_session_mentor ON peer_session (mentor_id, session_on)")
+
+
+def migrate(db):
+    """Bring the database up to date: the sync engine's tables, then the app's, in order."""
     sync.migrate(db)
     migrations.apply(db)
-    from . import push
-
-    push.migrations.apply(db)
-    from . import peer_sessions
-
-    peer_sessions.migrations.apply(db)
+    push_migrations.apply(db)
+    peer_migrations.apply(db)

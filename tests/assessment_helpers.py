@@ -3,8 +3,8 @@
 import uuid
 from datetime import date, timedelta
 
-from fieldapp import accounts
-from fieldapp.casework import make_engine
+from fieldapp import users
+from fieldapp.records import make_engine
 
 NDT_KEYS = ["engagement", "intentional_self_harm", "unintentional_self_harm", "risk_to_others",
             "risk_from_others", "stress_anxiety", "social_effectiveness", "alcohol_drugs",
@@ -52,7 +52,7 @@ class Pusher:
         self.db = db
 
     def __call__(self, username, *mutations):
-        actor = accounts.User(accounts.get_user_by_username(self.db, username))
+        actor = users.User(users.get_user_by_username(self.db, username))
         return self.engine.push(actor, uid(), list(mutations))
 
     def one(self, username, mutation_):

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from flask import url_for
 
-from fieldapp import access, accounts
-from fieldapp.casework import make_engine
+from fieldapp import users
+from fieldapp.rules import access
+from fieldapp.records import make_engine
 from fieldapp.timeutil import now_iso
 from tests.assessment_helpers import mutation as assessment_mutation, ndt_fields
 
@@ -56,9 +57,9 @@ def world(app, db):
     """Users of every role and a person in each relation to them; returns ids by key."""
     actors = {}
     for username, role, team, area, agency in USERS:
-        user_id = accounts.create_user(db, username, PASSWORD, role, team=team, area=area,
+        user_id = users.create_user(db, username, PASSWORD, role, team=team, area=area,
                                        agency=agency)
-        actors[username] = accounts.User(accounts.get_user(db, user_id))
+        actors[username] = users.User(users.get_user(db, user_id))
     engine = make_engine(db, app.config)
 
     def push(username, *mutations):
@@ -175,7 +176,7 @@ def test_the_sync_pull_sends_only_visible_people(app, db, world, username):
     text = response.get_data(as_text=True)
     for key, name in PEOPLE.items():
         assert (name in text) == (key in VISIBLE[username]), (username, name)
-    user = accounts.User(accounts.get_user_by_username(db, username))
+    user = users.User(users.get_user_by_username(db, username))
     assert access.visible_scopes(db, user) == expected
 
 

@@ -4,19 +4,19 @@ import uuid
 
 import pytest
 
-from fieldapp import accounts
+from fieldapp import users
 
 
 @pytest.fixture
-def users(db):
+def people(db):
     return {
-        "admin": accounts.create_user(db, "admin", "demo", "admin"),
-        "outreach": accounts.create_user(db, "outreach", "demo", "outreach_worker", team="Fenland outreach"),
+        "admin": users.create_user(db, "admin", "demo", "admin"),
+        "outreach": users.create_user(db, "outreach", "demo", "outreach_worker", team="Fenland outreach"),
     }
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/users/new", "/admin/users/1"])
-def test_only_admins_reach_admin_pages(client, auth, users, path):
+def test_only_admins_reach_admin_pages(client, auth, people, path):
     assert client.get(path).status_code == 302  # anonymous: sign in first
     auth.login("outreach")
     assert client.get(path).status_code == 403
@@ -26,13 +26,13 @@ def test_only_admins_reach_admin_pages(client, auth, users, path):
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
 
 
-def test_admin_creates_a_user_who_can_then_sign_in(client, auth, users, db):
+def test_admin_creates_a_user_who_can_then_sign_in(client, auth, people, db):
     auth.login("admin")
     response = client.post("/admin/users/new", data={
         "username": "newbie", "display_name": "New Worker", "role": "peer_mentor",
         "team": "Fenland outreach", "area": "Fenland and East Cambridgeshire", "password": "long enough"})
     assert response.status_code == 302
-    assert accounts.get_user_by_username(db, "newbie")["role"] == "peer_mentor"
+    assert users.get_user_by_username(db, "newbie")["role"] == "peer_mentor"
     response = client.post("/admin/users/new", data={"username": "newbie", "display_name": "Again",
                                                      "role": "peer_mentor", "password": "long enough"})
     assert response.status_code == 400 and b"already taken" in response.data
@@ -40,29 +40,29 @@ def test_admin_creates_a_user_who_can_then_sign_in(client, auth, users, db):
     assert auth.login("newbie", "long enough").status_code == 302
 
 
-def test_admin_resets_a_password(client, auth, users):
+def test_admin_resets_a_password(client, auth, people):
     auth.login("admin")
-    assert client.post(f"/admin/users/{users['outreach']}/password", data={"password": "short"}).status_code == 400
-    client.post(f"/admin/users/{users['outreach']}/password", data={"password": "a new password"})
+    assert client.post(f"/admin/users/{people['outreach']}/password", data={"password": "short"}).status_code == 400
+    client.post(f"/admin/users/{people['outreach']}/password", data={"password": "a new password"})
     auth.logout()
     assert b"Enter a correct" in auth.login("outreach", "demo").data
     assert auth.login("outreach", "a new password").status_code == 302
 
 
-def test_admin_deactivates_a_user_and_revokes_a_lost_phone(app, auth, users, db):
+def test_admin_deactivates_a_user_and_revokes_a_lost_phone(app, auth, people, db):
     worker = app.test_client()
     worker.post("/login", data={"username": "outreach", "password": "demo", "device_id": str(uuid.uuid4())})
     assert worker.get("/caseload").status_code == 200
-    [device] = accounts.list_devices(db, users["outreach"])
+    [device] = users.list_devices(db, people["outreach"])
 
     auth.login("admin")
-    admin_page = auth._client.get(f"/admin/users/{users['outreach']}").data.decode()
+    admin_page = auth._client.get(f"/admin/users/{people['outreach']}").data.decode()
     assert "Revoke (phone lost)" in admin_page
-    auth._client.post(f"/admin/users/{users['outreach']}/devices/{device['id']}/revoke")
+    auth._client.post(f"/admin/users/{people['outreach']}/devices/{device['id']}/revoke")
     assert worker.get("/caseload").status_code == 302
-    assert accounts.device_revoked(db, device["id"])
+    assert users.device_revoked(db, device["id"])
 
     worker.post("/login", data={"username": "outreach", "password": "demo"})
     assert worker.get("/caseload").status_code == 200
-    auth._client.post(f"/admin/users/{users['outreach']}/deactivate")
+    auth._client.post(f"/admin/users/{people['outreach']}/deactivate")
     assert worker.get("/caseload").status_code == 302

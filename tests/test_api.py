@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from fieldapp import accounts, create_app
+from fieldapp import create_app, users
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
 
@@ -20,15 +20,15 @@ def uid():
 @pytest.fixture
 def instance(tmp_path):
     """An instance folder with a migrated database and a few users."""
-    accounts.configure_hashing(time_cost=1, memory_cost=256, parallelism=1)  # fast, for tests
+    users.configure_hashing(time_cost=1, memory_cost=256, parallelism=1)  # fast, for tests
     db = open_db(tmp_path / "fieldapp.db")
     migrate(db)
     team, area = "Fenland outreach", "Fenland and East Cambridgeshire"
-    accounts.create_user(db, "ann", "pw-ann", "outreach_worker", team=team, area=area)
-    accounts.create_user(db, "ben", "pw-ben", "outreach_worker", team=team, area=area)
-    accounts.create_user(db, "cat", "pw-cat", "outreach_worker", team="Peterborough outreach",
+    users.create_user(db, "ann", "pw-ann", "outreach_worker", team=team, area=area)
+    users.create_user(db, "ben", "pw-ben", "outreach_worker", team=team, area=area)
+    users.create_user(db, "cat", "pw-cat", "outreach_worker", team="Peterborough outreach",
                          area="Peterborough")
-    accounts.create_user(db, "root", "pw-root", "admin")
+    users.create_user(db, "root", "pw-root", "admin")
     db.close()
     return tmp_path
 
@@ -180,7 +180,7 @@ def test_device_other_than_the_sessions_is_refused(app):
 def test_revoked_device_is_told_to_wipe_and_its_outbox_refused(app, instance):
     ann = Phone(app, "ann")
     db = open_db(instance / "fieldapp.db")
-    accounts.revoke_device(db, ann.device_id)
+    users.revoke_device(db, ann.device_id)
     response = ann.send([new_person()])
     assert response.status_code == 403 and response.get_json()["revoked"] is True
     assert db["person"].count == 0

@@ -12,14 +12,14 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from fieldapp import accounts, create_app
+from fieldapp import create_app, users
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
 
 INSTANCE = Path(tempfile.mkdtemp(prefix="fieldapp-fuzz-"))
 _db = open_db(INSTANCE / "fieldapp.db")
 migrate(_db)
-accounts.create_user(_db, "ann", "pw-ann-fuzz", "outreach_worker", team="Fenland outreach",
+users.create_user(_db, "ann", "pw-ann-fuzz", "outreach_worker", team="Fenland outreach",
                      area="Fenland and East Cambridgeshire")
 _db.close()
 APP = create_app({"TESTING": True, "INSTANCE": str(INSTANCE), "SECRET_KEY": "fuzz",

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from fieldapp import accounts, licence
+from fieldapp import users
+from fieldapp.rules import licence
 
 from .assessment_helpers import (NDT_KEYS, STAR_KEYS, Pusher, days_ago, mutation, ndt_fields,
                                  star_fields, uid)
@@ -20,10 +21,10 @@ def test_a_final_ndt_is_applied_and_its_total_derived_whatever_the_phone_says(pu
     m = mutation(ndt_fields(demo_data["Sam"], levels, total=999, max_total=1, assessor_id=1))
     assert push.one("peer", m)["status"] == "applied"
     row = db["assessment"].get(m["record_id"])
-    peer = accounts.get_user_by_username(db, "peer")
+    peer = users.get_user_by_username(db, "peer")
     assert (row["total"], row["max_total"], row["assessor_id"]) == (32, 48, peer["id"])
     # The phone gets the scores back as an object, and the server's total.
-    actor = accounts.User(peer)
+    actor = users.User(peer)
     changes = push.engine.pull(actor, uid(), 0)["changes"]
     [mine] = [c for c in changes if c["record_id"] == m["record_id"]]
     assert mine["fields"]["scores"] == dict(zip(NDT_KEYS, levels)) and mine["fields"]["total"] == 32

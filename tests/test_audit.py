@@ -3,7 +3,8 @@ readable by an admin per person and per user, by nobody else."""
 
 import uuid
 
-from fieldapp import accounts, audit
+from fieldapp import users
+from fieldapp.reads import audit
 
 HEADERS = {"X-Fieldapp-Sync": "1"}
 
@@ -26,7 +27,7 @@ def test_a_page_view_is_logged_and_a_background_refresh_is_not(client, auth, db,
     client.get(f"/people/{dan}", headers={"X-Fieldapp-Refresh": "1"})
     assert views(db, dan) == 2
     row = db.execute("SELECT * FROM audit_event WHERE person_id = ? ORDER BY id", [dan]).fetchone()
-    outreach = accounts.get_user_by_username(db, "outreach")
+    outreach = users.get_user_by_username(db, "outreach")
     assert row[2] == outreach["id"] and row[4] == "view" and row[5] == f"/people/{dan}"
 
 
@@ -70,7 +71,7 @@ def test_admin_reads_the_trail_per_person_and_per_user(client, auth, db, demo_da
     assert f"Viewed /people/{dan}" in page
     assert "Create of contact" in page and "Update of person" in page  # changes, from history
     assert "housing situation" in page and "Hostel" not in page  # field names, never values
-    peer = accounts.get_user_by_username(db, "peer")
+    peer = users.get_user_by_username(db, "peer")
     page = client.get(f"/admin/audit/users/{peer['id']}").get_data(as_text=True)
     assert "Audit trail of Pete Walsh" in page and "Dan" in page
     assert client.get("/admin/audit").status_code == 200

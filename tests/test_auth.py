@@ -4,12 +4,12 @@ import uuid
 
 import pytest
 
-from fieldapp import accounts
+from fieldapp import users
 
 
 @pytest.fixture
 def worker(db):
-    return accounts.create_user(db, "outreach", "demo", "outreach_worker", display_name="Olu",
+    return users.create_user(db, "outreach", "demo", "outreach_worker", display_name="Olu",
                                 team="Fenland outreach", area="Fenland and East Cambridgeshire")
 
 
@@ -46,7 +46,7 @@ def test_wrong_password_is_refused_with_a_clear_message(client, auth, worker):
 def test_deactivated_user_is_shut_out_at_once(client, auth, db, worker):
     auth.login("outreach")
     assert client.get("/caseload").status_code == 200
-    accounts.deactivate_user(db, worker)
+    users.deactivate_user(db, worker)
     assert client.get("/caseload").status_code == 302
     assert b"Enter a correct username and password" in auth.login("outreach").data
 
@@ -56,7 +56,7 @@ def test_revoked_device_session_stops_working(client, auth, db, worker):
     auth.login("outreach", device_id=device_id)
     page = client.get("/caseload")
     assert f'data-device-id="{device_id}"'.encode() in page.data
-    accounts.revoke_device(db, device_id)
+    users.revoke_device(db, device_id)
     assert client.get("/caseload").status_code == 302
     # Signing in again on that phone works, but as a new device: the revoked id stays revoked.
     auth.login("outreach", device_id=device_id)
@@ -67,8 +67,8 @@ def test_revoked_device_session_stops_working(client, auth, db, worker):
 
 def test_server_mints_a_device_id_when_the_phone_sent_none(client, auth, db, worker):
     auth.login("outreach", device_id="")
-    [device] = accounts.list_devices(db, worker)
-    assert accounts.is_device_id(device["id"])
+    [device] = users.list_devices(db, worker)
+    assert users.is_device_id(device["id"])
     assert f'data-device-id="{device["id"]}"'.encode() in client.get("/caseload").data
 
 
@@ -110,4 +110,4 @@ def test_online_pages_are_never_stored(client, auth, worker):
 
 
 def test_passwords_are_stored_as_argon2id(db, worker):
-    assert accounts.get_user(db, worker)["password_hash"].startswith("$argon2id$")
+    assert users.get_user(db, worker)["password_hash"].startswith("$argon2id$")

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 from click.testing import CliRunner
 
-from fieldapp import accounts, config as default_config
-from fieldapp.casework import make_engine
+from fieldapp import config as default_config, users
+from fieldapp.records import make_engine
 from fieldapp.cli import main
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
@@ -16,7 +16,7 @@ CONFIG = {key: getattr(default_config, key) for key in dir(default_config) if ke
 
 
 def _worker(db):
-    user_id = accounts.create_user(db, "ann", "pw-ann-123", "outreach_worker",
+    user_id = users.create_user(db, "ann", "pw-ann-123", "outreach_worker",
                                    team="Fenland outreach", area="Fenland and East Cambridgeshire")
     return SimpleNamespace(id=user_id, role="outreach_worker", team="Fenland outreach",
                            area="Fenland and East Cambridgeshire")

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from fieldapp import accounts
-from fieldapp.casework import make_engine, schemas_for
+from fieldapp import users
+from fieldapp.records import contact as contact_record, make_engine, person as person_record
 
 
 def mutation(type_name, fields, op="create", record_id=None, base_version=None):
@@ -28,7 +28,7 @@ def push(app, db, demo_data):
     engine = make_engine(db, app.config)
 
     def push(username, *mutations):
-        actor = accounts.User(accounts.get_user_by_username(db, username))
+        actor = users.User(users.get_user_by_username(db, username))
         return engine.push(actor, str(uuid.uuid4()), list(mutations))
 
     return push
@@ -40,7 +40,7 @@ def test_new_person_and_first_contact_in_one_batch(push, db):
     results = push("peer", person, contact)
     assert [r["status"] for r in results] == ["applied", "applied"]
     row = db["person"].get(person["record_id"])
-    peer = accounts.get_user_by_username(db, "peer")
+    peer = users.get_user_by_username(db, "peer")
     assert (row["area"], row["team"], row["created_by"]) == (
         "Fenland and East Cambridgeshire", "Fenland outreach", peer["id"])
     assert db["contact"].get(contact["record_id"])["worker_id"] == peer["id"]
@@ -59,7 +59,7 @@ def test_contact_for_someone_outside_scope_is_rejected(push, demo_data):
 
 
 def test_only_a_coordinator_chooses_a_trusted_person(push, db, demo_data):
-    navigator = accounts.get_user_by_username(db, "navigator")["id"]
+    navigator = users.get_user_by_username(db, "navigator")["id"]
     [result] = push("outreach", mutation("person", {"trusted_person_id": navigator}, op="update",
                                          record_id=demo_data["Dan"], base_version=1))
     assert result["status"] == "rejected" and "trusted_person_id" in result["errors"]
@@ -86,13 +86,13 @@ def test_worker_cannot_edit_a_person_outside_scope(push, demo_data):
     ({"bedded_down": None}, "bedded_down", "Answer whether the person was bedded down"),
 ])
 def test_contact_validation_messages(app, changes, field, message):
-    _person, contact = schemas_for(app.config)
+    contact = contact_record.record_type(app.config).schema
     errors = contact().validate(contact_fields(str(uuid.uuid4()), **changes))
     assert errors[field] == [message]
 
 
 def test_valid_contact_dumps_to_json_primitives(app):
-    _person, contact = schemas_for(app.config)
+    contact = contact_record.record_type(app.config).schema
     schema = contact()
     loaded = schema.load(contact_fields(str(uuid.uuid4()), duration_minutes=20, what_happened="Talked"))
     dumped = schema.dump(loaded)
@@ -101,6 +101,6 @@ def test_valid_contact_dumps_to_json_primitives(app):
 
 
 def test_person_needs_a_name_or_description(app):
-    person, _contact = schemas_for(app.config)
+    person = person_record.schema_for(app.config)
     assert person().validate({"district": "Fenland"}) == {
         "display_name": ["Enter the person's name or a description"]}

@@ -4,7 +4,7 @@ import sqlite_utils
 import pytest
 from click.testing import CliRunner
 
-from fieldapp import accounts
+from fieldapp import users
 from fieldapp.cli import main
 from fieldapp.db import open_db
 
@@ -44,19 +44,19 @@ def test_create_user_set_password_and_deactivate(run):
                  "--area", "Fenland and East Cambridgeshire", "--name", "Kim", input="pw-one\npw-one\n")
     assert result.exit_code == 0, result.output
     db = open_db(run.database)
-    assert accounts.verify_login(db, "kim", "pw-one")["display_name"] == "Kim"
+    assert users.verify_login(db, "kim", "pw-one")["display_name"] == "Kim"
 
     result = run("set-password", "kim", "--password-stdin", input="pw-two\n")
     assert result.exit_code == 0, result.output
-    assert accounts.verify_login(db, "kim", "pw-one") is None
-    assert accounts.verify_login(db, "kim", "pw-two") is not None
+    assert users.verify_login(db, "kim", "pw-one") is None
+    assert users.verify_login(db, "kim", "pw-two") is not None
 
-    user = accounts.get_user_by_username(db, "kim")
-    token = accounts.start_session(db, user["id"], None)
-    assert accounts.session_user(db, token) is not None
+    user = users.get_user_by_username(db, "kim")
+    token = users.start_session(db, user["id"], None)
+    assert users.session_user(db, token) is not None
     assert run("deactivate-user", "kim").exit_code == 0
-    assert accounts.session_user(db, token) is None
-    assert accounts.verify_login(db, "kim", "pw-two") is None
+    assert users.session_user(db, token) is None
+    assert users.verify_login(db, "kim", "pw-two") is None
     db.close()
 
 
@@ -75,5 +75,5 @@ def test_create_a_partner_agency_worker(run):
                  "--password-stdin", input="pw-partner\n")
     assert result.exit_code == 0, result.output
     db = open_db(run.database)
-    assert accounts.get_user_by_username(db, "pia")["agency"] == "cgl"
+    assert users.get_user_by_username(db, "pia")["agency"] == "cgl"
     db.close()

@@ -5,8 +5,9 @@ from datetime import date
 
 import pytest
 
-from fieldapp import accounts, consent
-from fieldapp.casework import make_engine
+from fieldapp import users
+from fieldapp.reads import consents
+from fieldapp.records import make_engine
 
 HEADERS = {"X-Fieldapp-Sync": "1"}
 TODAY = date.today().isoformat()
@@ -26,7 +27,7 @@ def push(app, db, demo_data):
     engine = make_engine(db, app.config)
 
     def push(username, m):
-        actor = accounts.User(accounts.get_user_by_username(db, username))
+        actor = users.User(users.get_user_by_username(db, username))
         [result] = engine.push(actor, uid(), [m])
         return result
 
@@ -34,7 +35,7 @@ def push(app, db, demo_data):
 
 
 def current_id(db, app, person_id):
-    return consent.current_consent(db, app.config, person_id)["id"]
+    return consents.current_consent(db, app.config, person_id)["id"]
 
 
 def sync(client, device_id, cursor=0):
@@ -77,7 +78,7 @@ def test_a_later_withdrawal_record_is_the_current_consent(app, db, client, auth,
     result = push("peer", mutation({"person_id": demo_data["Sam"], "recording": True,
                                     "withdrawn": True, "given_on": TODAY}))
     assert result["status"] == "applied"
-    current = consent.current_consent(db, app.config, demo_data["Sam"])
+    current = consents.current_consent(db, app.config, demo_data["Sam"])
     assert current["is_withdrawal"] and current["withdrawn_on"] == TODAY
     auth.login("partner")
     assert client.get(f"/people/{demo_data['Sam']}").status_code == 404

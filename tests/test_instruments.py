@@ -5,7 +5,8 @@ import shutil
 
 import pytest
 
-from fieldapp import instruments, scoring
+from fieldapp import instruments
+from fieldapp.rules import scoring
 from fieldapp.instruments import PACKAGE_DIR, InstrumentError
 
 from .assessment_helpers import NDT_KEYS, Pusher, mutation, ndt_fields

@@ -279,7 +279,7 @@ def test_a_captive_portal_or_a_dead_server_loses_nothing_and_sends_once(phone, l
 
 
 def test_signed_out_keeps_the_outbox_and_a_revoked_phone_wipes_itself(phone, live_server):
-    from fieldapp import accounts
+    from fieldapp import users
     from fieldapp.db import open_db
 
     dan = person_id(live_server, "Dan")
@@ -301,7 +301,7 @@ def test_signed_out_keeps_the_outbox_and_a_revoked_phone_wipes_itself(phone, liv
 
     # An administrator marks the phone lost: the next sync wipes it.
     db = open_db(live_server.database)
-    accounts.revoke_device(db, device_id)
+    users.revoke_device(db, device_id)
     db.close()
     page.click("[data-action=sync-now]")
     expect(page.locator("[data-notice=revoked]")).to_contain_text("signed out by an administrator")
@@ -320,7 +320,7 @@ def test_signed_out_keeps_the_outbox_and_a_revoked_phone_wipes_itself(phone, liv
 
 
 def test_a_new_version_is_offered_and_replaces_the_old_shell(phone, live_server, monkeypatch):
-    from fieldapp import shell
+    from fieldapp.web import shell
 
     page = sign_in(phone(), "outreach")
     old = page.evaluate("async () => (await caches.keys()).filter((n) => n.startsWith('fieldapp-shell-'))")

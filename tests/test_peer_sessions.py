@@ -4,11 +4,10 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from flask import render_template
-from flask_login import login_user
 
-from fieldapp import accounts, peer_sessions
-from fieldapp.casework import make_engine
+from fieldapp import demo, timeutil, users
+from fieldapp.reads import peer_hours
+from fieldapp.records import make_engine
 
 
 def mutation(fields, op="create", record_id=None, base_version=None, type_name="peer_session"):
@@ -26,7 +25,7 @@ def session_fields(person, **changes):
 
 
 def actor(db, username):
-    return accounts.User(accounts.get_user_by_username(db, username))
+    return users.User(users.get_user_by_username(db, username))
 
 
 @pytest.fixture
@@ -53,7 +52,7 @@ def test_a_peer_mentor_logs_a_session_and_the_server_derives_the_mentor(push, db
     [result] = push("peer", m)
     assert result["status"] == "applied", result
     row = db["peer_session"].get(m["record_id"])
-    assert row["mentor_id"] == accounts.get_user_by_username(db, "peer")["id"]  # not the phone's 1
+    assert row["mentor_id"] == users.get_user_by_username(db, "peer")["id"]  # not the phone's 1
     assert row["created_at"] > "2000" and row["scope"] == demo_data["Sam"]
     assert (row["duration_minutes"], row["mode"], row["purpose"]) == (60, "face_to_face", "recovery")
 
@@ -99,7 +98,7 @@ def test_a_correction_keeps_every_version_and_only_the_mentor_or_a_coordinator_m
         app, db, push, demo_data):
     m = mutation(session_fields(demo_data["Sam"]))
     push("peer", m)
-    other_peer = accounts.create_user(db, "peer2", "demo", "peer_mentor", team="Fenland outreach",
+    other_peer = users.create_user(db, "peer2", "demo", "peer_mentor", team="Fenland outreach",
                                       area="Fenland and East Cambridgeshire")
     assert other_peer
     fix = mutation({"duration_minutes": 45}, op="update", record_id=m["record_id"], base_version=1)
@@ -124,16 +123,16 @@ def test_sessions_reach_the_phones_of_those_who_see_the_person(app, db, push, de
     page = make_engine(db, app.config).pull(actor(db, "outreach"), str(uuid.uuid4()), 0)
     [sent] = [c for c in page["changes"] if c["record_id"] == m["record_id"]]
     assert sent["type"] == "peer_session"
-    assert sent["fields"]["mentor_id"] == accounts.get_user_by_username(db, "peer")["id"]
+    assert sent["fields"]["mentor_id"] == users.get_user_by_username(db, "peer")["id"]
 
 
 # --------------------------------------------------------------------------- hours
 def test_week_and_month_bounds():
-    assert peer_sessions.week_bounds(date(2026, 11, 4)) == (date(2026, 11, 2), date(2026, 11, 8))
-    assert peer_sessions.week_bounds(date(2026, 11, 2)) == (date(2026, 11, 2), date(2026, 11, 8))
-    assert peer_sessions.week_bounds(date(2026, 11, 8)) == (date(2026, 11, 2), date(2026, 11, 8))
-    assert peer_sessions.month_bounds(date(2026, 2, 14)) == (date(2026, 2, 1), date(2026, 2, 28))
-    assert peer_sessions.month_bounds(date(2026, 12, 31)) == (date(2026, 12, 1), date(2026, 12, 31))
+    assert peer_hours.week_bounds(date(2026, 11, 4)) == (date(2026, 11, 2), date(2026, 11, 8))
+    assert peer_hours.week_bounds(date(2026, 11, 2)) == (date(2026, 11, 2), date(2026, 11, 8))
+    assert peer_hours.week_bounds(date(2026, 11, 8)) == (date(2026, 11, 2), date(2026, 11, 8))
+    assert peer_hours.month_bounds(date(2026, 2, 14)) == (date(2026, 2, 1), date(2026, 2, 28))
+    assert peer_hours.month_bounds(date(2026, 12, 31)) == (date(2026, 12, 1), date(2026, 12, 31))
 
 
 def _a_wednesday_in_the_middle_of_a_month():
@@ -147,7 +146,7 @@ def _a_wednesday_in_the_middle_of_a_month():
 
 def test_a_mentors_hours_this_week_and_this_month(app, db, push, demo_data):
     today = _a_wednesday_in_the_middle_of_a_month()
-    monday, sunday = peer_sessions.week_bounds(today)
+    monday, sunday = peer_hours.week_bounds(today)
     sam, dan = demo_data["Sam"], demo_data["Dan"]
     log(push, "peer", sam, monday, 30)
     log(push, "peer", dan, sunday, 45)
@@ -158,33 +157,33 @@ def test_a_mentors_hours_this_week_and_this_month(app, db, push, demo_data):
     gone = log(push, "peer", sam, today, 500)
     [result] = push("peer", mutation(None, op="delete", record_id=gone))
     assert result["status"] == "applied"
-    peer_id = accounts.get_user_by_username(db, "peer")["id"]
-    hours = peer_sessions.my_hours(db, peer_id, today)
+    peer_id = users.get_user_by_username(db, "peer")["id"]
+    hours = peer_hours.my_hours(db, peer_id, today)
     assert (hours["week"], hours["month"]) == (75, 155)
     assert hours["week_start"] == monday and hours["month_start"] == today.replace(day=1)
 
 
 def test_coordinator_hours_per_mentor_person_and_month_in_their_area_only(app, db, push, demo_data):
     today = _a_wednesday_in_the_middle_of_a_month()
-    first, last = peer_sessions.month_bounds(today)
+    first, last = peer_hours.month_bounds(today)
     log(push, "peer", demo_data["Sam"], today, 60)
     log(push, "peer", demo_data["Dan"], today, 30)
     log(push, "peer", demo_data["Sam"], first - timedelta(days=3), 15)  # the month before
     log(push, "coordinator", demo_data["Kerry"], today, 45)
     # Peterborough: a mentor and a person outside the Fenland coordinator's area.
-    pboro_id = accounts.create_user(db, "pboro-peer", "demo", "peer_mentor", team="Peterborough peers",
+    pboro_id = users.create_user(db, "pboro-peer", "demo", "peer_mentor", team="Peterborough peers",
                                     area="Peterborough")
     mo = mutation({"display_name": "Mo", "district": "Peterborough"}, type_name="person")
     assert push("pboro-peer", mo)[0]["status"] == "applied"
     log(push, "pboro-peer", mo["record_id"], today, 120)
     coordinator = actor(db, "coordinator")
 
-    by_mentor = peer_sessions.minutes_by_mentor(db, coordinator, first, last)
+    by_mentor = peer_hours.minutes_by_mentor(db, coordinator, first, last)
     assert [(r["name"], r["sessions"], r["minutes"]) for r in by_mentor] == [
         ("Pete Walsh", 2, 90), ("Chris Morgan", 1, 45)]
-    by_person = peer_sessions.minutes_by_person(db, coordinator, first, last)
+    by_person = peer_hours.minutes_by_person(db, coordinator, first, last)
     assert [(r["name"], r["minutes"]) for r in by_person] == [("Sam", 60), ("Kerry", 45), ("Dan", 30)]
-    months = peer_sessions.minutes_by_month(db, coordinator, today, months=3)
+    months = peer_hours.minutes_by_month(db, coordinator, today, months=3)
     assert [m["month"] for m in months] == [
         first.strftime("%Y-%m"), (first - timedelta(days=1)).strftime("%Y-%m"),
         (first - timedelta(days=32)).replace(day=1).strftime("%Y-%m")]
@@ -193,11 +192,11 @@ def test_coordinator_hours_per_mentor_person_and_month_in_their_area_only(app, d
 
 
 def test_hours_text():
-    assert peer_sessions.hours_text(0) == "0 hours"
-    assert peer_sessions.hours_text(45) == "45 minutes"
-    assert peer_sessions.hours_text(60) == "1 hour"
-    assert peer_sessions.hours_text(150) == "2 hours 30 minutes"
-    assert peer_sessions.hours_text(61) == "1 hour 1 minute"
+    assert peer_hours.hours_text(0) == "0 hours"
+    assert peer_hours.hours_text(45) == "45 minutes"
+    assert peer_hours.hours_text(60) == "1 hour"
+    assert peer_hours.hours_text(150) == "2 hours 30 minutes"
+    assert peer_hours.hours_text(61) == "1 hour 1 minute"
 
 
 # --------------------------------------------------------------------------- pages
@@ -231,23 +230,19 @@ def test_the_form_for_others(client, auth, demo_data):
 
 def test_the_mentors_hours_page_and_caseload_summary(app, db, client, auth, push, demo_data):
     # A new mentor, so that the demo's sessions do not count.
-    accounts.create_user(db, "pat", "demo", "peer_mentor", team="Fenland outreach",
+    users.create_user(db, "pat", "demo", "peer_mentor", team="Fenland outreach",
                          area="Fenland and East Cambridgeshire")
-    today = peer_sessions.programme_today(app.config)
+    today = timeutil.programme_today(app.config)
     log(push, "pat", demo_data["Sam"], today, 90, note="Walked to the GP together")
     auth.login("pat")
     page = client.get("/peer/hours").data.decode()
     assert "This week" in page and "1 hour 30 minutes" in page
     assert "Walked to the GP together" in page and ">Sam</a>" in page
-    with app.test_request_context():
-        login_user(actor(db, "pat"))
-        summary = render_template("peer/_my_hours.html")
-        assert "Your peer mentoring hours" in summary and "1 hour 30 minutes" in summary
-    with app.test_request_context():
-        login_user(actor(db, "outreach"))
-        assert render_template("peer/_my_hours.html").strip() == ""
+    caseload = client.get("/caseload").data.decode()
+    assert "Your peer mentoring hours" in caseload and "1 hour 30 minutes" in caseload
     auth.logout()
     auth.login("outreach")
+    assert "Your peer mentoring hours" not in client.get("/caseload").data.decode()
     assert client.get("/peer/hours").status_code == 403
 
 
@@ -260,6 +255,6 @@ def test_the_migration_creates_the_table_the_timeline_reads(db):
 
 
 def test_demo_sessions_are_accepted(push, demo_data):
-    for username, fields in peer_sessions.demo_sessions(demo_data, date.today()):
+    for username, fields in demo.demo_sessions(demo_data, date.today()):
         [result] = push(username, mutation(fields))
         assert result["status"] == "applied", result

@@ -4,8 +4,10 @@ import uuid
 
 import pytest
 
-from fieldapp import access, accounts, caseload
-from fieldapp.casework import make_engine
+from fieldapp import users
+from fieldapp.reads import caseload
+from fieldapp.rules import access
+from fieldapp.records import make_engine
 
 
 def _push_person(app, db, actor, name, district):
@@ -21,9 +23,9 @@ def _push_person(app, db, actor, name, district):
 @pytest.fixture
 def elsewhere(app, db, demo_data):
     """A person registered by a Peterborough worker, outside every demo user's scope."""
-    user_id = accounts.create_user(db, "pboro", "demo", "outreach_worker", team="Peterborough outreach",
+    user_id = users.create_user(db, "pboro", "demo", "outreach_worker", team="Peterborough outreach",
                                    area="Peterborough")
-    return _push_person(app, db, accounts.User(accounts.get_user(db, user_id)), "Mo", "Peterborough")
+    return _push_person(app, db, users.User(users.get_user(db, user_id)), "Mo", "Peterborough")
 
 
 CASELOADS = {
@@ -47,7 +49,7 @@ def test_admin_sees_no_casework(client, auth, demo_data, db):
     auth.login("admin")
     assert client.get("/caseload").status_code == 403
     assert client.get(f"/people/{demo_data['Dan']}").status_code == 403
-    admin = accounts.User(accounts.get_user_by_username(db, "admin"))
+    admin = users.User(users.get_user_by_username(db, "admin"))
     assert access.visible_person_ids(db, admin) == set()
 
 
@@ -72,7 +74,7 @@ def test_person_page_shows_the_timeline_newest_first(client, auth, demo_data):
 
 
 def test_caseload_is_sorted_by_most_recent_contact(app, db, demo_data):
-    coordinator = accounts.User(accounts.get_user_by_username(db, "coordinator"))
+    coordinator = users.User(users.get_user_by_username(db, "coordinator"))
     rows = caseload.caseload(db, coordinator)
     dates = [row["last_contact_at"] for row in rows]
     assert dates == sorted(dates, reverse=True)
@@ -124,7 +126,7 @@ def test_person_page_shows_a_conflict_from_two_offline_edits(app, db, client, au
     version = db["person"].get(dan)["version"]
 
     def edit(username, description):
-        actor = accounts.User(accounts.get_user_by_username(db, username))
+        actor = users.User(users.get_user_by_username(db, username))
         return engine.push(actor, str(uuid.uuid4()), [{
             "id": str(uuid.uuid4()), "type": "person", "op": "update", "record_id": dan,
             "base_version": version, "fields": {"description": description}}])[0]["status"]

@@ -5,8 +5,9 @@ import uuid
 
 import pytest
 
-from fieldapp import accounts, caseload
-from fieldapp.casework import make_engine
+from fieldapp import users
+from fieldapp.reads import caseload
+from fieldapp.records import make_engine
 
 
 def uid():
@@ -28,7 +29,7 @@ def push(app, db, demo_data):
     engine = make_engine(db, app.config)
 
     def push(username, m):
-        actor = accounts.User(accounts.get_user_by_username(db, username))
+        actor = users.User(users.get_user_by_username(db, username))
         [result] = engine.push(actor, uid(), [m])
         return result
 
@@ -116,7 +117,7 @@ def test_keep_this_resolves(client, auth, db, demo_data, conflict, username):
     response = client.post(f"/people/{demo_data['Lee']}/conflicts/{conflict}/keep")
     assert response.status_code == 302
     row = db["sync_conflict"].get(conflict)
-    assert row["resolved_at"] and row["resolved_by"] == accounts.get_user_by_username(
+    assert row["resolved_at"] and row["resolved_by"] == users.get_user_by_username(
         db, username)["id"]
     assert db["person"].get(demo_data["Lee"])["housing_situation"] == "hostel"
     assert "Changes that need a decision" not in client.get(
@@ -128,7 +129,7 @@ def test_use_the_other_value_is_an_update_that_resolves(db, demo_data, conflict,
     result = push("outreach", update(lee, version(db, lee), housing_situation="rough_sleeping"))
     assert result["status"] == "applied"
     row = db["sync_conflict"].get(conflict)
-    assert row["resolved_at"] and row["resolved_by"] == accounts.get_user_by_username(
+    assert row["resolved_at"] and row["resolved_by"] == users.get_user_by_username(
         db, "outreach")["id"]
     assert db["person"].get(lee)["housing_situation"] == "rough_sleeping"
 
@@ -163,11 +164,11 @@ def test_caseload_rows_carry_the_offline_filter_data(client, auth, demo_data):
 
 
 def test_newly_assigned_comes_before_the_rest(app, db, demo_data, push):
-    navigator = accounts.User(accounts.get_user_by_username(db, "navigator"))
+    navigator = users.User(users.get_user_by_username(db, "navigator"))
     rows = caseload.prioritised(db, app.config, navigator)
     kerry = next(r for r in rows if r["display_name"] == "Kerry")
     assert kerry["newly_assigned"]
-    coordinator = accounts.User(accounts.get_user_by_username(db, "coordinator"))
+    coordinator = users.User(users.get_user_by_username(db, "coordinator"))
     needs = [r["need"] for r in caseload.prioritised(db, app.config, coordinator)]
     order = [key for key, _label in caseload.NEEDS]
     assert needs == sorted(needs, key=order.index)

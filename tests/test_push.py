@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
-from fieldapp import accounts, push
+from fieldapp import users
+from fieldapp.notify import push
 
 HEADERS = {"X-Fieldapp-Sync": "1"}
 
@@ -149,7 +150,7 @@ def test_conflict_reaches_the_other_worker_and_coordinator_with_no_personal_data
 
 def test_new_trusted_person_is_told(app, db, demo_data, service):
     subscribe(app, db, "navigator", service.subscription("navigator"))
-    navigator = accounts.get_user_by_username(db, "navigator")["id"]
+    navigator = users.get_user_by_username(db, "navigator")["id"]
     dan = demo_data["Dan"]
     coordinator, device = phone(app, "coordinator")
     [result] = sync(coordinator, device, [edit(dan, db["person"].get(dan)["version"],
@@ -162,6 +163,6 @@ def test_gone_subscription_is_forgotten(app, db, demo_data, service):
     gone = service.subscription("gone")
     gone["endpoint"] = gone["endpoint"].replace("/push/gone", "/push/x/gone")
     subscribe(app, db, "outreach", gone)
-    user_id = accounts.get_user_by_username(db, "outreach")["id"]
+    user_id = users.get_user_by_username(db, "outreach")["id"]
     assert push.notify(db, app.config, [user_id], "attention") == 0
     assert db["push_subscription"].count == 0

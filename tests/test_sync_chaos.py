@@ -13,7 +13,8 @@ import threading
 import uuid
 from types import SimpleNamespace
 
-from fieldapp import access, accounts
+from fieldapp import users
+from fieldapp.rules import access
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
 from tests.chaos import FaultyProxy, Phone, ServerProcess, free_port
@@ -28,12 +29,12 @@ def _users(instance):
     # The server process reads instance/config.py: cheap password hashing for the test's logins.
     (instance / "config.py").write_text(
         "ARGON2_TIME_COST = 1\nARGON2_MEMORY_COST = 256\nARGON2_PARALLELISM = 1\n")
-    accounts.configure_hashing(time_cost=1, memory_cost=256, parallelism=1)
+    users.configure_hashing(time_cost=1, memory_cost=256, parallelism=1)
     db = open_db(instance / "fieldapp.db")
     migrate(db)
     for name in ("ann", "ben", "cal"):
-        accounts.create_user(db, name, "demo", "outreach_worker", team=TEAM, area=AREA)
-    accounts.create_user(db, "eve", "demo", "outreach_worker", team="Peterborough outreach",
+        users.create_user(db, name, "demo", "outreach_worker", team=TEAM, area=AREA)
+    users.create_user(db, "eve", "demo", "outreach_worker", team="Peterborough outreach",
                          area="Peterborough")
     db.close()
 
@@ -149,7 +150,7 @@ def test_nothing_is_lost_or_duplicated_under_chaos(tmp_path, capsys):
     assert first_versions == len(persons) + len(contacts)  # none stored twice
     assert len(surfaced) == len(injected)
     for phone in phones:
-        user = accounts.get_user_by_username(db, phone.username)
+        user = users.get_user_by_username(db, phone.username)
         actor = SimpleNamespace(**{k: user[k] for k in ("id", "role", "team", "area")})
         visible = access.visible_scopes(db, actor)
         expected = {("person", row["id"]): row["version"] for row in db["person"].rows

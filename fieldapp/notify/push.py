@@ -1,0 +1,162 @@
+"""Push notifications: tell a worker's phone that something needs them, never what or who.
+
+Web Push with VAPID (pywebpush). A lock screen is not private, so every payload is one of a few
+fixed, generic sentences and a link to the caseload: no names, no details. The VAPID key pair is
+made on first use in the instance folder (`vapid_private.pem`); phones subscribe from the
+"Notifications" page and are forgotten when the push service says the subscription is gone.
+"""
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+from marshmallow import Schema, ValidationError, fields, validate
+from py_vapid import Vapid02, b64urlencode
+from cryptography.hazmat.primitives import serialization
+from pywebpush import WebPushException, webpush
+
+from ..timeutil import now_iso
+
+log = logging.getLogger(__name__)
+
+# What a notification may say: generic on purpose (lock screens are public).
+MESSAGES = {
+    "conflict": "Two changes to a record need a decision.",
+    "assigned": "Someone new is on your caseload.",
+    "attention": "Something in fieldapp needs you.",
+}
+
+
+class SubscriptionSchema(Schema):
+    """What `PushManager.subscribe()` gives the page, as JSON."""
+
+    class _Keys(Schema):
+        p256dh = fields.String(required=True, validate=validate.Length(min=40, max=200))
+        auth = fields.String(required=True, validate=validate.Length(min=16, max=64))
+
+    endpoint = fields.Url(required=True, schemes={"https", "http"}, require_tld=False,
+                          validate=validate.Length(max=1000))
+    keys = fields.Nested(_Keys, required=True)
+    expirationTime = fields.Raw(load_default=None, allow_none=True)
+
+
+def vapid(instance_path) -> Vapid02:
+    """The deployment's VAPID key pair, made on first use and kept in the instance folder."""
+    path = Path(instance_path) / "vapid_private.pem"
+    if not path.exists():
+        key = Vapid02()
+        key.generate_keys()
+        key.save_key(str(path))
+        path.chmod(0o600)
+    return Vapid02.from_file(str(path))
+
+
+def application_server_key(key: Vapid02) -> str:
+    """The public key the page passes to `pushManager.subscribe` (base64url, uncompressed point)."""
+    raw = key.public_key.public_bytes(serialization.Encoding.X962,
+                                      serialization.PublicFormat.UncompressedPoint)
+    return b64urlencode(raw)
+
+
+def subscribe(db, user_id, device_id, payload) -> dict:
+    """Store (or move to this user) a phone's subscription; raises ValidationError if malformed."""
+    data = SubscriptionSchema().load(payload)
+    row = {"user_id": user_id, "device_id": device_id, "endpoint": data["endpoint"],
+           "p256dh": data["keys"]["p256dh"], "auth": data["keys"]["auth"],
+           "created_at": now_iso()}
+    with db.atomic():
+        db.execute("DELETE FROM push_subscription WHERE endpoint = ?", [data["endpoint"]])
+        db["push_subscription"].insert(row)
+    return row
+
+
+def unsubscribe(db, user_id, endpoint) -> None:
+    """Forget a subscription of this user's (the phone turned notifications off)."""
+    with db.atomic():
+        db.execute("DELETE FROM push_subscription WHERE user_id = ? AND endpoint = ?",
+                   [user_id, endpoint])
+
+
+def forget_user(db, user_id) -> None:
+    """A deactivated user's phones get nothing more."""
+    with db.atomic():
+        db.execute("DELETE FROM push_subscription WHERE user_id = ?", [user_id])
+
+
+def forget_device(db, device_id) -> None:
+    """A revoked (lost) phone gets nothing more."""
+    with db.atomic():
+        db.execute("DELETE FROM push_subscription WHERE device_id = ?", [device_id])
+
+
+def is_subscribed(db, user_id, device_id) -> bool:
+    """True if this user asked for notifications on this phone."""
+    return db.execute("SELECT 1 FROM push_subscription WHERE user_id = ? AND device_id = ?",
+                      [user_id, device_id]).fetchone() is not None
+
+
+def subscriptions_for(db, user_ids) -> list[dict]:
+    """Every subscription of these users."""
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return []
+    marks = ",".join("?" * len(user_ids))
+    return list(db.query(f"SELECT * FROM push_subscription WHERE user_id IN ({marks})", user_ids))
+
+
+def notify(db, config, user_ids, kind: str) -> int:
+    """Send the generic `kind` message to every phone of these users; returns how many the push
+    services accepted. Subscriptions the service reports gone (404/410) are deleted."""
+    payload = json.dumps({"kind": kind, "title": "fieldapp", "body": MESSAGES[kind],
+                          "url": "/caseload"})
+    key = vapid(config["INSTANCE"])
+    delivered = 0
+    for subscription in subscriptions_for(db, user_ids):
+        info = {"endpoint": subscription["endpoint"],
+                "keys": {"p256dh": subscription["p256dh"], "auth": subscription["auth"]}}
+        try:
+            # pywebpush mutates the claims it is given: a fresh dict every call.
+            webpush(info, data=payload, vapid_private_key=key,
+                    vapid_claims={"sub": config["VAPID_SUBJECT"]},
+                    ttl=config["PUSH_TTL_SECONDS"], timeout=config["PUSH_TIMEOUT_SECONDS"])
+        except WebPushException as error:
+            status = error.response.status_code if error.response is not None else None
+            if status in (404, 410):
+                with db.atomic():
+                    db.execute("DELETE FROM push_subscription WHERE id = ?", [subscription["id"]])
+            else:
+                log.warning("push to subscription %s failed: %s", subscription["id"], status)
+            continue
+        except Exception as error:  # an unreachable push service must never break a sync
+            log.warning("push to subscription %s failed: %s", subscription["id"], error)
+            continue
+        delivered += 1
+        with db.atomic():
+            db.execute("UPDATE push_subscription SET last_sent_at = ? WHERE id = ?",
+                       [now_iso(), subscription["id"]])
+    return delivered
+
+
+def notify_later(open_db, config, user_ids, kind: str) -> None:
+    """Send in a background thread with its own connection, so a sync answer never waits for a
+    push service; with PUSH_IN_BACKGROUND off (tests) send at once."""
+    user_ids = set(user_ids)
+    if not user_ids:
+        return
+
+    def send():
+        db = open_db(config["DATABASE"])
+        try:
+            notify(db, config, user_ids, kind)
+        finally:
+            db.close()
+
+    if config.get("PUSH_IN_BACKGROUND", True):
+        threading.Thread(target=send, daemon=True).start()
+    else:
+        send()
+
+
+__all__ = ["MESSAGES", "ValidationError", "application_server_key", "forget_user", "notify",
+           "notify_later", "subscribe", "unsubscribe", "vapid"]

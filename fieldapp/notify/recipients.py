@@ -1,0 +1,54 @@
+"""Who hears about what a sync changed: the business rules behind push notifications.
+
+A conflict reaches the worker whose value was kept, the person's trusted person and the area's
+coordinators (DESIGN: "the conflict reaches both workers and their coordinator"); the worker whose
+value was not kept sees it on their phone already. A new assignment reaches the new trusted person.
+"""
+
+from . import push
+from ..db import open_db
+
+
+def conflict_recipients(db, actor_id, mutation_id) -> set[int]:
+    """Users to tell about the conflicts one mutation caused (never the actor)."""
+    recipients = set()
+    for conflict in db.query("SELECT type, record_id, scope FROM sync_conflict WHERE mutation_id = ?",
+                             [mutation_id]):
+        last = db.execute(
+            "SELECT actor_id FROM sync_history WHERE type = ? AND record_id = ? AND actor_id != ?"
+            " ORDER BY version DESC LIMIT 1", [conflict["type"], conflict["record_id"], actor_id]
+        ).fetchone()
+        if last:
+            recipients.add(last[0])
+        person = db.execute("SELECT trusted_person_id, area FROM person WHERE id = ?",
+                            [conflict["scope"]]).fetchone()
+        if person:
+            if person[0]:
+                recipients.add(person[0])
+            recipients.update(row[0] for row in db.execute(
+                "SELECT id FROM user WHERE role = 'coordinator' AND active = 1 AND area = ?",
+                [person[1]]))
+    recipients.discard(actor_id)
+    return recipients
+
+
+def after_sync(db, config, actor, mutations, results) -> dict:
+    """Send the notifications a sync calls for; returns {kind: recipients} for tests and logs."""
+    sent = {"conflict": set(), "assigned": set()}
+    by_id = {m.get("id"): m for m in mutations or [] if isinstance(m, dict)}
+    for result in results:
+        mutation = by_id.get(result["id"])
+        if mutation is None:
+            continue
+        if result["status"] == "conflict":
+            sent["conflict"] |= conflict_recipients(db, actor.id, result["id"])
+        fields = mutation.get("fields") if isinstance(mutation.get("fields"), dict) else {}
+        if (result["status"] in ("applied", "conflict") and mutation.get("type") == "person"
+                and fields.get("trusted_person_id")):
+            row = db.execute("SELECT trusted_person_id FROM person WHERE id = ?",
+                             [str(mutation.get("record_id"))]).fetchone()
+            if row and row[0] == fields["trusted_person_id"] and row[0] != actor.id:
+                sent["assigned"].add(row[0])
+    for kind, user_ids in sent.items():
+        push.notify_later(open_db, config, user_ids, kind)
+    return sent

@@ -1,0 +1,106 @@
+"""The caseload: the people a user may see, what needs them first.
+
+Every function that finds people takes the user and applies `access.person_filter`, so no page can
+show a person the user may not see.
+"""
+
+import json
+from datetime import date, datetime, timedelta, timezone
+
+from ..rules import access
+from ..rules.conflicts import conflict_counts
+from ..timeutil import timestamp
+from .assessments import caseload_summaries
+
+# The order the caseload lists people in: what needs the worker first.
+NEEDS = (
+    ("conflict", "Conflicts to resolve"),
+    ("due", "Assessments due"),
+    ("no_contact", "No recent contact"),
+    ("new", "Newly assigned to you"),
+    ("rest", "Everyone else"),
+)
+
+
+def caseload(db, user, search=None):
+    """The people `user` may see, most recent contact first (never-contacted people last).
+
+    Each row has the person's fields plus `last_contact_at` and `last_contact_by` (a display name).
+    `search` matches name, other names, description or district, ignoring case.
+    """
+    condition, params = access.person_filter(user, alias="p")
+    sql = f"""
+        SELECT p.*, last.contact_at AS last_contact_at,
+               COALESCE(u.display_name, u.username) AS last_contact_by
+        FROM person p
+        LEFT JOIN contact last ON last.id = (
+            SELECT c.id FROM contact c WHERE c.person_id = p.id AND c.deleted = 0
+            ORDER BY c.contact_at DESC, c.recorded_at DESC LIMIT 1)
+        LEFT JOIN user u ON u.id = last.worker_id
+        WHERE {condition}
+    """
+    if search and search.strip():
+        like = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        sql += (
+            " AND (p.display_name LIKE ? ESCAPE '\\' OR p.description LIKE ? ESCAPE '\\'"
+            " OR p.district LIKE ? ESCAPE '\\' OR p.aliases LIKE ? ESCAPE '\\')"
+        )
+        params = [*params, like, like, like, like]
+    sql += " ORDER BY last.contact_at IS NULL, last.contact_at DESC, p.created_at DESC, p.display_name"
+    return list(db.query(sql, params))
+
+
+def prioritised(db, app_config, user, search=None, today=None):
+    """The caseload sorted by what needs the worker: open conflicts, assessments due, no contact
+    for NO_CONTACT_DAYS, newly assigned to them (as trusted person, in the last
+    NEWLY_ASSIGNED_DAYS), then the rest; most recent contact first within each. Closed people come
+    last. Each row gains `need` (a NEEDS key), `conflict_count`, `newly_assigned` and, for a user
+    who reads assessments, `assessments` (reads/assessments.caseload_summaries: the line, the
+    instruments due, the Star stage)."""
+    today = today or date.today()
+    rows = caseload(db, user, search)
+    ids = [row["id"] for row in rows]
+    conflicts = conflict_counts(db, ids)
+    newly = newly_assigned(db, ids, user, app_config["NEWLY_ASSIGNED_DAYS"])
+    reads_assessments = access.can_see_record_type(user, "assessment")
+    summaries = caseload_summaries(db, app_config, ids, today) if reads_assessments else {}
+    quiet_since = (today - timedelta(days=app_config["NO_CONTACT_DAYS"])).isoformat()
+    order = [key for key, _label in NEEDS]
+    for row in rows:
+        row["assessments"] = summaries.get(row["id"])
+        row["conflict_count"] = conflicts.get(row["id"], 0)
+        row["newly_assigned"] = row["id"] in newly
+        last_seen = row["last_contact_at"] or row["created_at"] or ""
+        if row["conflict_count"]:
+            row["need"] = "conflict"
+        elif row.get("status") == "closed":
+            row["need"] = "rest"
+        elif row["assessments"] and row["assessments"]["due"]:
+            row["need"] = "due"
+        elif last_seen[:10] < quiet_since:
+            row["need"] = "no_contact"
+        elif row["newly_assigned"]:
+            row["need"] = "new"
+        else:
+            row["need"] = "rest"
+    # sorted() is stable: within a need, the most recent contact stays first.
+    return sorted(rows, key=lambda r: (r.get("status") == "closed", order.index(r["need"])))
+
+
+def newly_assigned(db, person_ids, user, days, now=None):
+    """The ids among `person_ids` whose trusted person became `user` within `days` days, from the
+    people's version history (when trusted_person_id last changed to them and has stayed so)."""
+    if not person_ids:
+        return set()
+    now = now or datetime.now(timezone.utc)
+    since = timestamp(now - timedelta(days=days))
+    marks = ",".join("?" * len(person_ids))
+    assigned_at = {}
+    for record_id, fields, stored_at in db.execute(
+            f"SELECT record_id, fields, stored_at FROM sync_history WHERE type = 'person'"
+            f" AND record_id IN ({marks}) ORDER BY record_id, version", list(person_ids)).fetchall():
+        if json.loads(fields).get("trusted_person_id") == user.id:
+            assigned_at.setdefault(record_id, stored_at)
+        else:
+            assigned_at.pop(record_id, None)
+    return {pid for pid, at in assigned_at.items() if at >= since}

@@ -1,0 +1,182 @@
+"""What the person page shows: the person, one timeline of everything anyone recorded, the history
+of their housing situation, and the people working with them. Plain functions, no Flask.
+`get_person` applies access; the others expect the caller to have checked that the user may see
+the person, and leave out the kinds of record the user may not read (access.can_see_record_type).
+
+"One shared record, told once": contacts, assessments and Star readings, peer sessions, consent
+and every change of details (from the person's version history) in one list, newest first, each
+with who recorded it and when.
+"""
+
+from .. import instruments
+from ..records import person as person_record
+from ..rules import access, licence
+from .assessments import assessments_for
+from .consents import consent_lines, consents_for
+
+
+def get_person(db, user, person_id):
+    """The person with this id if `user` may see them, else None. Adds the trusted person's name."""
+    condition, params = access.person_filter(user, alias="p")
+    rows = list(
+        db.query(
+            f"""SELECT p.*, COALESCE(t.display_name, t.username) AS trusted_person_name
+                FROM person p LEFT JOIN user t ON t.id = p.trusted_person_id
+                WHERE p.id = ? AND {condition}""",
+            [person_id, *params],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def contacts_for(db, person_id):
+    """A person's contacts, newest first, with the recording worker's name as `worker_name`."""
+    return list(
+        db.query(
+            """SELECT c.*, COALESCE(u.display_name, u.username) AS worker_name
+               FROM contact c LEFT JOIN user u ON u.id = c.worker_id
+               WHERE c.person_id = ? AND c.deleted = 0
+               ORDER BY c.contact_at DESC, c.recorded_at DESC""",
+            [person_id],
+        )
+    )
+
+
+def user_names(db):
+    """Every user's name by id."""
+    return {row["id"]: row["display_name"] or row["username"]
+            for row in db.query("SELECT id, display_name, username FROM user")}
+
+
+def label_for(app_config, field, value, names=None):
+    """A stored detail's value as the page shows it (choice labels, yes/no, a user's name)."""
+    if value is None or value == "":
+        return "Not recorded"
+    if field in person_record.CHOICE_SETTINGS or field in ("status", "known_to_services"):
+        return dict(person_record.choices(app_config)[field]).get(value, value)
+    if field in dict(person_record.AREAS_OF_DISADVANTAGE):
+        return "Yes" if value else "No"
+    if field == "trusted_person_id":
+        return (names or {}).get(value, "unknown")
+    return str(value)
+
+
+def detail_changes(db, engine, app_config, person_id, names=None):
+    """Each stored version of a person's details as {"at", "by", "version", "changes": [(label,
+    value shown)], "registered"}, newest first."""
+    names = names if names is not None else user_names(db)
+    entries, before = [], {}
+    for version in engine.history("person", person_id):
+        now = version["fields"]
+        changed = [k for k in now if k in person_record.FIELD_LABELS and now.get(k) != before.get(k)]
+        if changed or version["version"] == 1:
+            entries.append({
+                "at": version["stored_at"], "by": names.get(version["actor_id"], "unknown"),
+                "version": version["version"], "registered": version["version"] == 1,
+                "fields": changed,
+                "changes": [(person_record.FIELD_LABELS[k], label_for(app_config, k, now.get(k), names))
+                            for k in changed if now.get(k) is not None or before.get(k) is not None]})
+        before = now
+    return list(reversed(entries))
+
+
+def housing_history(changes):
+    """Each change of housing situation (from `detail_changes`), newest first: {"at", "by", "value"}."""
+    label = person_record.FIELD_LABELS["housing_situation"]
+    return [{"at": entry["at"], "by": entry["by"], "value": value}
+            for entry in changes for name, value in entry["changes"] if name == label]
+
+
+def peer_sessions_for(db, person_id):
+    """A person's peer sessions, newest first, with the mentor's name."""
+    return list(db.query(
+        """SELECT s.*, COALESCE(u.display_name, u.username) AS mentor_name
+           FROM peer_session s LEFT JOIN user u ON u.id = s.mentor_id
+           WHERE s.person_id = ? AND s.deleted = 0 ORDER BY s.session_on DESC""", [person_id]))
+
+
+def timeline(db, engine, app_config, user, person_id):
+    """Everything recorded about a person that `user` may read, newest first. Each entry:
+    {"kind", "at", "by", "title", "lines": [text], "record": the row}."""
+    entries = []
+    types = dict(app_config["CONTACT_TYPES"])
+    for contact in contacts_for(db, person_id):
+        where = f"{contact['place']}, {contact['district']}"
+        lines = [where + " · " + ("bedded down" if contact["bedded_down"] else "not bedded down")
+                 + " · " + ("spoken to" if contact["spoken_to"] else "not spoken to")
+                 + (f" · {contact['duration_minutes']} min"
+                    if contact["duration_minutes"] is not None else "")]
+        lines += [t for t in (contact["what_happened"],) if t]
+        if contact["action"]:
+            lines.append("Action: " + contact["action"])
+        entries.append({"kind": "contact", "at": contact["contact_at"], "by": contact["worker_name"],
+                        "title": "Contact: " + types.get(contact["contact_type"],
+                                                         contact["contact_type"]),
+                        "lines": lines, "record": contact})
+    if access.can_see_record_type(user, "assessment"):
+        entries += _assessment_entries(db, app_config, person_id)
+    if access.can_see_record_type(user, "peer_session"):
+        for session in peer_sessions_for(db, person_id):
+            minutes = session.get("duration_minutes")
+            entries.append({
+                "kind": "peer_session", "at": session.get("session_on") or "",
+                "by": session.get("mentor_name"),
+                "title": "Peer session" + (f" ({minutes} min)" if minutes else ""),
+                "lines": [t for t in (session.get("mode"), session.get("purpose"),
+                                      session.get("note")) if t], "record": session})
+    for record in consents_for(db, app_config, person_id):
+        entries.append({"kind": "consent", "at": record["given_on"],
+                        "by": record["recorded_by_name"],
+                        "title": "Consent withdrawn" if record["is_withdrawal"] else "Consent recorded",
+                        "lines": consent_lines(record), "record": record})
+    for change in detail_changes(db, engine, app_config, person_id):
+        entries.append({"kind": "details", "at": change["at"], "by": change["by"],
+                        "title": "Registered" if change["registered"] else "Details changed",
+                        "lines": [f"{name}: {value}" for name, value in change["changes"]
+                                  if not change["registered"] or value != "Not recorded"],
+                        "record": change})
+    return sorted(entries, key=lambda e: e["at"] or "", reverse=True)
+
+
+def _assessment_entries(db, app_config, person_id):
+    catalog = instruments.catalog(app_config)
+    licensed = licence.star_licensed(db)
+    entries = []
+    for row in assessments_for(db, [person_id], ("final", "not_done")):
+        instrument = catalog.get(row["instrument"], row["instrument_version"])
+        if instrument is None or (instrument.requires_licence and not licensed):
+            continue
+        if row["status"] == "not_done":
+            title, lines = f"{instrument.short_name}: could not be done", [row["not_done_reason"] or ""]
+        elif instrument.kind == "ndt":
+            title, lines = f"{instrument.short_name} assessment", [
+                f"Total {row['total']} of {row['max_total']}"]
+        else:
+            title, lines = f"{instrument.short_name} reading", []
+        if row["from_paper"]:
+            lines.append("Entered from paper")
+        entries.append({"kind": "assessment", "at": row["assessed_on"], "by": row["assessor_name"],
+                        "title": title, "lines": [t for t in lines if t], "record": row})
+    return entries
+
+
+def people_working_with(db, person):
+    """The trusted person, the workers who recorded contacts, and the shares in force:
+    [{"name", "role"}], trusted person first."""
+    people = []
+    if person.get("trusted_person_id"):
+        people.append({"name": person.get("trusted_person_name") or "unknown",
+                       "role": "Trusted person"})
+    seen = {p["name"] for p in people}
+    for row in db.query(
+            """SELECT DISTINCT COALESCE(u.display_name, u.username) AS name, u.team AS team
+               FROM contact c JOIN user u ON u.id = c.worker_id
+               WHERE c.person_id = ? AND c.deleted = 0 ORDER BY name""", [person["id"]]):
+        if row["name"] not in seen:
+            seen.add(row["name"])
+            people.append({"name": row["name"],
+                           "role": "Recorded contacts" + (f" ({row['team']})" if row["team"] else "")})
+    for share in access.shares_in_force(db, person["id"]):
+        people.append({"name": share["user_name"],
+                       "role": f"Shared with them until {share['ends_at'][:10]}"})
+    return people

@@ -1,0 +1,85 @@
+"""What the sync engine accepts: the casework record types, registered once, and the engine.
+
+Each record type is a module here in one shape: a marshmallow schema (the one validation layer),
+and `record_type(app_config) -> sync.RecordType` whose `authorize` and `derive` hooks the engine
+calls for every mutation (who may write it; what the server derives, never the phone). Shared
+fields and the one date rule are in `fields.py`.
+
+| type           | module            | kind                                          |
+|----------------|-------------------|-----------------------------------------------|
+| `person`       | `person.py`       | editable, merged field by field; its own scope |
+| `contact`      | `contact.py`      | append-only                                   |
+| `assessment`   | `assessment.py`   | NDT and Star; drafts editable, finals append-only |
+| `consent`      | `consent.py`      | append-only; only withdrawal may change       |
+| `view`         | `view.py`         | create-only audit of offline views, never pulled |
+| `peer_session` | `peer_session.py` | append-only                                   |
+"""
+
+import uuid
+
+import sync
+
+from .. import audit
+from ..rules import access
+from ..timeutil import now_iso
+from . import assessment, consent, contact, peer_session, person, view
+
+# Every record type, in the order the registry lists them. Add a new one here, once.
+MODULES = (person, contact, assessment, consent, view, peer_session)
+
+
+def record_types(app_config) -> sync.Registry:
+    """The registry of casework record types for this deployment."""
+    return sync.Registry(*(module.record_type(app_config) for module in MODULES))
+
+
+class CaseworkEngine(sync.Engine):
+    """The sync engine with the audit trail around its pull: every person whose records reach a
+    phone is noted (README: Audit trail). Which record types each reader gets (a partner agency
+    worker's phone only what they may read; offline views never travel back) is the engine's
+    `can_read`, given access.can_see_record_type."""
+
+    def pull(self, actor, device_id, cursor):
+        page = super().pull(actor, device_id, cursor)
+        audit.record_sent(self.db, actor, device_id, {
+            change["scope"] for change in page["changes"]
+            if change["type"] != "scope" and not change.get("deleted") and change.get("scope")})
+        return page
+
+
+def make_engine(db, app_config) -> CaseworkEngine:
+    """A sync engine over `db` for the casework record types, with this deployment's limits."""
+    return CaseworkEngine(
+        db,
+        record_types(app_config),
+        visible_scopes=access.visible_scopes,
+        max_mutations=app_config["SYNC_MAX_MUTATIONS"],
+        max_bytes=app_config["SYNC_MAX_BYTES"],
+        page_size=app_config["SYNC_PAGE_SIZE"],
+        defer_days=app_config["SYNC_DEFER_DAYS"],
+        can_read=access.can_see_record_type,
+    )
+
+
+def new_id() -> str:
+    """A fresh record or mutation id (what phones make)."""
+    return str(uuid.uuid4())
+
+
+def server_device_id(actor) -> str:
+    """The device a server-side change is made from: the one the actor's login session is bound
+    to, or, for an actor with no session (a script, a test), a stable id of their own, so their
+    changes are still attributable."""
+    return actor.device_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"fieldapp-server/{actor.id}"))
+
+
+def push_update(db, app_config, actor, type_name, record_id, fields) -> dict:
+    """Change a record's fields through the sync engine, as of its current version, as a phone's
+    edit would (a coordinator's assignment or merge choices): versions, history and conflicts stay
+    exactly as for any other change, and the actor's own phone receives it on its next pull.
+    Returns the engine's result; the caller checks its status."""
+    current = db[type_name].get(record_id)
+    mutation = {"id": new_id(), "type": type_name, "op": "update", "record_id": record_id,
+                "base_version": current["version"], "recorded_at": now_iso(), "fields": fields}
+    [result] = make_engine(db, app_config).push(actor, server_device_id(actor), [mutation])
+    return result

@@ -1,0 +1,116 @@
+"""Who may see which people, and which of their records: the one place the rule lives.
+
+Every view, export and the sync pull use it (README: Roles and access). A person's id is the sync
+scope of all their records, so "may see the person" decides what reaches a phone.
+
+- An admin manages users and reads the audit trail, and sees nobody's casework.
+- A coordinator sees everybody in their area.
+- An outreach worker, peer mentor or trusted person sees the people whose trusted person they are,
+  the people of their team, and people shared with them for a time (a `person_share` row in force:
+  starts_at <= now < ends_at, not revoked).
+- A partner agency worker sees only the people whose current consent (the latest live consent
+  record) shares with their agency and is not withdrawn; of those records, only the kinds in
+  PARTNER_RECORD_TYPES, and they write nothing.
+Deleted people are seen by nobody.
+"""
+
+from ..timeutil import now_iso
+
+# What a partner agency worker may read of a person whose consent shares with their agency: the
+# details, contacts and consent. Not assessments (NDT risk levels, Star notes), peer sessions or
+# anything added later unless it is named here.
+PARTNER_RECORD_TYPES = frozenset({"person", "contact", "consent"})
+# Record types that never travel to phones: audit records of offline views.
+NEVER_PULLED = frozenset({"view"})
+
+
+def _get(user, name):
+    """Read `name` from a User object or a user row dict."""
+    if isinstance(user, dict):
+        return user.get(name)
+    return getattr(user, name, None)
+
+
+def current_consent_sql(alias="person"):
+    """SQL for the id of a person's current consent: the latest live consent record by the date
+    it was given (then by when it was recorded)."""
+    return (f"(SELECT k.id FROM consent k WHERE k.person_id = {alias}.id AND k.deleted = 0"
+            " ORDER BY k.given_on DESC, k.created_at DESC, k.rowid DESC LIMIT 1)")
+
+
+def person_filter(user, alias="person", now=None):
+    """A SQL condition (and its parameters) selecting the people `user` may see."""
+    role = _get(user, "role")
+    if role == "coordinator":
+        return f"({alias}.deleted = 0 AND {alias}.area = ?)", [_get(user, "area")]
+    if role == "partner_agency":
+        agency = _get(user, "agency")
+        if not agency:
+            return "0", []
+        return (
+            f"({alias}.deleted = 0 AND EXISTS (SELECT 1 FROM consent c"
+            f" WHERE c.id = {current_consent_sql(alias)}"
+            " AND COALESCE(c.withdrawn, 0) = 0 AND c.withdrawn_on IS NULL"
+            " AND EXISTS (SELECT 1 FROM json_each(c.share_with) WHERE json_each.value = ?)))",
+            [agency],
+        )
+    if role in ("outreach_worker", "peer_mentor", "trusted_person"):
+        now = now or now_iso()
+        return (
+            f"({alias}.deleted = 0 AND ({alias}.trusted_person_id = ? OR {alias}.team = ?"
+            f" OR {alias}.id IN (SELECT s.person_id FROM person_share s WHERE s.user_id = ?"
+            " AND s.revoked_at IS NULL AND s.starts_at <= ? AND s.ends_at > ?)))",
+            [_get(user, "id"), _get(user, "team"), _get(user, "id"), now, now],
+        )
+    return "0", []  # admin, or a role this module does not know: nobody
+
+
+def visible_person_ids(db, user):
+    """The ids (strings) of every person `user` may see."""
+    condition, params = person_filter(user)
+    return {row["id"] for row in db.query(f"SELECT id FROM person WHERE {condition}", params)}
+
+
+def visible_scopes(db, user):
+    """The sync scopes `user` may receive: a person's id is the scope of all their records."""
+    return visible_person_ids(db, user)
+
+
+def can_see_person(db, user, person_id):
+    """True if `user` may see the person with this id (and the person exists, not deleted)."""
+    condition, params = person_filter(user)
+    rows = db.execute(f"SELECT 1 FROM person WHERE id = ? AND {condition}", [person_id, *params])
+    return rows.fetchone() is not None
+
+
+def can_see_record_type(user, type_name):
+    """True if `user` may read records of this type about a person they may see (pages and the
+    sync pull alike). A partner agency worker sees only PARTNER_RECORD_TYPES."""
+    if type_name in NEVER_PULLED:
+        return False
+    if _get(user, "role") == "partner_agency":
+        return type_name in PARTNER_RECORD_TYPES
+    return True
+
+
+def writes_casework(user):
+    """True if `user` may record casework at all (partner agency workers and admins may not)."""
+    return _get(user, "role") in ("outreach_worker", "peer_mentor", "trusted_person", "coordinator")
+
+
+def can_resolve_conflict(user, involved_ids):
+    """A conflict on a person's details is resolved by either worker involved (`involved_ids`:
+    who entered the incoming value and who set the value kept) or a coordinator."""
+    if not writes_casework(user):
+        return False
+    return _get(user, "role") == "coordinator" or _get(user, "id") in set(involved_ids)
+
+
+def shares_in_force(db, person_id, now=None):
+    """The shares of a person with individual workers in force now, with each worker's name."""
+    now = now or now_iso()
+    return list(db.query(
+        """SELECT s.*, COALESCE(u.display_name, u.username) AS user_name
+           FROM person_share s JOIN user u ON u.id = s.user_id
+           WHERE s.person_id = ? AND s.revoked_at IS NULL AND s.starts_at <= ? AND s.ends_at > ?
+           ORDER BY s.ends_at""", [person_id, now, now]))

@@ -1,0 +1,300 @@
+"""Users, server-side login sessions and devices: plain functions over the database.
+
+No Flask here: the web views, the CLI and the tests all call these. Logging out, deactivating a user
+and revoking a lost phone take effect at once, because every request checks the session row.
+"""
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .timeutil import now_iso
+
+ROLES = {
+    "outreach_worker": "Outreach worker",
+    "peer_mentor": "Peer mentor",
+    "trusted_person": "Trusted person",
+    "coordinator": "Coordinator",
+    "partner_agency": "Partner agency worker",
+    "admin": "Admin",
+}
+# Roles that record casework (write through the sync engine).
+CASEWORK_ROLES = ("outreach_worker", "peer_mentor", "trusted_person", "coordinator")
+# Roles that read people's records: caseworkers, and partner agency workers who see what a
+# person's consent shares with their agency, read-only (README: Roles and access).
+READER_ROLES = (*CASEWORK_ROLES, "partner_agency")
+# Caseworkers who are not coordinators: who a coordinator assigns people to, and shares them with.
+WORKER_ROLES = tuple(role for role in CASEWORK_ROLES if role != "coordinator")
+
+_hasher = PasswordHasher()  # argon2id with argon2-cffi's recommended parameters
+# Verified against when the username is unknown, so that the answer takes about as long.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def configure_hashing(time_cost=None, memory_cost=None, parallelism=None):
+    """Set the argon2id parameters (the ARGON2_* settings; None keeps argon2-cffi's defaults, RFC
+    9106's low-memory profile). A stored hash made with other parameters is re-hashed at the next
+    successful login, so an operator can raise them at any time. Tests lower them for speed."""
+    global _hasher, _DUMMY_HASH
+    chosen = {"time_cost": time_cost, "memory_cost": memory_cost, "parallelism": parallelism}
+    hasher = PasswordHasher(**{k: v for k, v in chosen.items() if v is not None})
+    if hasher.time_cost != _hasher.time_cost or hasher.memory_cost != _hasher.memory_cost or \
+            hasher.parallelism != _hasher.parallelism:
+        _hasher = hasher
+        _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+# Touch last_seen_at at most this often, so that reads do not each cost a write.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+class AccountError(ValueError):
+    """A request the accounts layer refuses (unknown role, duplicate username, ...)."""
+
+
+class User:
+    """The signed-in user (or any actor): what views, access rules and the sync engine need.
+
+    Also satisfies flask-login's user protocol; `get_id()` is the server-side session token, the only
+    thing the Flask session cookie holds.
+    """
+
+    is_active = True
+    is_anonymous = False
+    is_authenticated = True
+
+    def __init__(self, row, device_id=None, token=None):
+        self.id = row["id"]
+        self.username = row["username"]
+        self.display_name = row["display_name"] or row["username"]
+        self.role = row["role"]
+        self.team = row["team"]
+        self.area = row["area"]
+        self.agency = row["agency"] if "agency" in row.keys() else None
+        self.device_id = device_id
+        self.token = token
+
+    @property
+    def role_label(self):
+        return ROLES.get(self.role, self.role)
+
+    def get_id(self):
+        return self.token
+
+    def __repr__(self):
+        return f"<User {self.username} {self.role}>"
+
+
+def hash_password(password):
+    """An argon2id hash of `password`."""
+    return _hasher.hash(password)
+
+
+def _check_role(role):
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}: choose one of {', '.join(ROLES)}")
+
+
+def create_user(db, username, password, role, display_name=None, team=None, area=None,
+                agency=None):
+    """Add an active user and return their id. A partner agency worker needs `agency` (a key of
+    the PARTNER_AGENCIES setting): they see only people whose consent shares with it."""
+    username = (username or "").strip()
+    if not username:
+        raise AccountError("Enter a username")
+    if not password:
+        raise AccountError("Enter a password")
+    _check_role(role)
+    if role == "partner_agency" and not agency:
+        raise AccountError("Choose the partner agency this worker works for")
+    if get_user_by_username(db, username) is not None:
+        raise AccountError(f"The username {username!r} is already taken")
+    with db.atomic():
+        cursor = db.execute(
+            "INSERT INTO user (username, display_name, role, team, area, agency, password_hash,"
+            " active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            [username, display_name or username, role, team or None, area or None,
+             agency if role == "partner_agency" else None, hash_password(password), now_iso()],
+        )
+    return cursor.lastrowid
+
+
+def get_user(db, user_id):
+    """The user row (a dict) with this id, or None."""
+    rows = list(db.query("SELECT * FROM user WHERE id = ?", [user_id]))
+    return rows[0] if rows else None
+
+
+def get_user_by_username(db, username):
+    """The user row (a dict) with this username, or None."""
+    rows = list(db.query("SELECT * FROM user WHERE username = ?", [username]))
+    return rows[0] if rows else None
+
+
+def list_users(db):
+    """Every user, active first, by username."""
+    return list(db.query("SELECT * FROM user ORDER BY active DESC, username"))
+
+
+def set_password(db, user_id, password):
+    """Replace a user's password. Their existing sessions stay valid."""
+    if not password:
+        raise AccountError("Enter a password")
+    with db.atomic():
+        db.execute("UPDATE user SET password_hash = ? WHERE id = ?", [hash_password(password), user_id])
+
+
+def deactivate_user(db, user_id):
+    """Shut a user out at once: inactive, every login session ended, every device revoked."""
+    now = now_iso()
+    with db.atomic():
+        db.execute("UPDATE user SET active = 0 WHERE id = ?", [user_id])
+        db.execute(
+            "UPDATE login_session SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            [now, user_id],
+        )
+        db.execute(
+            "UPDATE device SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [now, user_id]
+        )
+
+
+def verify_login(db, username, password):
+    """The active user row for this username and password, or None.
+
+    An unknown username still costs one hash verification, so timing does not reveal which
+    usernames exist. A hash made with older parameters is upgraded on a correct login.
+    """
+    user = get_user_by_username(db, (username or "").strip())
+    stored = user["password_hash"] if user else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user["active"]:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        with db.atomic():
+            db.execute(
+                "UPDATE user SET password_hash = ? WHERE id = ?", [hash_password(password), user["id"]]
+            )
+    return user
+
+
+def is_device_id(value):
+    """True if `value` is a UUID in its usual text form (what phones make)."""
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except (ValueError, TypeError, AttributeError):
+        return False
+
+
+def start_session(db, user_id, device_id, user_agent=None):
+    """Start a server-side login session for `user_id` on `device_id`; return its token.
+
+    The device row is created, or claimed if another user used this phone before (their sessions on
+    it end: one phone, one signed-in worker). A revoked device id stays revoked for good, so the
+    caller must not reuse it: use `session_device_id` to learn the device the session got, which is a
+    freshly minted id when the phone offered a revoked or malformed one.
+    """
+    now = now_iso()
+    if not is_device_id(device_id):
+        device_id = str(uuid.uuid4())
+    token = secrets.token_urlsafe(32)
+    with db.atomic():
+        rows = list(db.query("SELECT * FROM device WHERE id = ?", [device_id]))
+        if rows and rows[0]["revoked_at"]:
+            device_id = str(uuid.uuid4())
+            rows = []
+        if rows:
+            db.execute(
+                "UPDATE device SET user_id = ?, user_agent = ?, last_seen_at = ? WHERE id = ?",
+                [user_id, user_agent, now, device_id],
+            )
+        else:
+            db.execute(
+                "INSERT INTO device (id, user_id, user_agent, created_at, last_seen_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [device_id, user_id, user_agent, now, now],
+            )
+        db.execute(
+            "UPDATE login_session SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL",
+            [now, device_id],
+        )
+        db.execute(
+            "INSERT INTO login_session (token, user_id, device_id, created_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [token, user_id, device_id, now, now],
+        )
+    return token
+
+
+def session_device_id(db, token):
+    """The device id a login session is bound to, or None."""
+    rows = list(db.query("SELECT device_id FROM login_session WHERE token = ?", [token]))
+    return rows[0]["device_id"] if rows else None
+
+
+def end_session(db, token):
+    """End one login session (logout)."""
+    with db.atomic():
+        db.execute(
+            "UPDATE login_session SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL",
+            [now_iso(), token],
+        )
+
+
+def revoke_device(db, device_id):
+    """Shut a lost phone out: the device is revoked and its sessions end."""
+    now = now_iso()
+    with db.atomic():
+        db.execute("UPDATE device SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [now, device_id])
+        db.execute(
+            "UPDATE login_session SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL",
+            [now, device_id],
+        )
+
+
+def list_devices(db, user_id):
+    """A user's devices, most recently seen first."""
+    return list(
+        db.query("SELECT * FROM device WHERE user_id = ? ORDER BY last_seen_at DESC", [user_id])
+    )
+
+
+def device_revoked(db, device_id):
+    """True if this device id was revoked (the phone must wipe itself)."""
+    rows = list(db.query("SELECT revoked_at FROM device WHERE id = ?", [device_id]))
+    return bool(rows and rows[0]["revoked_at"])
+
+
+def session_user(db, token, session_days=30):
+    """The `User` for a login session token, or None if it is no longer good.
+
+    Good means: the session and its device are not revoked, the user is active, and the session was
+    used within `session_days`. Touches last_seen_at (session and device) at most once a minute.
+    """
+    if not token:
+        return None
+    rows = list(
+        db.query(
+            "SELECT u.*, s.device_id AS s_device_id, s.last_seen_at AS s_last_seen_at"
+            " FROM login_session s JOIN user u ON u.id = s.user_id"
+            " LEFT JOIN device d ON d.id = s.device_id"
+            " WHERE s.token = ? AND s.revoked_at IS NULL AND d.revoked_at IS NULL AND u.active = 1",
+            [token],
+        )
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    if row["s_last_seen_at"] < now_iso(-timedelta(days=session_days)):
+        return None
+    if row["s_last_seen_at"] < now_iso(-_TOUCH_EVERY):
+        now = now_iso()
+        with db.atomic():
+            db.execute("UPDATE login_session SET last_seen_at = ? WHERE token = ?", [now, token])
+            db.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", [now, row["s_device_id"]])
+    return User(row, device_id=row["s_device_id"], token=token)

@@ -1,0 +1,106 @@
+"""POST /api/sync: the one door through which casework reaches the central store.
+
+The view only guards the door (cross-site defence, size limits, who is asking, from which device)
+and hands the body to the sync engine; every answer is JSON, so the phone can always tell the
+sync endpoint's own answer from anything else (a captive portal, a proxy's error page).
+"""
+
+import json
+import zlib
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
+
+import sync
+
+from .. import users
+from ..db import get_db
+from ..notify import recipients
+from ..records import make_engine
+from ..timeutil import now_iso
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+SYNC_HEADER = "X-Fieldapp-Sync"
+
+
+def _error(status, error, **extra):
+    response = jsonify({"error": error, **extra})
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _too_large():
+    config = current_app.config
+    return _error(413, "too_large", max_mutations=config["SYNC_MAX_MUTATIONS"],
+                  max_bytes=config["SYNC_MAX_BYTES"])
+
+
+def _read_body(max_bytes):
+    """The request body, gunzipped if sent compressed; None if it is over `max_bytes` once
+    decompressed (read no further than that, so a compressed bomb costs nothing)."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        return None
+    raw = request.get_data(cache=False)
+    if request.headers.get("Content-Encoding", "").lower() == "gzip":
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        raw = inflater.decompress(raw, max_bytes + 1)
+    return None if len(raw) > max_bytes else raw
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI description of the sync endpoint, generated from its schemas."""
+    from .openapi import build_spec  # apispec is needed only when someone asks
+
+    return jsonify(build_spec(current_app.config))
+
+
+@bp.post("/sync")
+def sync_endpoint():
+    """Push the phone's mutations and pull its changes in one round trip (README: Sync protocol)."""
+    config = current_app.config
+    if request.headers.get(SYNC_HEADER) != "1":
+        return _error(400, "bad_request", messages={"_request": [f"The {SYNC_HEADER} header is required."]})
+    origin = request.headers.get("Origin")
+    if origin and origin != request.host_url.rstrip("/"):
+        return _error(403, "forbidden_origin")
+    try:
+        raw = _read_body(config["SYNC_MAX_BYTES"])
+    except zlib.error:
+        return _error(400, "bad_request", messages={"_request": ["The body is not valid gzip."]})
+    if raw is None:
+        return _too_large()
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "bad_request", messages={"_request": ["The body is not valid JSON."]})
+    if not isinstance(body, dict):
+        return _error(400, "bad_request", messages={"_request": ["The body must be a JSON object."]})
+
+    db = get_db()
+    device_id = body.get("device_id")
+    # A lost or revoked phone is told to wipe itself, even though its session is already dead;
+    # its outbox is not accepted (whoever holds the phone now may not be the worker).
+    if isinstance(device_id, str) and users.device_revoked(db, device_id):
+        return _error(403, "revoked", revoked=True)
+    if not current_user.is_authenticated:
+        return _error(401, "login_required")
+    if device_id != current_user.device_id:
+        return _error(409, "device_mismatch")
+    mutations = body.get("mutations")
+    if isinstance(mutations, list) and len(mutations) > config["SYNC_MAX_MUTATIONS"]:
+        return _too_large()
+
+    engine = make_engine(db, config)
+    try:
+        answer = engine.sync(current_user, body)
+    except sync.EnvelopeError as error:
+        return _error(400, "bad_request", messages=error.messages)
+    db.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", [now_iso(), device_id])
+    db.conn.commit()
+    recipients.after_sync(db, config, current_user, body.get("mutations"), answer["results"])
+    response = jsonify(answer)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,33 @@
+"""The contact forms. They are never posted to Flask: the page script turns a submit into a
+mutation in the phone's outbox, which reaches the server through /api/sync (the `contact` record
+type: fieldapp/records/contact.py)."""
+
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user
+
+from ..config import districts
+from ..db import get_db
+from ..reads.caseload import caseload
+from .guards import casework_required, person_or_404
+
+bp = Blueprint("contacts", __name__)
+
+
+@bp.route("/people/<person_id>/contacts/new")
+@casework_required
+def new_for_person(person_id):
+    """Record a contact with a person already on the caseload."""
+    person = person_or_404(person_id)
+    return render_template(
+        "contacts/new.html", person=person, people=None, districts=districts(current_app.config)
+    )
+
+
+@bp.route("/contacts/new")
+@casework_required
+def new():
+    """Record a contact with anyone on the caseload, or someone not on the system yet."""
+    people = caseload(get_db(), current_user)
+    return render_template(
+        "contacts/new.html", person=None, people=people, districts=districts(current_app.config)
+    )

@@ -1,0 +1,107 @@
+"""What stands in front of every page: who may open it, the person it is about, how it may be
+cached, and the security headers. Flask only; the rules themselves are in fieldapp/rules/.
+
+- Role guards: `role_required(*roles)` and the named guards built from it. A signed-in user with
+  another role gets 403; a signed-out one is sent to sign in (JSON 401 under /api/).
+- `person_or_404(person_id)`: the person if the current user may see them, else 404. Every
+  person-scoped page calls it, so it is where a view of the person is written to the audit trail
+  (fieldapp/audit.py).
+- `CACHING`: the one table of caching policy, by blueprint. The service worker's lists of which
+  pages it keeps come from the same table (web/shell.py).
+"""
+
+import functools
+
+from flask import abort, request
+from flask_login import current_user, login_required
+
+from .. import audit, users
+from ..db import get_db
+from ..reads.person import get_person
+from ..records.peer_session import PEER_ROLES
+
+
+def role_required(*roles):
+    """Allow only signed-in users with one of `roles`; others get 403."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# Forms that write casework: caseworkers only.
+casework_required = role_required(*users.CASEWORK_ROLES)
+# Pages that read people's records: caseworkers and partner agency workers (within consent).
+reader_required = role_required(*users.READER_ROLES)
+coordinator_required = role_required("coordinator")
+peer_required = role_required(*PEER_ROLES)
+admin_required = role_required("admin")
+
+
+def person_or_404(person_id):
+    """The person if the current user may see them, else 404; records the view in the audit trail
+    (not the service worker's background refresh of a cached page)."""
+    person = get_person(get_db(), current_user, person_id)
+    if person is None:
+        abort(404)
+    if not audit.is_background_refresh(request.headers):
+        audit.record_view(get_db(), current_user, person_id, request.path,
+                          device_id=current_user.device_id)
+    return person
+
+
+# How each blueprint's pages may be cached:
+# - "casework": kept per user by the service worker for offline use, never by a shared cache; the
+#   same URL may answer a full page or an htmx partial, so caches keep them apart (Vary).
+# - "online": built from the server's current picture or holding secrets: never stored anywhere.
+# - None: the blueprint sets its own headers (the app shell, the JSON API) or has no policy.
+CACHING = {
+    "people": "casework",
+    "contacts": "casework",
+    "assessments": "casework",
+    "peer": "casework",
+    "auth": "online",
+    "admin": "online",
+    "coordination": "online",
+    "account": "online",
+    "api": None,
+    "shell": None,
+}
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "manifest-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def headers(response):
+    """Security headers everywhere; caching by the CACHING table (an after_request hook)."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CSP)
+    policy = CACHING.get(request.blueprint)
+    if policy == "casework":
+        response.vary.add("HX-Request")
+        response.headers["Cache-Control"] = "private, no-cache"
+    elif policy == "online":
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,97 @@
+"""An OpenAPI description of the sync endpoint, generated from the marshmallow schemas that validate
+it (apispec), so the description cannot drift from what the server accepts. Served at
+/api/openapi.json and fuzzed by schemathesis in the tests."""
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+from sync.wire import AnswerSchema, ChangeSchema, EnvelopeSchema, MutationSchema, ResultSchema
+
+from ..notify.push import SubscriptionSchema
+from ..records import record_types
+
+
+class UnsubscribeSchema(Schema):
+    """The body of the unsubscribe call."""
+
+    endpoint = fields.String(required=True)
+
+
+class ErrorSchema(Schema):
+    """Every non-200 answer of the sync endpoint."""
+
+    error = fields.String(required=True, metadata={"description": (
+        "bad_request | login_required | revoked | forbidden_origin | device_mismatch | too_large")})
+    messages = fields.Dict(keys=fields.String(), values=fields.Raw())
+    revoked = fields.Boolean()
+    max_mutations = fields.Integer()
+    max_bytes = fields.Integer()
+
+
+def _error(description):
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def build_spec(config) -> dict:
+    """The OpenAPI 3 document for this deployment (its record types and limits)."""
+    spec = APISpec(
+        title="fieldapp sync", version="1", openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Protocol 1: one round trip pushes a phone's mutations and pulls its "
+                             "changes. See the README's 'Sync protocol' section."})
+    spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie",
+                                                "name": config["SESSION_COOKIE_NAME"]})
+    for name, schema in (("Mutation", MutationSchema), ("Envelope", EnvelopeSchema),
+                         ("Result", ResultSchema), ("Change", ChangeSchema),
+                         ("Answer", AnswerSchema), ("Error", ErrorSchema)):
+        spec.components.schema(name, schema=schema)
+    for record_type in record_types(config):
+        spec.components.schema(f"{record_type.name.capitalize()}Fields", schema=record_type.schema)
+    spec.path(path="/api/sync", operations={"post": {
+        "summary": "Push mutations and pull changes",
+        "security": [{"session": []}],
+        "parameters": [{"name": "X-Fieldapp-Sync", "in": "header", "required": True,
+                        "schema": {"type": "string", "enum": ["1"]},
+                        "description": "Cross-site defence: a form on another site cannot set it."}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Envelope"}}}},
+        "responses": {
+            "200": {"description": "One result per mutation, in order, and a page of changes.",
+                    "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Answer"}}}},
+            "400": _error("Malformed envelope, not JSON, or the header is missing."),
+            "401": _error("Not logged in: the phone keeps its outbox."),
+            "403": _error("Revoked device (wipe) or a foreign Origin."),
+            "409": _error("device_id is not the device this session logged in from."),
+            "413": _error(f"More than {config['SYNC_MAX_MUTATIONS']} mutations or "
+                          f"{config['SYNC_MAX_BYTES']} bytes."),
+        }}})
+    spec.components.schema("Subscription", schema=SubscriptionSchema)
+    spec.components.schema("Unsubscribe", schema=UnsubscribeSchema)
+    json_error = {"description": "Not JSON, or not a push subscription.", "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    login_redirect = {"description": "Not logged in: sent to the login page."}
+    spec.path(path="/account/notifications/subscriptions", operations={"post": {
+        "summary": "Store this phone's push subscription (PushManager.subscribe() as JSON)",
+        "security": [{"session": []}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Subscription"}}}},
+        "responses": {"201": {"description": "Stored.", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {"subscribed": {"type": "boolean"}}}}}},
+            "400": json_error, "302": login_redirect}}})
+    spec.path(path="/account/notifications/subscriptions/delete", operations={"post": {
+        "summary": "Forget this phone's push subscription",
+        "security": [{"session": []}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Unsubscribe"}}}},
+        "responses": {"200": {"description": "Forgotten (or never stored).", "content": {
+            "application/json": {"schema": {"type": "object", "properties": {
+                "subscribed": {"type": "boolean"}}}}}}, "302": login_redirect}}})
+    document = spec.to_dict()
+    # The envelope accepts any object per mutation and judges each on its own (a bad one is
+    # `rejected`, not a 400); the description shows what a good one looks like.
+    envelope = document["components"]["schemas"]["Envelope"]
+    envelope["properties"]["mutations"]["items"] = {"$ref": "#/components/schemas/Mutation"}
+    return document

@@ -1,0 +1,116 @@
+"""The caseload and person pages, and the person detail and consent forms.
+
+Reading only, apart from one online action: changes to casework travel through the outbox and
+/api/sync (the forms carry `data-mutation-type`), except "Keep this" on a conflict, which is an
+online POST because resolving needs the server's current view of the conflict.
+"""
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..config import districts
+from ..db import get_db
+from ..reads import assessments, caseload as caseloads, consents, person as persons
+from ..reads.peer_hours import my_hours
+from ..records import make_engine
+from ..records.peer_session import PEER_ROLES
+from ..records.person import AREAS_OF_DISADVANTAGE, FIELD_LABELS, choices
+from ..rules import access, conflicts
+from ..rules.assignment import trusted_person_choices
+from ..timeutil import programme_today
+from .guards import casework_required, person_or_404, reader_required
+
+bp = Blueprint("people", __name__)
+
+
+def _can():
+    """What the signed-in user may do on people's pages (the templates ask these, not roles)."""
+    return {"writes": access.writes_casework(current_user),
+            "logs_peer_sessions": current_user.role in PEER_ROLES,
+            "coordinates": current_user.role == "coordinator"}
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Home: the caseload, or user management for an admin (who does no casework)."""
+    if current_user.role == "admin":
+        return redirect(url_for("admin.users"))
+    return redirect(url_for("people.caseload"))
+
+
+@bp.route("/caseload")
+@reader_required
+def caseload():
+    """The people this user may see, what needs them first; an htmx search gets only the list."""
+    search = request.args.get("q", "")
+    db, config = get_db(), current_app.config
+    people = caseloads.prioritised(db, config, current_user, search)
+    if request.headers.get("HX-Request"):
+        return render_template("people/_caseload_list.html", people=people, search=search)
+    peer_hours = (my_hours(db, current_user.id, programme_today(config))
+                  if current_user.role == "peer_mentor" else None)
+    return render_template("people/caseload.html", people=people, search=search,
+                           needs=dict(caseloads.NEEDS), peer_hours=peer_hours, **_can())
+
+
+@bp.route("/people/<person_id>")
+@reader_required
+def person(person_id):
+    """A person: details, consent, who works with them, conflicts, and one timeline."""
+    person = person_or_404(person_id)
+    db, config = get_db(), current_app.config
+    engine = make_engine(db, config)
+    names = persons.user_names(db)
+    changes = persons.detail_changes(db, engine, config, person_id, names)
+    overview = (assessments.person_overview(db, config, person_id, date.today())
+                if access.can_see_record_type(current_user, "assessment") else None)
+    return render_template(
+        "people/person.html", person=person,
+        conflicts=conflicts.open_conflicts(db, current_user, person_id),
+        timeline=persons.timeline(db, engine, config, current_user, person_id),
+        housing=persons.housing_history(changes),
+        working_with=persons.people_working_with(db, person),
+        consent=consents.current_consent(db, config, person_id),
+        overview=overview, labels=FIELD_LABELS, areas=AREAS_OF_DISADVANTAGE,
+        show=lambda field: persons.label_for(config, field, person.get(field)),
+        conflict_value=lambda field, value: persons.label_for(config, field, value, names),
+        **_can())
+
+
+@bp.route("/people/<person_id>/edit")
+@casework_required
+def edit(person_id):
+    """The form to change a person's details (sent as an `update` mutation of changed fields)."""
+    person = person_or_404(person_id)
+    choices_ = []
+    if current_user.role == "coordinator":
+        choices_ = trusted_person_choices(get_db(), current_user.area)
+    return render_template(
+        "people/edit.html", person=person, districts=districts(current_app.config),
+        trusted_person_choices=choices_, choices=choices(current_app.config),
+        areas=AREAS_OF_DISADVANTAGE)
+
+
+@bp.route("/people/<person_id>/consent/new")
+@casework_required
+def new_consent(person_id):
+    """Record what the person agrees to (a `consent` create mutation; withdrawal is a new one)."""
+    person = person_or_404(person_id)
+    return render_template(
+        "people/consent_new.html", person=person, agencies=current_app.config["PARTNER_AGENCIES"],
+        current=consents.current_consent(get_db(), current_app.config, person_id))
+
+
+@bp.route("/people/<person_id>/conflicts/<int:conflict_id>/keep", methods=["POST"])
+@casework_required
+def keep_conflict(person_id, conflict_id):
+    """Resolve a conflict by keeping the value on the server (either worker involved or a
+    coordinator). "Use the other value" is a person update through the outbox instead."""
+    person_or_404(person_id)
+    if not conflicts.keep_server_value(get_db(), current_user, person_id, conflict_id):
+        abort(403)
+    flash("Kept the value on the system: the conflict is resolved")
+    return redirect(url_for("people.person", person_id=person_id))
