@@ -1,15 +1,12 @@
 """Shared fixtures: a throwaway app and database per test, and an `auth` helper."""
 
-import os
-
 import pytest
 
 from fieldapp import create_app, demo
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
 
-if os.path.exists(os.path.join(os.path.dirname(__file__), "browser_fixtures.py")):
-    pytest_plugins = ["tests.browser_fixtures"]
+pytest_plugins = ["tests.browser_fixtures"]
 
 TEST_CONFIG = {
     "TESTING": True,

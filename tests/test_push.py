@@ -166,3 +166,26 @@ def test_gone_subscription_is_forgotten(app, db, demo_data, service):
     user_id = users.get_user_by_username(db, "outreach")["id"]
     assert push.notify(db, app.config, [user_id], "attention") == 0
     assert db["push_subscription"].count == 0
+
+
+def test_a_deactivated_workers_phones_get_no_more_pushes(app, db, demo_data, service):
+    subscribe(app, db, "navigator", service.subscription("navigator"))
+    navigator = users.get_user_by_username(db, "navigator")["id"]
+    admin, _ = phone(app, "admin")
+    assert admin.post(f"/admin/users/{navigator}/deactivate").status_code == 302
+    dan = demo_data["Dan"]
+    coordinator, device = phone(app, "coordinator")
+    sync(coordinator, device, [edit(dan, db["person"].get(dan)["version"], trusted_person_id=None)])
+    assert push.notify(db, app.config, [navigator], "attention") == 0
+    assert service.to("navigator") == [] and db["push_subscription"].count == 0
+
+
+def test_a_revoked_phone_gets_no_more_pushes(app, db, demo_data, service):
+    client = subscribe(app, db, "outreach", service.subscription("lost"))
+    outreach = users.get_user_by_username(db, "outreach")["id"]
+    [device] = users.list_devices(db, outreach)
+    admin, _ = phone(app, "admin")
+    assert admin.post(f"/admin/users/{outreach}/devices/{device['id']}/revoke").status_code == 302
+    assert push.notify(db, app.config, [outreach], "attention") == 0
+    assert service.to("lost") == []
+    assert client.get("/account/notifications").status_code in (302, 401)

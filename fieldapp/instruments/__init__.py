@@ -151,10 +151,6 @@ class Instrument:
         """The domain with this key, or None."""
         return next((d for d in self.definition["domains"] if d["key"] == key), None)
 
-    def level_label(self, value) -> str | None:
-        """The short label of a level, or None."""
-        return next((lv["label"] for lv in self.definition["levels"] if lv["value"] == value), None)
-
     def stage(self, score) -> str | None:
         """The stage band a score falls in (Stars), or None."""
         return next((s["label"] for s in self.definition["stages"]
