@@ -13,7 +13,7 @@ from typing import Any, Callable
 from marshmallow import ValidationError
 from sqlite_utils import Database
 
-from . import pull as pull_module
+from .pull import Pull
 from .records import get_row as _get, wire_fields as _wire_fields
 from .registry import RecordType, Refusal, Registry
 from .store import immediate
@@ -57,13 +57,14 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-class Engine:
+class Engine(Pull):
     """Sync for the record types in `registry`, over one sqlite-utils Database.
 
     `visible_scopes(db, actor)` returns the scope keys (for fieldapp: person ids) the actor may see;
     it decides both what a pull sends and, with each type's `authorize`, what a push may touch.
     `can_read(actor, type_name)`, if given, narrows a pull further by record type (a reader who may
     see a person but not every kind of record about them). `actor` is any object with an `id`.
+    The pull is in sync/pull.py (`Pull`, which the engine inherits).
     """
 
     def __init__(self, db: Database, registry: Registry, visible_scopes: VisibleScopes, *,
@@ -353,12 +354,7 @@ class Engine:
                             [into_id, from_id])
         return {"moved": moved}
 
-    # ----------------------------------------------------------------- pull and reading
-    def pull(self, actor, device_id: str, cursor: int) -> dict:
-        """What changed since `cursor` that the actor may see: {"changes", "cursor", "more"}."""
-        with immediate(self.db):
-            return pull_module.pull(self, actor, device_id, cursor)
-
+    # ----------------------------------------------------------------- reading
     def history(self, type_name: str, record_id: str) -> list[dict]:
         """Every stored version of a record, oldest first, with who made it and when."""
         rows = self.db.execute(
