@@ -8,6 +8,8 @@ It never imports Flask.
 
 from .registry import RecordType, Registry, Refusal
 from .engine import Engine, EnvelopeError, PROTOCOL
+from .merge import FieldConflict, merge_fields
 from .store import migrate
 
-__all__ = ["Engine", "EnvelopeError", "PROTOCOL", "RecordType", "Registry", "Refusal", "migrate"]
+__all__ = ["Engine", "EnvelopeError", "FieldConflict", "PROTOCOL", "RecordType", "Registry",
+           "Refusal", "merge_fields", "migrate"]

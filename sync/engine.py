@@ -13,6 +13,7 @@ from typing import Any, Callable
 from marshmallow import ValidationError
 from sqlite_utils import Database
 
+from .merge import FieldConflict, merge_fields
 from .pull import Pull
 from .records import get_row as _get, wire_fields as _wire_fields
 from .registry import RecordType, Refusal, Registry
@@ -197,44 +198,18 @@ class Engine(Pull):
     def _update(self, actor, record_type, mutation, current, named_id):
         """Field-by-field merge against the version the phone started from. `named_id` is the id
         the phone used: a record since merged into `current` keeps its own version history."""
-        if current["deleted"]:
-            raise Refusal("This record was deleted on the server, so it cannot be changed.")
-        base_version = mutation["base_version"]
-        merged_away = named_id != current["id"]
-        if not merged_away and base_version > current["version"]:
-            raise Refusal(f"This change was made from version {base_version}, which the server "
-                          "has never had.", {"base_version": ["Unknown version."]})
-        patch = self._validate(record_type, mutation["fields_"], partial=True)
-        self._check_references(record_type, patch)
-        if record_type.authorize:
-            record_type.authorize(self.db, actor, "update", current["scope"], patch, current)
+        self._check_base(mutation, current, named_id)
+        patch = self._checked_patch(actor, record_type, mutation, current)
         server = _wire_fields(record_type, current)
         # For a record since merged into this one, the base is the merged-away record as the
         # phone saw it: a field it changed lands only where this record still agrees with that.
-        base = self._fields_at(record_type, named_id, base_version)
+        base = self._fields_at(record_type, named_id, mutation["base_version"])
         if base is None:
             base = server
-        changed, conflicts = {}, []
-        for name, incoming in patch.items():
-            if server.get(name) == base.get(name):
-                if server.get(name) != incoming:
-                    changed[name] = incoming  # only this phone changed it
-            elif server.get(name) != incoming:
-                conflicts.append((name, base.get(name), server.get(name), incoming))
-            # else: both sides made the same change, which is no conflict
-        scope = current["scope"]
-        if record_type.scope_field and record_type.scope_field in changed:
-            scope = changed[record_type.scope_field]
-            if record_type.authorize:
-                record_type.authorize(self.db, actor, "update", scope, patch, current)
-        for name, base_value, server_value, incoming in conflicts:
-            self.db.execute(
-                "INSERT INTO sync_conflict (type, record_id, scope, field, base_value,"
-                " server_value, incoming_value, mutation_id, actor_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [record_type.name, current["id"], scope, name, json.dumps(base_value),
-                 json.dumps(server_value), json.dumps(incoming), str(mutation["id"]), actor.id,
-                 _iso(self.clock())])
+        changed, conflicts = merge_fields(base, server, patch)
+        scope = self._scope_after(actor, record_type, current, changed, patch)
+        self._record_conflicts(record_type.name, current["id"], scope, str(mutation["id"]),
+                               actor.id, conflicts)
         status = "conflict" if conflicts else "applied"
         if not changed:
             return status, current["version"], []
@@ -245,6 +220,46 @@ class Engine(Pull):
             current["id"], {**changed, "version": version, "scope": scope})
         scopes = [scope] if scope == current["scope"] else [current["scope"], scope]
         return status, version, scopes
+
+    def _check_base(self, mutation, current, named_id) -> None:
+        """An update needs a live record and a base version the server has had. (An update that
+        names a merged-away record counts its base in that record's versions, not in these.)"""
+        if current["deleted"]:
+            raise Refusal("This record was deleted on the server, so it cannot be changed.")
+        base_version = mutation["base_version"]
+        if named_id == current["id"] and base_version > current["version"]:
+            raise Refusal(f"This change was made from version {base_version}, which the server "
+                          "has never had.", {"base_version": ["Unknown version."]})
+
+    def _checked_patch(self, actor, record_type, mutation, current) -> dict:
+        """The update's fields validated, their references resolved and the change authorized."""
+        patch = self._validate(record_type, mutation["fields_"], partial=True)
+        self._check_references(record_type, patch)
+        if record_type.authorize:
+            record_type.authorize(self.db, actor, "update", current["scope"], patch, current)
+        return patch
+
+    def _scope_after(self, actor, record_type, current, changed, patch) -> str:
+        """The record's scope once `changed` is applied: a change of its scope field moves it,
+        which the actor must be allowed to do in the new scope too."""
+        scope = current["scope"]
+        if record_type.scope_field and record_type.scope_field in changed:
+            scope = changed[record_type.scope_field]
+            if record_type.authorize:
+                record_type.authorize(self.db, actor, "update", scope, patch, current)
+        return scope
+
+    def _record_conflicts(self, type_name: str, record_id: str, scope: str, mutation_id: str,
+                          actor_id, conflicts: list[FieldConflict]) -> None:
+        """Store the conflicts one update caused (inside the engine's transaction for it)."""
+        for name, base_value, server_value, incoming in conflicts:
+            self.db.execute(
+                "INSERT INTO sync_conflict (type, record_id, scope, field, base_value,"
+                " server_value, incoming_value, mutation_id, actor_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [type_name, record_id, scope, name, json.dumps(base_value),
+                 json.dumps(server_value), json.dumps(incoming), mutation_id, actor_id,
+                 _iso(self.clock())])
 
     def _delete(self, actor, record_type, current):
         if current["deleted"]:
