@@ -7,7 +7,7 @@ with synchronous=FULL, so a COMMIT is on disk before the answer is written.
 """
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from marshmallow import ValidationError
@@ -18,6 +18,7 @@ from .pull import Pull
 from .records import get_row as _get, wire_fields as _wire_fields
 from .registry import RecordType, Refusal, Registry
 from .store import immediate
+from .timestamps import parse, stamp, utc_now
 from .wire import PROTOCOL, EnvelopeSchema, MutationSchema, flatten_errors
 
 VisibleScopes = Callable[[Database, Any], set[str]]
@@ -40,10 +41,6 @@ class _Deferred(Exception):
         self.record_id = record_id
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _duration(span: timedelta) -> str:
     """A settings span in words a worker reads: "14 days", "6 hours", "4 seconds"."""
     seconds = span.total_seconds()
@@ -54,10 +51,6 @@ def _duration(span: timedelta) -> str:
     return f"{seconds:g} seconds"
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
 class Engine(Pull):
     """Sync for the record types in `registry`, over one sqlite-utils Database.
 
@@ -65,12 +58,13 @@ class Engine(Pull):
     it decides both what a pull sends and, with each type's `authorize`, what a push may touch.
     `can_read(actor, type_name)`, if given, narrows a pull further by record type (a reader who may
     see a person but not every kind of record about them). `actor` is any object with an `id`.
+    `clock()` gives the server's time (an aware datetime), stored as 'YYYY-MM-DDTHH:MM:SSZ'.
     The pull is in sync/pull.py (`Pull`, which the engine inherits).
     """
 
     def __init__(self, db: Database, registry: Registry, visible_scopes: VisibleScopes, *,
                  max_mutations: int = 100, max_bytes: int = 1_000_000, page_size: int = 500,
-                 defer_days: float = 14, clock: Callable[[], datetime] = _now,
+                 defer_days: float = 14, clock: Callable[[], datetime] = utc_now,
                  can_read: Callable[[Any, str], bool] | None = None):
         self.db = db
         self.registry = registry
@@ -136,14 +130,14 @@ class Engine(Pull):
 
     def _defer(self, mutation_id: str, deferred: _Deferred) -> dict:
         """Keep a mutation waiting for its reference, until `defer_days` after it was first seen."""
-        now = self.clock()
+        now = stamp(self.clock())
         with immediate(self.db):
-            self.db.execute("INSERT OR IGNORE INTO sync_deferral VALUES (?, ?)",
-                            [mutation_id, now.astimezone(timezone.utc).isoformat()])
+            self.db.execute("INSERT OR IGNORE INTO sync_deferral VALUES (?, ?)", [mutation_id, now])
             first_seen = self.db.execute(
                 "SELECT first_seen_at FROM sync_deferral WHERE mutation_id = ?",
                 [mutation_id]).fetchone()[0]
-        waited = now - datetime.fromisoformat(first_seen)
+        # Both times to the second, as stored, so a first sight waits exactly zero.
+        waited = parse(now) - parse(first_seen)
         if waited >= self.defer_limit:
             message = (f"This record refers to a {deferred.type_name} that has not reached the "
                        f"server in {_duration(self.defer_limit)}. It may have been discarded on "
@@ -178,7 +172,7 @@ class Engine(Pull):
             "INSERT INTO sync_mutation (id, device_id, actor_id, type, op, record_id, status,"
             " version, recorded_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [str(mutation["id"]), device_id, actor.id, record_type.name, op, record_id, status,
-             version, mutation["recorded_at"], _iso(self.clock())])
+             version, mutation["recorded_at"], stamp(self.clock())])
         return status, version
 
     def _create(self, actor, record_type, record_id, mutation, current):
@@ -259,7 +253,7 @@ class Engine(Pull):
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [type_name, record_id, scope, name, json.dumps(base_value),
                  json.dumps(server_value), json.dumps(incoming), mutation_id, actor_id,
-                 _iso(self.clock())])
+                 stamp(self.clock())])
 
     def _delete(self, actor, record_type, current):
         if current["deleted"]:
@@ -309,7 +303,7 @@ class Engine(Pull):
             [record_type.name, row["id"], row["version"], mutation["op"], row["deleted"],
              json.dumps(_wire_fields(record_type, row)), actor.id, device_id,
              str(mutation["id"]) if mutation.get("id") else None, mutation.get("recorded_at"),
-             _iso(self.clock())])
+             stamp(self.clock())])
         for scope in scopes:
             self.db.execute(
                 "INSERT INTO sync_change (type, record_id, version, scope, deleted)"
@@ -364,7 +358,7 @@ class Engine(Pull):
             self.db.execute("UPDATE sync_alias SET to_id = ? WHERE type = ? AND to_id = ?",
                             [into_id, type_name, from_id])
             self.db.execute("INSERT INTO sync_alias VALUES (?, ?, ?, ?, ?)",
-                            [type_name, from_id, into_id, actor.id, _iso(self.clock())])
+                            [type_name, from_id, into_id, actor.id, stamp(self.clock())])
             self.db.execute("UPDATE sync_conflict SET scope = ? WHERE scope = ?",
                             [into_id, from_id])
         return {"moved": moved}
