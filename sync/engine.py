@@ -6,14 +6,15 @@ mutation is recognised by its id (`duplicate`) instead of being stored twice. Th
 with synchronous=FULL, so a COMMIT is on disk before the answer is written.
 """
 
-import json
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from marshmallow import ValidationError
 from sqlite_utils import Database
 
-from .merge import FieldConflict, merge_fields
+from .conflicts import Conflicts
+from .history import History
+from .merge import merge_fields
 from .pull import Pull
 from .records import get_row as _get, wire_fields as _wire_fields
 from .registry import RecordType, Refusal, Registry
@@ -51,7 +52,7 @@ def _duration(span: timedelta) -> str:
     return f"{seconds:g} seconds"
 
 
-class Engine(Pull):
+class Engine(Pull, History, Conflicts):
     """Sync for the record types in `registry`, over one sqlite-utils Database.
 
     `visible_scopes(db, actor)` returns the scope keys (for fieldapp: person ids) the actor may see;
@@ -59,7 +60,12 @@ class Engine(Pull):
     `can_read(actor, type_name)`, if given, narrows a pull further by record type (a reader who may
     see a person but not every kind of record about them). `actor` is any object with an `id`.
     `clock()` gives the server's time (an aware datetime), stored as 'YYYY-MM-DDTHH:MM:SSZ'.
-    The pull is in sync/pull.py (`Pull`, which the engine inherits).
+
+    The engine owns its `sync_*` tables: the app reads and writes them only through its methods.
+    Here: `sync`, `push`, `merge`. In sync/pull.py: `pull`. In sync/history.py: `history`,
+    `histories`, `fields_changed`, `device_of`, `last_actor` and `change_log_sql` (the one SELECT
+    the app may embed in its own SQL). In sync/conflicts.py: `conflicts`, `conflict`,
+    `open_conflict_counts` and `resolve_conflict`.
     """
 
     def __init__(self, db: Database, registry: Registry, visible_scopes: VisibleScopes, *,
@@ -75,8 +81,12 @@ class Engine(Pull):
         self.defer_limit = timedelta(days=defer_days)
         self.clock = clock
         self.can_read = can_read
-        # Durable before answered: a COMMIT waits for the disk (WAL + FULL).
-        db.execute("PRAGMA synchronous=FULL")
+        # Durable before answered: a COMMIT waits for the disk (WAL + FULL). SQLite refuses to
+        # change this inside a transaction: an engine made there (by a record type's hook, to
+        # resolve a conflict in the transaction of the engine applying an update) keeps the
+        # setting that engine made.
+        if not db.conn.in_transaction:
+            db.execute("PRAGMA synchronous=FULL")
 
     # ----------------------------------------------------------------- the whole exchange
     def sync(self, actor, body: Any) -> dict:
@@ -243,18 +253,6 @@ class Engine(Pull):
                 record_type.authorize(self.db, actor, "update", scope, patch, current)
         return scope
 
-    def _record_conflicts(self, type_name: str, record_id: str, scope: str, mutation_id: str,
-                          actor_id, conflicts: list[FieldConflict]) -> None:
-        """Store the conflicts one update caused (inside the engine's transaction for it)."""
-        for name, base_value, server_value, incoming in conflicts:
-            self.db.execute(
-                "INSERT INTO sync_conflict (type, record_id, scope, field, base_value,"
-                " server_value, incoming_value, mutation_id, actor_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [type_name, record_id, scope, name, json.dumps(base_value),
-                 json.dumps(server_value), json.dumps(incoming), mutation_id, actor_id,
-                 stamp(self.clock())])
-
     def _delete(self, actor, record_type, current):
         if current["deleted"]:
             return "applied", current["version"], []  # already gone: deleting twice is harmless
@@ -288,27 +286,6 @@ class Engine(Pull):
             if row["deleted"]:
                 raise Refusal(f"The {target_name} this refers to was deleted.",
                               {name: [f"That {target_name} was deleted."]})
-
-    def _fields_at(self, record_type, record_id: str, version: int) -> dict | None:
-        row = self.db.execute(
-            "SELECT fields FROM sync_history WHERE type = ? AND record_id = ? AND version = ?",
-            [record_type.name, record_id, version]).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def _record_version(self, actor, device_id, record_type, mutation, row, scopes):
-        """History keeps every version; the change log gives it a sequence number per scope."""
-        self.db.execute(
-            "INSERT INTO sync_history (type, record_id, version, op, deleted, fields, actor_id,"
-            " device_id, mutation_id, recorded_at, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [record_type.name, row["id"], row["version"], mutation["op"], row["deleted"],
-             json.dumps(_wire_fields(record_type, row)), actor.id, device_id,
-             str(mutation["id"]) if mutation.get("id") else None, mutation.get("recorded_at"),
-             stamp(self.clock())])
-        for scope in scopes:
-            self.db.execute(
-                "INSERT INTO sync_change (type, record_id, version, scope, deleted)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [record_type.name, row["id"], row["version"], scope, row["deleted"]])
 
     # ----------------------------------------------------------------- merging
     def _resolve(self, type_name: str, record_id: str) -> str:
@@ -362,33 +339,6 @@ class Engine(Pull):
             self.db.execute("UPDATE sync_conflict SET scope = ? WHERE scope = ?",
                             [into_id, from_id])
         return {"moved": moved}
-
-    # ----------------------------------------------------------------- reading
-    def history(self, type_name: str, record_id: str) -> list[dict]:
-        """Every stored version of a record, oldest first, with who made it and when."""
-        rows = self.db.execute(
-            "SELECT version, op, deleted, fields, actor_id, device_id, mutation_id, recorded_at,"
-            " stored_at FROM sync_history WHERE type = ? AND record_id = ? ORDER BY version",
-            [type_name, record_id]).fetchall()
-        keys = ["version", "op", "deleted", "fields", "actor_id", "device_id", "mutation_id",
-                "recorded_at", "stored_at"]
-        versions = [dict(zip(keys, row)) for row in rows]
-        for version in versions:
-            version["fields"] = json.loads(version["fields"])
-        return versions
-
-    def conflicts(self, scopes, *, open_only: bool = True) -> list[dict]:
-        """Conflicts recorded for records in `scopes`, newest first."""
-        scopes = list(scopes)
-        if not scopes:
-            return []
-        marks = ",".join("?" * len(scopes))
-        sql = f"SELECT * FROM sync_conflict WHERE scope IN ({marks})"
-        if open_only:
-            sql += " AND resolved_at IS NULL"
-        cursor = self.db.execute(sql + " ORDER BY id DESC", scopes)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def _result(mutation_id, status, *, version=None, first_status=None, errors=None) -> dict:

@@ -115,6 +115,16 @@ def store_times_with_z(db: Database):
                        f" WHERE {column} GLOB ?", [_OLD_FORM])
 
 
+@migrations()
+def index_history_by_actor(db: Database):
+    """Everything one user stored, newest first (the audit trail of a user: `change_log_sql`
+    with `actor_id`). Named apart from `sync_history_actor`, the same index that databases made
+    before the engine owned it may already have from another migration set, so neither creation
+    can collide with the other."""
+    db.execute("CREATE INDEX IF NOT EXISTS sync_history_by_actor"
+               " ON sync_history (actor_id, stored_at)")
+
+
 def migrate(db: Database) -> None:
     """Create or bring up to date the engine's tables (all named `sync_*`)."""
     migrations.apply(db)

@@ -41,6 +41,15 @@ def test_edit_of_merged_away_record_conflicts_where_the_kept_one_differs(engine,
     assert engine.db["person"].get(kept)["phone"] == "07700 111111"
 
 
+def test_open_conflicts_move_to_the_kept_record(engine, visibility):
+    kept = new_person(engine, visibility, name="Dan")
+    duplicate = new_person(engine, visibility, name="Danny", actor=BEN, device="d-ben")
+    engine.push(ANN, "d-ann", [update("person", duplicate, 1, district="Fenland")])
+    engine.push(BEN, "d-ben", [update("person", duplicate, 1, district="March")])
+    engine.merge(ANN, "person", duplicate, kept)
+    assert engine.open_conflict_counts([kept, duplicate]) == {kept: 1}
+
+
 def test_phone_following_the_merged_away_person_moves_its_records(engine, visibility):
     kept = new_person(engine, visibility, name="Dan")
     duplicate = new_person(engine, visibility, name="Danny")

@@ -43,7 +43,7 @@ def test_the_migrations_keep_their_set_and_names():
     """Applied migrations are recorded by name: renaming one would run it again."""
     assert store.migrations.name == "sync"
     assert [m.name for m in store.migrations.pending(Database(memory=True))] == [
-        "create_sync_tables", "create_alias_table", "store_times_with_z"]
+        "create_sync_tables", "create_alias_table", "store_times_with_z", "index_history_by_actor"]
 
 
 def test_every_time_the_engine_stores_ends_in_z(engine, visibility, clock):
@@ -52,10 +52,12 @@ def test_every_time_the_engine_stores_ends_in_z(engine, visibility, clock):
     engine.push(BEN, "d-ben", [update("person", person_id, 1, district="Fenland")])
     engine.push(ANN, "d-ann", [update("person", person_id, 1, district="March"),
                                create("note", uid(), person_id=uid(), text="waiting")])
+    [conflict] = engine.conflicts([person_id])
+    engine.resolve_conflict(conflict["id"], BEN.id)
     engine.merge(ANN, "person", duplicate, person_id)
-    # 4 mutations stored, 4 versions (2 creates, an update, the merged-away tombstone), a conflict,
-    # a deferral and an alias.
-    assert server_times(engine.db) == ["2026-11-22T09:00:00Z"] * 11
+    # 4 mutations stored, 4 versions (2 creates, an update, the merged-away tombstone), a conflict
+    # and its resolution, a deferral and an alias.
+    assert server_times(engine.db) == ["2026-11-22T09:00:00Z"] * 12
 
 
 def test_a_time_is_stored_in_utc_to_the_second(engine, visibility, clock):
@@ -95,3 +97,8 @@ def test_a_deferral_first_seen_before_the_migration_still_waits_its_time(tmp_pat
     assert engine.push(ANN, "d-ann", [note])[0]["status"] == "deferred"
     clock.now += timedelta(seconds=1)
     assert engine.push(ANN, "d-ann", [note])[0]["status"] == "rejected"
+
+
+def test_history_is_indexed_by_actor_and_time(engine):
+    columns = [row[2] for row in engine.db.execute("PRAGMA index_info(sync_history_by_actor)")]
+    assert columns == ["actor_id", "stored_at"]
