@@ -4,10 +4,20 @@ Plain Python over a sqlite-utils Database. It knows mutations, versions, cursors
 merging and conflicts, and nothing of people or contacts: the app registers its record types (each
 type's marshmallow schema, whether it is append-only, which scope it belongs to, who may write it).
 It never imports Flask.
+
+The engine owns its tables (`sync_*`, created by `migrate`). The app reads and writes them only
+through `Engine`'s methods: `history`/`histories`, `fields_changed`, `device_of` and `last_actor`
+for versions; `conflicts`, `conflict`, `open_conflict_counts` and `resolve_conflict` for
+conflicts; and `change_log_sql`, a SELECT with documented columns that the app may embed in its own
+queries. Those method results and columns are the engine's public read surface: the tables behind
+them may change. Every server time the engine stores is UTC 'YYYY-MM-DDTHH:MM:SSZ'
+(sync/timestamps.py), the app's own format, so the two compare as text.
 """
 
 from .registry import RecordType, Registry, Refusal
 from .engine import Engine, EnvelopeError, PROTOCOL
+from .merge import FieldConflict, merge_fields
 from .store import migrate
 
-__all__ = ["Engine", "EnvelopeError", "PROTOCOL", "RecordType", "Registry", "Refusal", "migrate"]
+__all__ = ["Engine", "EnvelopeError", "FieldConflict", "PROTOCOL", "RecordType", "Registry",
+           "Refusal", "merge_fields", "migrate"]

@@ -6,17 +6,20 @@ mutation is recognised by its id (`duplicate`) instead of being stored twice. Th
 with synchronous=FULL, so a COMMIT is on disk before the answer is written.
 """
 
-import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from marshmallow import ValidationError
 from sqlite_utils import Database
 
-from . import pull as pull_module
+from .conflicts import Conflicts
+from .history import History
+from .merge import merge_fields
+from .pull import Pull
 from .records import get_row as _get, wire_fields as _wire_fields
 from .registry import RecordType, Refusal, Registry
 from .store import immediate
+from .timestamps import parse, stamp, utc_now
 from .wire import PROTOCOL, EnvelopeSchema, MutationSchema, flatten_errors
 
 VisibleScopes = Callable[[Database, Any], set[str]]
@@ -39,10 +42,6 @@ class _Deferred(Exception):
         self.record_id = record_id
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _duration(span: timedelta) -> str:
     """A settings span in words a worker reads: "14 days", "6 hours", "4 seconds"."""
     seconds = span.total_seconds()
@@ -53,22 +52,25 @@ def _duration(span: timedelta) -> str:
     return f"{seconds:g} seconds"
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-class Engine:
+class Engine(Pull, History, Conflicts):
     """Sync for the record types in `registry`, over one sqlite-utils Database.
 
     `visible_scopes(db, actor)` returns the scope keys (for fieldapp: person ids) the actor may see;
     it decides both what a pull sends and, with each type's `authorize`, what a push may touch.
     `can_read(actor, type_name)`, if given, narrows a pull further by record type (a reader who may
     see a person but not every kind of record about them). `actor` is any object with an `id`.
+    `clock()` gives the server's time (an aware datetime), stored as 'YYYY-MM-DDTHH:MM:SSZ'.
+
+    The engine owns its `sync_*` tables: the app reads and writes them only through its methods.
+    Here: `sync`, `push`, `merge`. In sync/pull.py: `pull`. In sync/history.py: `history`,
+    `histories`, `fields_changed`, `device_of`, `last_actor` and `change_log_sql` (the one SELECT
+    the app may embed in its own SQL). In sync/conflicts.py: `conflicts`, `conflict`,
+    `open_conflict_counts` and `resolve_conflict`.
     """
 
     def __init__(self, db: Database, registry: Registry, visible_scopes: VisibleScopes, *,
                  max_mutations: int = 100, max_bytes: int = 1_000_000, page_size: int = 500,
-                 defer_days: float = 14, clock: Callable[[], datetime] = _now,
+                 defer_days: float = 14, clock: Callable[[], datetime] = utc_now,
                  can_read: Callable[[Any, str], bool] | None = None):
         self.db = db
         self.registry = registry
@@ -79,8 +81,12 @@ class Engine:
         self.defer_limit = timedelta(days=defer_days)
         self.clock = clock
         self.can_read = can_read
-        # Durable before answered: a COMMIT waits for the disk (WAL + FULL).
-        db.execute("PRAGMA synchronous=FULL")
+        # Durable before answered: a COMMIT waits for the disk (WAL + FULL). SQLite refuses to
+        # change this inside a transaction: an engine made there (by a record type's hook, to
+        # resolve a conflict in the transaction of the engine applying an update) keeps the
+        # setting that engine made.
+        if not db.conn.in_transaction:
+            db.execute("PRAGMA synchronous=FULL")
 
     # ----------------------------------------------------------------- the whole exchange
     def sync(self, actor, body: Any) -> dict:
@@ -134,14 +140,14 @@ class Engine:
 
     def _defer(self, mutation_id: str, deferred: _Deferred) -> dict:
         """Keep a mutation waiting for its reference, until `defer_days` after it was first seen."""
-        now = self.clock()
+        now = stamp(self.clock())
         with immediate(self.db):
-            self.db.execute("INSERT OR IGNORE INTO sync_deferral VALUES (?, ?)",
-                            [mutation_id, now.astimezone(timezone.utc).isoformat()])
+            self.db.execute("INSERT OR IGNORE INTO sync_deferral VALUES (?, ?)", [mutation_id, now])
             first_seen = self.db.execute(
                 "SELECT first_seen_at FROM sync_deferral WHERE mutation_id = ?",
                 [mutation_id]).fetchone()[0]
-        waited = now - datetime.fromisoformat(first_seen)
+        # Both times to the second, as stored, so a first sight waits exactly zero.
+        waited = parse(now) - parse(first_seen)
         if waited >= self.defer_limit:
             message = (f"This record refers to a {deferred.type_name} that has not reached the "
                        f"server in {_duration(self.defer_limit)}. It may have been discarded on "
@@ -176,7 +182,7 @@ class Engine:
             "INSERT INTO sync_mutation (id, device_id, actor_id, type, op, record_id, status,"
             " version, recorded_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [str(mutation["id"]), device_id, actor.id, record_type.name, op, record_id, status,
-             version, mutation["recorded_at"], _iso(self.clock())])
+             version, mutation["recorded_at"], stamp(self.clock())])
         return status, version
 
     def _create(self, actor, record_type, record_id, mutation, current):
@@ -196,44 +202,18 @@ class Engine:
     def _update(self, actor, record_type, mutation, current, named_id):
         """Field-by-field merge against the version the phone started from. `named_id` is the id
         the phone used: a record since merged into `current` keeps its own version history."""
-        if current["deleted"]:
-            raise Refusal("This record was deleted on the server, so it cannot be changed.")
-        base_version = mutation["base_version"]
-        merged_away = named_id != current["id"]
-        if not merged_away and base_version > current["version"]:
-            raise Refusal(f"This change was made from version {base_version}, which the server "
-                          "has never had.", {"base_version": ["Unknown version."]})
-        patch = self._validate(record_type, mutation["fields_"], partial=True)
-        self._check_references(record_type, patch)
-        if record_type.authorize:
-            record_type.authorize(self.db, actor, "update", current["scope"], patch, current)
+        self._check_base(mutation, current, named_id)
+        patch = self._checked_patch(actor, record_type, mutation, current)
         server = _wire_fields(record_type, current)
         # For a record since merged into this one, the base is the merged-away record as the
         # phone saw it: a field it changed lands only where this record still agrees with that.
-        base = self._fields_at(record_type, named_id, base_version)
+        base = self._fields_at(record_type, named_id, mutation["base_version"])
         if base is None:
             base = server
-        changed, conflicts = {}, []
-        for name, incoming in patch.items():
-            if server.get(name) == base.get(name):
-                if server.get(name) != incoming:
-                    changed[name] = incoming  # only this phone changed it
-            elif server.get(name) != incoming:
-                conflicts.append((name, base.get(name), server.get(name), incoming))
-            # else: both sides made the same change, which is no conflict
-        scope = current["scope"]
-        if record_type.scope_field and record_type.scope_field in changed:
-            scope = changed[record_type.scope_field]
-            if record_type.authorize:
-                record_type.authorize(self.db, actor, "update", scope, patch, current)
-        for name, base_value, server_value, incoming in conflicts:
-            self.db.execute(
-                "INSERT INTO sync_conflict (type, record_id, scope, field, base_value,"
-                " server_value, incoming_value, mutation_id, actor_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [record_type.name, current["id"], scope, name, json.dumps(base_value),
-                 json.dumps(server_value), json.dumps(incoming), str(mutation["id"]), actor.id,
-                 _iso(self.clock())])
+        changed, conflicts = merge_fields(base, server, patch)
+        scope = self._scope_after(actor, record_type, current, changed, patch)
+        self._record_conflicts(record_type.name, current["id"], scope, str(mutation["id"]),
+                               actor.id, conflicts)
         status = "conflict" if conflicts else "applied"
         if not changed:
             return status, current["version"], []
@@ -244,6 +224,34 @@ class Engine:
             current["id"], {**changed, "version": version, "scope": scope})
         scopes = [scope] if scope == current["scope"] else [current["scope"], scope]
         return status, version, scopes
+
+    def _check_base(self, mutation, current, named_id) -> None:
+        """An update needs a live record and a base version the server has had. (An update that
+        names a merged-away record counts its base in that record's versions, not in these.)"""
+        if current["deleted"]:
+            raise Refusal("This record was deleted on the server, so it cannot be changed.")
+        base_version = mutation["base_version"]
+        if named_id == current["id"] and base_version > current["version"]:
+            raise Refusal(f"This change was made from version {base_version}, which the server "
+                          "has never had.", {"base_version": ["Unknown version."]})
+
+    def _checked_patch(self, actor, record_type, mutation, current) -> dict:
+        """The update's fields validated, their references resolved and the change authorized."""
+        patch = self._validate(record_type, mutation["fields_"], partial=True)
+        self._check_references(record_type, patch)
+        if record_type.authorize:
+            record_type.authorize(self.db, actor, "update", current["scope"], patch, current)
+        return patch
+
+    def _scope_after(self, actor, record_type, current, changed, patch) -> str:
+        """The record's scope once `changed` is applied: a change of its scope field moves it,
+        which the actor must be allowed to do in the new scope too."""
+        scope = current["scope"]
+        if record_type.scope_field and record_type.scope_field in changed:
+            scope = changed[record_type.scope_field]
+            if record_type.authorize:
+                record_type.authorize(self.db, actor, "update", scope, patch, current)
+        return scope
 
     def _delete(self, actor, record_type, current):
         if current["deleted"]:
@@ -278,27 +286,6 @@ class Engine:
             if row["deleted"]:
                 raise Refusal(f"The {target_name} this refers to was deleted.",
                               {name: [f"That {target_name} was deleted."]})
-
-    def _fields_at(self, record_type, record_id: str, version: int) -> dict | None:
-        row = self.db.execute(
-            "SELECT fields FROM sync_history WHERE type = ? AND record_id = ? AND version = ?",
-            [record_type.name, record_id, version]).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def _record_version(self, actor, device_id, record_type, mutation, row, scopes):
-        """History keeps every version; the change log gives it a sequence number per scope."""
-        self.db.execute(
-            "INSERT INTO sync_history (type, record_id, version, op, deleted, fields, actor_id,"
-            " device_id, mutation_id, recorded_at, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [record_type.name, row["id"], row["version"], mutation["op"], row["deleted"],
-             json.dumps(_wire_fields(record_type, row)), actor.id, device_id,
-             str(mutation["id"]) if mutation.get("id") else None, mutation.get("recorded_at"),
-             _iso(self.clock())])
-        for scope in scopes:
-            self.db.execute(
-                "INSERT INTO sync_change (type, record_id, version, scope, deleted)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [record_type.name, row["id"], row["version"], scope, row["deleted"]])
 
     # ----------------------------------------------------------------- merging
     def _resolve(self, type_name: str, record_id: str) -> str:
@@ -348,42 +335,10 @@ class Engine:
             self.db.execute("UPDATE sync_alias SET to_id = ? WHERE type = ? AND to_id = ?",
                             [into_id, type_name, from_id])
             self.db.execute("INSERT INTO sync_alias VALUES (?, ?, ?, ?, ?)",
-                            [type_name, from_id, into_id, actor.id, _iso(self.clock())])
+                            [type_name, from_id, into_id, actor.id, stamp(self.clock())])
             self.db.execute("UPDATE sync_conflict SET scope = ? WHERE scope = ?",
                             [into_id, from_id])
         return {"moved": moved}
-
-    # ----------------------------------------------------------------- pull and reading
-    def pull(self, actor, device_id: str, cursor: int) -> dict:
-        """What changed since `cursor` that the actor may see: {"changes", "cursor", "more"}."""
-        with immediate(self.db):
-            return pull_module.pull(self, actor, device_id, cursor)
-
-    def history(self, type_name: str, record_id: str) -> list[dict]:
-        """Every stored version of a record, oldest first, with who made it and when."""
-        rows = self.db.execute(
-            "SELECT version, op, deleted, fields, actor_id, device_id, mutation_id, recorded_at,"
-            " stored_at FROM sync_history WHERE type = ? AND record_id = ? ORDER BY version",
-            [type_name, record_id]).fetchall()
-        keys = ["version", "op", "deleted", "fields", "actor_id", "device_id", "mutation_id",
-                "recorded_at", "stored_at"]
-        versions = [dict(zip(keys, row)) for row in rows]
-        for version in versions:
-            version["fields"] = json.loads(version["fields"])
-        return versions
-
-    def conflicts(self, scopes, *, open_only: bool = True) -> list[dict]:
-        """Conflicts recorded for records in `scopes`, newest first."""
-        scopes = list(scopes)
-        if not scopes:
-            return []
-        marks = ",".join("?" * len(scopes))
-        sql = f"SELECT * FROM sync_conflict WHERE scope IN ({marks})"
-        if open_only:
-            sql += " AND resolved_at IS NULL"
-        cursor = self.db.execute(sql + " ORDER BY id DESC", scopes)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def _result(mutation_id, status, *, version=None, first_status=None, errors=None) -> dict:

@@ -14,50 +14,106 @@ Runs inside the engine's IMMEDIATE transaction, so the log cannot move under it.
 """
 
 from .records import get_row as _get, wire_fields as _wire_fields
+from .store import immediate
 
 MARK = "_mark"
 
 
-def pull(engine, actor, device_id: str, cursor: int) -> dict:
-    """One page of changes for `device_id`; see the module docstring for the scope rules. Record
-    types the actor may not read (`engine.can_read`) are left out; scope changes always go."""
-    page = _page(engine, actor, device_id, cursor)
-    if engine.can_read is not None:
-        page["changes"] = [change for change in page["changes"] if change["type"] == "scope"
-                           or engine.can_read(actor, change["type"])]
-    return page
+class Pull:
+    """The pull, as part of `sync.Engine` (which inherits it). It reads the engine's `db`,
+    `registry`, `visible_scopes`, `can_read` and `page_size`; see the module docstring for the
+    scope rules."""
 
+    def pull(self, actor, device_id: str, cursor: int) -> dict:
+        """What changed since `cursor` that the actor may see: {"changes", "cursor", "more"}.
 
-def _page(engine, actor, device_id: str, cursor: int) -> dict:
-    db = engine.db
-    visible = set(engine.visible_scopes(db, actor))
-    held = _held_scopes(db, device_id, cursor)
-    following = sorted(held & visible)
-    changes, last_seq, more = _log_changes(engine, following, cursor)
-    if more:
-        return {"changes": changes, "cursor": last_seq, "more": True}
+        One page of changes for `device_id`. Record types the actor may not read (`can_read`) are
+        left out; scope changes always go. Subclasses may override this to act on the page (the
+        app notes what reached a phone), calling `super().pull(...)`.
+        """
+        with immediate(self.db):
+            page = self._pull_page(actor, device_id, cursor)
+            if self.can_read is not None:
+                page["changes"] = [change for change in page["changes"]
+                                   if change["type"] == "scope"
+                                   or self.can_read(actor, change["type"])]
+            return page
 
-    came_in = sorted(visible - held)
-    went_out = sorted(held - visible)
-    end = db.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_change").fetchone()[0]
-    if not came_in and not went_out:
-        return {"changes": changes, "cursor": max(end, cursor), "more": False}
+    def _pull_page(self, actor, device_id: str, cursor: int) -> dict:
+        db = self.db
+        visible = set(self.visible_scopes(db, actor))
+        held = _held_scopes(db, device_id, cursor)
+        following = sorted(held & visible)
+        changes, last_seq, more = self._log_changes(following, cursor)
+        if more:
+            return {"changes": changes, "cursor": last_seq, "more": True}
 
-    marker = db.execute("INSERT INTO sync_change (type, record_id, version, scope, deleted)"
-                        " VALUES (?, ?, 0, NULL, 0)", [MARK, device_id]).lastrowid
-    for scope in went_out:
-        changes.append({"type": "scope", "record_id": scope, "version": 0, "deleted": True,
-                        "scope": scope, "fields": None})
-        _stamp(db, device_id, scope, marker, present=False)
-    more = False
-    for scope in came_in:
-        records = _snapshot(engine, scope)
-        if len(changes) + len(records) > engine.page_size and len(changes) > 0:
-            more = True  # the rest come in the next page, stamped by the next marker
-            break
-        changes.extend(records)
-        _stamp(db, device_id, scope, marker, present=True)
-    return {"changes": changes, "cursor": marker, "more": more}
+        came_in = sorted(visible - held)
+        went_out = sorted(held - visible)
+        end = db.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_change").fetchone()[0]
+        if not came_in and not went_out:
+            return {"changes": changes, "cursor": max(end, cursor), "more": False}
+
+        marker = db.execute("INSERT INTO sync_change (type, record_id, version, scope, deleted)"
+                            " VALUES (?, ?, 0, NULL, 0)", [MARK, device_id]).lastrowid
+        for scope in went_out:
+            changes.append({"type": "scope", "record_id": scope, "version": 0, "deleted": True,
+                            "scope": scope, "fields": None})
+            _stamp(db, device_id, scope, marker, present=False)
+        more = False
+        for scope in came_in:
+            records = self._snapshot(scope)
+            if len(changes) + len(records) > self.page_size and len(changes) > 0:
+                more = True  # the rest come in the next page, stamped by the next marker
+                break
+            changes.extend(records)
+            _stamp(db, device_id, scope, marker, present=True)
+        return {"changes": changes, "cursor": marker, "more": more}
+
+    def _log_changes(self, scopes: list[str], cursor: int):
+        """Records changed after `cursor` in `scopes`, each sent once in its current state."""
+        if not scopes:
+            return [], cursor, False
+        marks = ",".join("?" * len(scopes))
+        rows = self.db.execute(
+            f"SELECT type, record_id, MAX(seq) AS last FROM sync_change WHERE seq > ? AND scope IN"
+            f" ({marks}) AND type != ? GROUP BY type, record_id ORDER BY last LIMIT ?",
+            [cursor, *scopes, MARK, self.page_size + 1]).fetchall()
+        more = len(rows) > self.page_size
+        rows = rows[: self.page_size]
+        allowed = set(scopes)
+        changes = [self._current_state(type_name, record_id, allowed)
+                   for type_name, record_id, _ in rows]
+        last_seq = rows[-1][2] if rows else cursor
+        return [c for c in changes if c is not None], last_seq, more
+
+    def _current_state(self, type_name: str, record_id: str, allowed: set[str]) -> dict | None:
+        """A record's current state as a change; a tombstone if it is deleted or has moved to a
+        scope the device does not follow (so the phone drops its copy)."""
+        record_type = self.registry.get(type_name)
+        if record_type is None:
+            return None
+        row = _get(self.db[record_type.table], record_id)
+        if row is None:
+            return None
+        if row["deleted"] or row["scope"] not in allowed:
+            return {"type": type_name, "record_id": record_id, "version": row["version"],
+                    "deleted": True, "scope": row["scope"] if row["scope"] in allowed else None,
+                    "fields": None}
+        return {"type": type_name, "record_id": record_id, "version": row["version"],
+                "deleted": False, "scope": row["scope"], "fields": _wire_fields(record_type, row)}
+
+    def _snapshot(self, scope: str) -> list[dict]:
+        """Every live record in one scope, in its current state, for a device that newly follows
+        it."""
+        changes = []
+        for record_type in self.registry:
+            for row in self.db[record_type.table].rows_where(
+                    "scope = ? AND deleted = 0", [scope], order_by="rowid"):
+                changes.append({"type": record_type.name, "record_id": row["id"],
+                                "version": row["version"], "deleted": False, "scope": scope,
+                                "fields": _wire_fields(record_type, row)})
+        return changes
 
 
 def _held_scopes(db, device_id: str, cursor: int) -> set[str]:
@@ -82,49 +138,3 @@ def _held_scopes(db, device_id: str, cursor: int) -> set[str]:
 def _stamp(db, device_id: str, scope: str, marker: int, *, present: bool) -> None:
     db.execute("INSERT INTO sync_device_scope (device_id, scope, seq, present) VALUES (?, ?, ?, ?)",
                [device_id, scope, marker, int(present)])
-
-
-def _log_changes(engine, scopes: list[str], cursor: int):
-    """Records changed after `cursor` in `scopes`, each sent once in its current state."""
-    if not scopes:
-        return [], cursor, False
-    marks = ",".join("?" * len(scopes))
-    rows = engine.db.execute(
-        f"SELECT type, record_id, MAX(seq) AS last FROM sync_change WHERE seq > ? AND scope IN"
-        f" ({marks}) AND type != ? GROUP BY type, record_id ORDER BY last LIMIT ?",
-        [cursor, *scopes, MARK, engine.page_size + 1]).fetchall()
-    more = len(rows) > engine.page_size
-    rows = rows[: engine.page_size]
-    allowed = set(scopes)
-    changes = [_current(engine, type_name, record_id, allowed) for type_name, record_id, _ in rows]
-    last_seq = rows[-1][2] if rows else cursor
-    return [c for c in changes if c is not None], last_seq, more
-
-
-def _current(engine, type_name: str, record_id: str, allowed: set[str]) -> dict | None:
-    """A record's current state as a change; a tombstone if it is deleted or has moved to a scope
-    the device does not follow (so the phone drops its copy)."""
-    record_type = engine.registry.get(type_name)
-    if record_type is None:
-        return None
-    row = _get(engine.db[record_type.table], record_id)
-    if row is None:
-        return None
-    if row["deleted"] or row["scope"] not in allowed:
-        return {"type": type_name, "record_id": record_id, "version": row["version"],
-                "deleted": True, "scope": row["scope"] if row["scope"] in allowed else None,
-                "fields": None}
-    return {"type": type_name, "record_id": record_id, "version": row["version"],
-            "deleted": False, "scope": row["scope"], "fields": _wire_fields(record_type, row)}
-
-
-def _snapshot(engine, scope: str) -> list[dict]:
-    """Every live record in one scope, in its current state, for a device that newly follows it."""
-    changes = []
-    for record_type in engine.registry:
-        for row in engine.db[record_type.table].rows_where(
-                "scope = ? AND deleted = 0", [scope], order_by="rowid"):
-            changes.append({"type": record_type.name, "record_id": row["id"],
-                            "version": row["version"], "deleted": False, "scope": scope,
-                            "fields": _wire_fields(record_type, row)})
-    return changes

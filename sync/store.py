@@ -91,6 +91,40 @@ def create_alias_table(db: Database):
         " actor_id INTEGER NOT NULL, merged_at TEXT NOT NULL, PRIMARY KEY (type, from_id))")
 
 
+# The server times the engine writes (never `recorded_at`: that is the phone's clock, kept as sent).
+ENGINE_TIMES = {
+    "sync_mutation": ("received_at",),
+    "sync_history": ("stored_at",),
+    "sync_conflict": ("created_at", "resolved_at"),
+    "sync_deferral": ("first_seen_at",),
+    "sync_alias": ("merged_at",),
+}
+# What the engine wrote before: isoformat() in UTC, to the second or (a deferral's first sight)
+# with microseconds, e.g. 2026-11-22T09:00:00+00:00 or 2026-11-22T09:00:00.123456+00:00.
+_OLD_FORM = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*+00:00"
+
+
+@migrations()
+def store_times_with_z(db: Database):
+    """One time format with the app: rewrite the engine's '+00:00' times as
+    'YYYY-MM-DDTHH:MM:SSZ' (sync/timestamps.py), so text order is time order across both. A
+    fraction of a second is dropped, as the engine now stores times to the second."""
+    for table, columns in ENGINE_TIMES.items():
+        for column in columns:
+            db.execute(f"UPDATE {table} SET {column} = substr({column}, 1, 19) || 'Z'"
+                       f" WHERE {column} GLOB ?", [_OLD_FORM])
+
+
+@migrations()
+def index_history_by_actor(db: Database):
+    """Everything one user stored, newest first (the audit trail of a user: `change_log_sql`
+    with `actor_id`). Named apart from `sync_history_actor`, the same index that databases made
+    before the engine owned it may already have from another migration set, so neither creation
+    can collide with the other."""
+    db.execute("CREATE INDEX IF NOT EXISTS sync_history_by_actor"
+               " ON sync_history (actor_id, stored_at)")
+
+
 def migrate(db: Database) -> None:
     """Create or bring up to date the engine's tables (all named `sync_*`)."""
     migrations.apply(db)
