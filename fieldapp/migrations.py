@@ -213,7 +213,14 @@ def m005_people_consent_audit(db):
         " person_id TEXT, action TEXT, detail TEXT, device_id TEXT, via TEXT)")
     db.execute("CREATE INDEX audit_event_person ON audit_event (person_id, at)")
     db.execute("CREATE INDEX audit_event_user ON audit_event (user_id, at)")
-    db.execute("CREATE INDEX sync_history_actor ON sync_history (actor_id, stored_at)")
+    # This migration also made an index on the engine's sync_history; the engine now makes its own
+    # (sync/store.py `index_history_by_actor`), and m006 drops this one where it was made.
+
+
+@migrations()
+def m006_engine_owns_its_indexes(db):
+    """The engine's tables are the engine's: drop the app's old index on sync_history."""
+    db.execute("DROP INDEX IF EXISTS sync_history_actor")
 
 
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so

@@ -74,9 +74,10 @@ class Conflicts:
         it was open, False if there is no such conflict or it was already resolved (so two people
         resolving at once both learn whether theirs counted).
 
-        Which value stays is not decided here: the server's value is already stored, and "use the
-        other value" is an ordinary update that the app sends first. Whether the user may resolve
-        it is the app's rule too.
+        This is "keep the server's value": that value is already stored. "Use the other value" is
+        an ordinary update setting the field to the value not kept, which the engine resolves
+        itself as it applies it (`_resolve_adopted`). Whether the user may resolve it is the
+        app's rule.
 
         `commit=True` runs in a transaction of its own and commits it. `commit=False` writes in
         the caller's open transaction and leaves committing to it: for a record type's `derive`
@@ -98,6 +99,15 @@ class Conflicts:
             "UPDATE sync_conflict SET resolved_at = ?, resolved_by = ? WHERE id = ?"
             " AND resolved_at IS NULL", [stamp(self.clock()), by_actor_id, conflict_id])
         return cursor.rowcount == 1
+
+    def _resolve_adopted(self, type_name: str, record_id: str, actor_id, changed: dict) -> None:
+        """Resolve the open conflicts an update settles: one whose field it sets to the value that
+        was not kept ("use the other value" is exactly that update). Runs inside the engine's
+        transaction for the update, so the change and the resolution are stored together."""
+        for conflict in self.conflicts(record=(type_name, record_id)):
+            field = conflict["field"]
+            if field in changed and changed[field] == conflict["incoming_value"]:
+                self._mark_resolved(conflict["id"], actor_id)
 
     def _record_conflicts(self, type_name: str, record_id: str, scope: str, mutation_id: str,
                           actor_id, conflicts: list[FieldConflict]) -> None:

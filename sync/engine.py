@@ -217,6 +217,7 @@ class Engine(Pull, History, Conflicts):
         status = "conflict" if conflicts else "applied"
         if not changed:
             return status, current["version"], []
+        self._resolve_adopted(record_type.name, current["id"], actor.id, changed)
         if record_type.derive:
             changed.update(record_type.derive(self.db, actor, "update", changed, current))
         version = current["version"] + 1

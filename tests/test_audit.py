@@ -5,6 +5,7 @@ import uuid
 
 from fieldapp import users
 from fieldapp.reads import audit
+from fieldapp.records import make_engine
 
 HEADERS = {"X-Fieldapp-Sync": "1"}
 
@@ -39,7 +40,7 @@ def test_records_sent_to_a_phone_are_logged(client, auth, db, demo_data):
     assert views(db, demo_data["Dan"], via="sync") == 0
 
 
-def test_an_offline_view_is_uploaded_and_never_sent_back(client, auth, db, demo_data):
+def test_an_offline_view_is_uploaded_and_never_sent_back(app, client, auth, db, demo_data):
     device_id = uid()
     auth.login("outreach", device_id=device_id)
     dan = demo_data["Dan"]
@@ -50,7 +51,7 @@ def test_an_offline_view_is_uploaded_and_never_sent_back(client, auth, db, demo_
         "protocol": 1, "device_id": device_id, "mutations": [view]}).get_json()
     assert answer["results"][0]["status"] == "applied"
     assert "view" not in {c["type"] for c in answer["changes"]}
-    trail = audit.trail(db, person_id=dan)
+    trail = audit.trail(make_engine(db, app.config), person_id=dan)
     offline = [e for e in trail["events"] if e["via"] == "offline"]
     assert len(offline) == 1 and offline[0]["phone_time"] == "2026-11-01T09:59:00Z"
     assert offline[0]["device_id"] == device_id and offline[0]["user_name"] == "Olu Adeyemi"
@@ -86,14 +87,14 @@ def test_only_an_admin_reads_the_trail(client, auth, db, demo_data):
         auth.logout()
 
 
-def test_the_trail_is_paginated(client, auth, db, demo_data):
+def test_the_trail_is_paginated(app, client, auth, db, demo_data):
     dan = demo_data["Dan"]
     auth.login("outreach")
     for _ in range(audit.PER_PAGE + 5):
         client.get(f"/people/{dan}")
-    first = audit.trail(db, person_id=dan)
+    first = audit.trail(make_engine(db, app.config), person_id=dan)
     assert first["pages"] == 2 and len(first["events"]) == audit.PER_PAGE
-    second = audit.trail(db, person_id=dan, page=2)
+    second = audit.trail(make_engine(db, app.config), person_id=dan, page=2)
     assert len(second["events"]) == first["total"] - audit.PER_PAGE
     auth.logout()
     auth.login("admin")

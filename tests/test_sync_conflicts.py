@@ -3,7 +3,6 @@ the other, and the app reads, counts and resolves conflicts through the engine's
 
 import pytest
 
-import sync
 from tests.helpers import statuses, update
 from tests.sync_fixtures import ANN, BEN, clock, engine, new_person, visibility  # noqa: F401
 
@@ -16,23 +15,6 @@ def clash(engine, person_id, field="district", kept="Fenland", other="Peterborou
     [result] = engine.push(ANN, "d-ann", [mutation])
     assert result["status"] == "conflict"
     return mutation
-
-
-def adopt_other_values(engine):
-    """Give the person type a `derive` hook like the app's: an update that applies a conflict's
-    other value resolves that conflict, in the engine's transaction for the update. Like the
-    app's hooks, it is given the database and makes an engine over it."""
-    person_type = engine.registry.get("person")
-
-    def derive(db, actor, op, values, current):
-        if op == "update":
-            in_hook = sync.Engine(db, engine.registry, engine.visible_scopes, clock=engine.clock)
-            for conflict in in_hook.conflicts(record=("person", current["id"])):
-                if values.get(conflict["field"], object()) == conflict["incoming_value"]:
-                    in_hook.resolve_conflict(conflict["id"], actor.id, commit=False)
-        return {}
-
-    object.__setattr__(person_type, "derive", derive)
 
 
 # ----------------------------------------------------------------- what is a conflict
@@ -176,11 +158,10 @@ def test_resolving_a_conflict_that_does_not_exist_is_false(engine):
 
 
 def test_an_update_adopting_the_other_value_resolves_the_conflict_with_it(engine, visibility):
-    """"Use the other value": the phone sends the value not kept; the record type's derive hook
-    resolves the conflict inside the same transaction (resolve_conflict with commit=False)."""
+    """"Use the other value": the phone sends the value not kept; the engine resolves the
+    conflict in the same transaction that applies it, with who did it."""
     person_id = new_person(engine, visibility)
     clash(engine, person_id)
-    adopt_other_values(engine)
     [result] = engine.push(BEN, "d-ben", [update("person", person_id, 2, district="Peterborough")])
     assert result["status"] == "applied"
     assert engine.db["person"].get(person_id)["district"] == "Peterborough"
@@ -189,17 +170,15 @@ def test_an_update_adopting_the_other_value_resolves_the_conflict_with_it(engine
 
 
 def test_a_resolution_inside_an_update_that_fails_is_undone_with_it(engine, visibility):
+    """The record type's derive hook runs after the engine resolved the adopted conflict."""
     person_id = new_person(engine, visibility)
     clash(engine, person_id)
-    adopt_other_values(engine)
     person_type = engine.registry.get("person")
-    resolving = person_type.derive
 
-    def resolve_then_crash(db, actor, op, values, current):
-        resolving(db, actor, op, values, current)
+    def crash(db, actor, op, values, current):
         raise RuntimeError("power cut")
 
-    object.__setattr__(person_type, "derive", resolve_then_crash)
+    object.__setattr__(person_type, "derive", crash)
     with pytest.raises(RuntimeError):
         engine.push(BEN, "d-ben", [update("person", person_id, 2, district="Peterborough")])
     assert len(engine.conflicts([person_id])) == 1

@@ -5,21 +5,18 @@ coordinators (DESIGN: "the conflict reaches both workers and their coordinator")
 value was not kept sees it on their phone already. A new assignment reaches the new trusted person.
 """
 
-from . import push
 from ..db import open_db
+from . import push
 
 
-def conflict_recipients(db, actor_id, mutation_id) -> set[int]:
+def conflict_recipients(engine, actor_id, mutation_id) -> set[int]:
     """Users to tell about the conflicts one mutation caused (never the actor)."""
+    db = engine.db
     recipients = set()
-    for conflict in db.query("SELECT type, record_id, scope FROM sync_conflict WHERE mutation_id = ?",
-                             [mutation_id]):
-        last = db.execute(
-            "SELECT actor_id FROM sync_history WHERE type = ? AND record_id = ? AND actor_id != ?"
-            " ORDER BY version DESC LIMIT 1", [conflict["type"], conflict["record_id"], actor_id]
-        ).fetchone()
-        if last:
-            recipients.add(last[0])
+    for conflict in engine.conflicts(mutation_id=mutation_id, open_only=False):
+        last = engine.last_actor(conflict["type"], conflict["record_id"], actor_id)
+        if last is not None:
+            recipients.add(last)
         person = db.execute("SELECT trusted_person_id, area FROM person WHERE id = ?",
                             [conflict["scope"]]).fetchone()
         if person:
@@ -32,8 +29,10 @@ def conflict_recipients(db, actor_id, mutation_id) -> set[int]:
     return recipients
 
 
-def after_sync(db, config, actor, mutations, results) -> dict:
-    """Send the notifications a sync calls for; returns {kind: recipients} for tests and logs."""
+def after_sync(engine, config, actor, mutations, results) -> dict:
+    """Send the notifications a sync calls for (in the background: PUSH_IN_BACKGROUND); returns
+    {kind: recipients} for tests and logs."""
+    db = engine.db
     sent = {"conflict": set(), "assigned": set()}
     by_id = {m.get("id"): m for m in mutations or [] if isinstance(m, dict)}
     for result in results:
@@ -41,7 +40,7 @@ def after_sync(db, config, actor, mutations, results) -> dict:
         if mutation is None:
             continue
         if result["status"] == "conflict":
-            sent["conflict"] |= conflict_recipients(db, actor.id, result["id"])
+            sent["conflict"] |= conflict_recipients(engine, actor.id, result["id"])
         fields = mutation.get("fields") if isinstance(mutation.get("fields"), dict) else {}
         if (result["status"] in ("applied", "conflict") and mutation.get("type") == "person"
                 and fields.get("trusted_person_id")):

@@ -3,42 +3,39 @@
 Three sources, read together and never copied into one another:
 - `audit_event`: views made online (fieldapp/audit.py writes them);
 - `view`: views made offline, uploaded as `view` records (fieldapp/records/view.py);
-- the sync engine's history: every change, with who made it, from which device, when it was stored.
+- the sync engine's change log (`Engine.change_log_sql`, its public read surface): every change,
+  with who made it, from which device, and when it was stored.
 A change lists the names of the fields it changed, never their values: an admin sees no casework.
+All three keep server times in one format, so one ORDER BY over their union is time order.
 """
 
-import json
-
 PER_PAGE = 50
+
 _EVENTS = """
     SELECT a.at AS at, a.user_id AS user_id, a.person_id AS person_id, a.action AS action,
            a.detail AS detail, a.device_id AS device_id, a.via AS via, NULL AS phone_time,
            NULL AS type, NULL AS record_id, NULL AS version
     FROM audit_event a WHERE {event_where}
     UNION ALL
-    SELECT v.received_at, v.user_id, v.person_id, 'view', v.page,
-           (SELECT h.device_id FROM sync_history h WHERE h.type = 'view' AND h.record_id = v.id
-            AND h.version = 1), 'offline', v.viewed_at, NULL, NULL, NULL
+    SELECT v.received_at, v.user_id, v.person_id, 'view', v.page, NULL, 'offline', v.viewed_at,
+           'view', v.id, 1
     FROM view v WHERE v.deleted = 0 AND {view_where}
     UNION ALL
-    SELECT h.stored_at, h.actor_id,
-           (SELECT c.scope FROM sync_change c WHERE c.type = h.type AND c.record_id = h.record_id
-            AND c.version = h.version ORDER BY c.seq DESC LIMIT 1),
-           'change', h.op, h.device_id, 'sync', h.recorded_at, h.type, h.record_id, h.version
-    FROM sync_history h WHERE h.type != 'view' AND {change_where}
+    SELECT log.stored_at, log.actor_id, log.scope, 'change', log.op, log.device_id, 'sync',
+           log.recorded_at, log.type, log.record_id, log.version
+    FROM ({change_log}) log
 """
 
 
-def _query(person_id=None, user_id=None):
+def _query(engine, person_id=None, user_id=None):
     if person_id is not None:
-        sql = _EVENTS.format(
-            event_where="a.person_id = ?", view_where="v.person_id = ?",
-            change_where="EXISTS (SELECT 1 FROM sync_change c WHERE c.type = h.type AND"
-                         " c.record_id = h.record_id AND c.version = h.version AND c.scope = ?)")
-        return sql, [person_id, person_id, person_id]
-    sql = _EVENTS.format(event_where="a.user_id = ?", view_where="v.user_id = ?",
-                         change_where="h.actor_id = ?")
-    return sql, [user_id, user_id, user_id]
+        log, log_params = engine.change_log_sql(scope=person_id, exclude_types=["view"])
+        sql = _EVENTS.format(event_where="a.person_id = ?", view_where="v.person_id = ?",
+                             change_log=log)
+        return sql, [person_id, person_id, *log_params]
+    log, log_params = engine.change_log_sql(actor_id=user_id, exclude_types=["view"])
+    sql = _EVENTS.format(event_where="a.user_id = ?", view_where="v.user_id = ?", change_log=log)
+    return sql, [user_id, user_id, *log_params]
 
 
 def person_name(db, person_id):
@@ -48,11 +45,12 @@ def person_name(db, person_id):
     return row[0] if row else None
 
 
-def trail(db, *, person_id=None, user_id=None, page=1, per_page=PER_PAGE):
+def trail(engine, *, person_id=None, user_id=None, page=1, per_page=PER_PAGE):
     """One page of the audit trail of a person or of a user, newest first:
     {"events", "page", "pages", "total"}. Each event names who, whose record, what and when;
     a change lists the names of the fields it changed (never their values)."""
-    sql, params = _query(person_id, user_id)
+    db = engine.db
+    sql, params = _query(engine, person_id, user_id)
     total = db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
@@ -63,7 +61,10 @@ def trail(db, *, person_id=None, user_id=None, page=1, per_page=PER_PAGE):
     _add_names(db, events)
     for event in events:
         if event["action"] == "change":
-            event["fields_changed"] = _fields_changed(db, event)
+            event["fields_changed"] = engine.fields_changed(event["type"], event["record_id"],
+                                                            event["version"])
+        elif event["via"] == "offline":
+            event["device_id"] = engine.device_of("view", event["record_id"])
     return {"events": events, "page": page, "pages": pages, "total": total}
 
 
@@ -79,14 +80,3 @@ def _add_names(db, events):
     for event in events:
         event["user_name"] = users.get(event["user_id"], "unknown")
         event["person_name"] = people.get(event["person_id"], "unknown")
-
-
-def _fields_changed(db, event):
-    """The names of the fields a stored version changed from the one before it."""
-    rows = db.execute(
-        "SELECT version, fields FROM sync_history WHERE type = ? AND record_id = ?"
-        " AND version IN (?, ?)", [event["type"], event["record_id"], event["version"] - 1,
-                                   event["version"]]).fetchall()
-    by_version = {version: json.loads(text) for version, text in rows}
-    now, before = by_version.get(event["version"], {}), by_version.get(event["version"] - 1, {})
-    return sorted(k for k in set(now) | set(before) if now.get(k) != before.get(k))

@@ -4,9 +4,9 @@ Every function that finds people takes the user and applies `access.person_filte
 show a person the user may not see.
 """
 
-import json
 from datetime import date, datetime, timedelta, timezone
 
+from ..records import make_engine
 from ..rules import access
 from ..rules.conflicts import conflict_counts
 from ..timeutil import timestamp
@@ -60,8 +60,9 @@ def prioritised(db, app_config, user, search=None, today=None):
     today = today or date.today()
     rows = caseload(db, user, search)
     ids = [row["id"] for row in rows]
-    conflicts = conflict_counts(db, ids)
-    newly = newly_assigned(db, ids, user, app_config["NEWLY_ASSIGNED_DAYS"])
+    engine = make_engine(db, app_config)
+    conflicts = conflict_counts(engine, ids)
+    newly = newly_assigned(engine, ids, user, app_config["NEWLY_ASSIGNED_DAYS"])
     reads_assessments = access.can_see_record_type(user, "assessment")
     summaries = caseload_summaries(db, app_config, ids, today) if reads_assessments else {}
     quiet_since = (today - timedelta(days=app_config["NO_CONTACT_DAYS"])).isoformat()
@@ -87,20 +88,18 @@ def prioritised(db, app_config, user, search=None, today=None):
     return sorted(rows, key=lambda r: (r.get("status") == "closed", order.index(r["need"])))
 
 
-def newly_assigned(db, person_ids, user, days, now=None):
+def newly_assigned(engine, person_ids, user, days, now=None):
     """The ids among `person_ids` whose trusted person became `user` within `days` days, from the
     people's version history (when trusted_person_id last changed to them and has stayed so)."""
-    if not person_ids:
-        return set()
-    now = now or datetime.now(timezone.utc)
-    since = timestamp(now - timedelta(days=days))
-    marks = ",".join("?" * len(person_ids))
-    assigned_at = {}
-    for record_id, fields, stored_at in db.execute(
-            f"SELECT record_id, fields, stored_at FROM sync_history WHERE type = 'person'"
-            f" AND record_id IN ({marks}) ORDER BY record_id, version", list(person_ids)).fetchall():
-        if json.loads(fields).get("trusted_person_id") == user.id:
-            assigned_at.setdefault(record_id, stored_at)
-        else:
-            assigned_at.pop(record_id, None)
-    return {pid for pid, at in assigned_at.items() if at >= since}
+    since = timestamp((now or datetime.now(timezone.utc)) - timedelta(days=days))
+    found = set()
+    for person_id, versions in engine.histories("person", person_ids).items():
+        assigned_at = None
+        for version in versions:
+            if version["fields"].get("trusted_person_id") == user.id:
+                assigned_at = assigned_at or version["stored_at"]
+            else:
+                assigned_at = None
+        if assigned_at is not None and assigned_at >= since:
+            found.add(person_id)
+    return found

@@ -11,8 +11,6 @@ field by field in the sync engine; a field two workers changed differently offli
 The choice lists are settings (fieldapp/config.py; a deployment overrides any in its config.py).
 """
 
-import json
-
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 import sync
@@ -173,22 +171,8 @@ def record_type(app_config) -> sync.RecordType:
             derived.update(team=actor.team, created_by=actor.id, created_at=now_iso())
             if not fields_.get("status"):
                 derived["status"] = "first_contact"
-        elif op == "update" and current is not None:
-            _resolve_adopted(db, actor, current["id"], fields_)
         return derived
 
     return sync.RecordType(name="person", table="person", schema=schema_class, append_only=False,
                            scope_field=None, authorize=authorize, derive=derive)
 
-
-def _resolve_adopted(db, actor, person_id, changed):
-    """Mark resolved the open conflicts on a person's details whose other value has now been
-    applied ("Use the other value" queues exactly that update). Runs inside the engine's
-    transaction for the update, so the change and the resolution are stored together."""
-    for row in db.execute(
-            "SELECT id, field, incoming_value FROM sync_conflict WHERE type = 'person'"
-            " AND record_id = ? AND resolved_at IS NULL", [person_id]).fetchall():
-        conflict_id, field, incoming = row
-        if field in changed and json.loads(incoming) == changed[field]:
-            db.execute("UPDATE sync_conflict SET resolved_at = ?, resolved_by = ? WHERE id = ?",
-                       [now_iso(), actor.id, conflict_id])

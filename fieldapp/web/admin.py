@@ -8,6 +8,7 @@ from .. import instruments
 from ..users import ROLES, AccountError, create_user, get_user, list_devices, list_users, set_password
 from ..db import get_db, setting_row
 from ..reads import audit
+from ..records import make_engine
 from ..rules import leavers, licence
 from .guards import admin_required
 
@@ -210,7 +211,8 @@ def audit_person(person_id):
     name = audit.person_name(db, person_id)
     if name is None:
         abort(404)
-    trail = audit.trail(db, person_id=person_id, page=_page_number())
+    trail = audit.trail(make_engine(db, current_app.config), person_id=person_id,
+                        page=_page_number())
     return render_template("admin/audit_trail.html", trail=trail, subject=name,
                            kind="person", endpoint="admin.audit_person",
                            endpoint_args={"person_id": person_id})
@@ -221,7 +223,8 @@ def audit_person(person_id):
 def audit_user(user_id):
     """Every person's record one user viewed or changed, newest first (paginated)."""
     user = _user_or_404(user_id)
-    trail = audit.trail(get_db(), user_id=user_id, page=_page_number())
+    trail = audit.trail(make_engine(get_db(), current_app.config), user_id=user_id,
+                        page=_page_number())
     return render_template("admin/audit_trail.html", trail=trail, subject=user["display_name"],
                            kind="user", endpoint="admin.audit_user",
                            endpoint_args={"user_id": user_id})

@@ -100,7 +100,7 @@ def sync_endpoint():
         return _error(400, "bad_request", messages=error.messages)
     db.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", [now_iso(), device_id])
     db.conn.commit()
-    recipients.after_sync(db, config, current_user, body.get("mutations"), answer["results"])
+    recipients.after_sync(engine, config, current_user, body.get("mutations"), answer["results"])
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"
     return response

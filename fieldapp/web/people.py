@@ -69,7 +69,7 @@ def person(person_id):
                 if access.can_see_record_type(current_user, "assessment") else None)
     return render_template(
         "people/person.html", person=person,
-        conflicts=conflicts.open_conflicts(db, current_user, person_id),
+        conflicts=conflicts.open_conflicts(engine, current_user, person_id),
         timeline=persons.timeline(db, engine, config, current_user, person_id),
         housing=persons.housing_history(changes),
         working_with=persons.people_working_with(db, person),
@@ -110,7 +110,8 @@ def keep_conflict(person_id, conflict_id):
     """Resolve a conflict by keeping the value on the server (either worker involved or a
     coordinator). "Use the other value" is a person update through the outbox instead."""
     person_or_404(person_id)
-    if not conflicts.keep_server_value(get_db(), current_user, person_id, conflict_id):
+    engine = make_engine(get_db(), current_app.config)
+    if not conflicts.keep_server_value(engine, current_user, person_id, conflict_id):
         abort(403)
     flash("Kept the value on the system: the conflict is resolved")
     return redirect(url_for("people.person", person_id=person_id))
