@@ -5,6 +5,7 @@ import re
 import pytest
 
 from fieldapp import users
+from fieldapp.reads import caseload
 from fieldapp.rules import licence
 
 from .assessment_helpers import (NDT_KEYS, STAR_KEYS, Pusher, days_ago, mutation, ndt_fields,
@@ -287,3 +288,17 @@ def test_only_final_readings_are_charted(client, auth, demo_data, push):
     push.one("outreach", mutation(star_fields(demo_data["Lee"], [3] * 10)))
     page = client.get(f"/people/{demo_data['Lee']}").get_data(as_text=True)
     assert page.count("<polygon") == 1
+
+
+def test_never_assessed_is_due_in_the_line_the_tag_and_the_group_alike(app, db, client, auth,
+                                                                      demo_data):
+    """One rule for "due": a person never assessed is due now, wherever the caseload says so."""
+    worker = users.User(users.get_user_by_username(db, "outreach"))
+    sam = next(r for r in caseload.prioritised(db, app.config, worker) if r["display_name"] == "Sam")
+    assert sam["assessments"]["line"] == "NDT due · Star due"
+    assert sam["assessments"]["due"] == ["NDT", "Star"]
+    assert sam["need"] == "due"
+    auth.login("outreach")
+    page = client.get("/caseload").get_data(as_text=True)
+    row = page[page.index(">Sam</a>"):].split("</li>", 1)[0]
+    assert ">NDT due</strong>" in row and ">Star due</strong>" in row
