@@ -1,10 +1,11 @@
 """Helpers shared by the assessment tests: push assessments through the engine as a phone would."""
 
-import uuid
 from datetime import date, timedelta
 
 from fieldapp import users
 from fieldapp.records import make_engine
+from tests import helpers
+from tests.helpers import uid
 
 NDT_KEYS = ["engagement", "intentional_self_harm", "unintentional_self_harm", "risk_to_others",
             "risk_from_others", "stress_anxiety", "social_effectiveness", "alcohol_drugs",
@@ -13,17 +14,13 @@ STAR_KEYS = ["motivation", "self_care", "money", "social_networks", "drug_alcoho
              "physical_health", "emotional_health", "meaningful_use_of_time", "tenancy", "offending"]
 
 
-def uid():
-    return str(uuid.uuid4())
+def mutation(fields, op="create", record_id=None, base_version=None, type_name="assessment"):
+    """A assessment mutation (tests/helpers.py makes it)."""
+    return helpers.mutation(type_name, fields, op, record_id, base_version)
 
 
 def days_ago(days):
     return (date.today() - timedelta(days=days)).isoformat()
-
-
-def mutation(fields, op="create", record_id=None, base_version=None):
-    return {"id": uid(), "type": "assessment", "op": op, "record_id": record_id or uid(),
-            "base_version": base_version, "recorded_at": "2026-01-01T00:00:00Z", "fields": fields}
 
 
 def ndt_fields(person_id, levels=None, assessed_on=None, **changes):

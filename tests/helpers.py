@@ -34,3 +34,12 @@ def delete(type_name, record_id):
 def statuses(results):
     """The status of each result of a push, in order."""
     return [r["status"] for r in results]
+
+
+def contact_fields(person_id, **changes):
+    """A valid contact's fields for this person; a change of None leaves that field out."""
+    fields = {"person_id": person_id, "contact_at": "2026-01-01T08:00", "district": "Fenland",
+              "place": "Bus shelter", "contact_type": "street_outreach", "bedded_down": True,
+              "spoken_to": False}
+    fields.update(changes)
+    return {k: v for k, v in fields.items() if v is not None}

@@ -1,7 +1,6 @@
 """The access matrix: every role against every person-scoped route, read from the app's url_map,
 for people in each relation to the user, in HTML and through the sync pull. Nothing leaks."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from fieldapp.rules import access
 from fieldapp.records import make_engine
 from fieldapp.timeutil import now_iso
 from tests.assessment_helpers import mutation as assessment_mutation, ndt_fields
+from tests.helpers import uid
 
 AREA_F = "Fenland and East Cambridgeshire"
 HEADERS = {"X-Fieldapp-Sync": "1"}
@@ -41,10 +41,6 @@ VISIBLE = {
     "ad": set(),
 }
 PASSWORD = "matrix-password"
-
-
-def uid():
-    return str(uuid.uuid4())
 
 
 def _mutation(type_name, fields, op="create", record_id=None, base_version=None):

@@ -2,19 +2,15 @@
 
 import gzip
 import json
-import uuid
 
 import pytest
 
 from fieldapp import create_app, users
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
+from tests.helpers import uid
 
 HEADERS = {"X-Fieldapp-Sync": "1"}
-
-
-def uid():
-    return str(uuid.uuid4())
 
 
 @pytest.fixture

@@ -1,17 +1,13 @@
 """The audit trail: views (online, offline once uploaded, records sent to phones) and changes,
 readable by an admin per person and per user, by nobody else."""
 
-import uuid
 
 from fieldapp import users
 from fieldapp.reads import audit
 from fieldapp.records import make_engine
+from tests.helpers import uid
 
 HEADERS = {"X-Fieldapp-Sync": "1"}
-
-
-def uid():
-    return str(uuid.uuid4())
 
 
 def views(db, person_id, via="html"):

@@ -7,20 +7,7 @@ import pytest
 
 from fieldapp import users
 from fieldapp.records import contact as contact_record, make_engine, person as person_record
-
-
-def mutation(type_name, fields, op="create", record_id=None, base_version=None):
-    return {"id": str(uuid.uuid4()), "type": type_name, "op": op,
-            "record_id": record_id or str(uuid.uuid4()), "base_version": base_version,
-            "recorded_at": "2026-01-01T00:00:00Z", "fields": fields}
-
-
-def contact_fields(person_id, **changes):
-    fields = {"person_id": person_id, "contact_at": "2026-01-01T08:00", "district": "Fenland",
-              "place": "Bus shelter", "contact_type": "street_outreach", "bedded_down": True,
-              "spoken_to": False}
-    fields.update(changes)
-    return {k: v for k, v in fields.items() if v is not None}
+from tests.helpers import contact_fields, mutation
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Consent: what a person agreed to, and partner agencies' access following it."""
 
-import uuid
 from datetime import date
 
 import pytest
@@ -8,18 +7,16 @@ import pytest
 from fieldapp import users
 from fieldapp.reads import consents
 from fieldapp.records import make_engine
+from tests import helpers
+from tests.helpers import uid
 
 HEADERS = {"X-Fieldapp-Sync": "1"}
 TODAY = date.today().isoformat()
 
 
-def uid():
-    return str(uuid.uuid4())
-
-
 def mutation(fields, op="create", record_id=None, base_version=None, type_name="consent"):
-    return {"id": uid(), "type": type_name, "op": op, "record_id": record_id or uid(),
-            "base_version": base_version, "recorded_at": "2026-01-01T00:00:00Z", "fields": fields}
+    """A consent mutation (tests/helpers.py makes it)."""
+    return helpers.mutation(type_name, fields, op, record_id, base_version)
 
 
 @pytest.fixture

@@ -11,14 +11,9 @@ from fieldapp.reads import network as networks
 from fieldapp.rules import CoordinationError, access, assignment, matching, merging, sharing
 from fieldapp.records import make_engine
 from fieldapp.timeutil import now_iso
+from tests.helpers import mutation
 
 AREA = "Fenland and East Cambridgeshire"
-
-
-def mutation(type_name, fields, op="create", record_id=None, base_version=None):
-    return {"id": str(uuid.uuid4()), "type": type_name, "op": op,
-            "record_id": record_id or str(uuid.uuid4()), "base_version": base_version,
-            "recorded_at": "2026-01-01T00:00:00Z", "fields": fields}
 
 
 def actor(db, username):

@@ -8,12 +8,12 @@ import pytest
 from fieldapp import demo, timeutil, users
 from fieldapp.reads import peer_hours
 from fieldapp.records import make_engine
+from tests import helpers
 
 
 def mutation(fields, op="create", record_id=None, base_version=None, type_name="peer_session"):
-    return {"id": str(uuid.uuid4()), "type": type_name, "op": op,
-            "record_id": record_id or str(uuid.uuid4()), "base_version": base_version,
-            "recorded_at": "2026-01-01T00:00:00Z", "fields": fields}
+    """A peer_session mutation (tests/helpers.py makes it)."""
+    return helpers.mutation(type_name, fields, op, record_id, base_version)
 
 
 def session_fields(person, **changes):

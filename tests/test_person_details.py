@@ -1,17 +1,13 @@
 """A person's details: validation, field-by-field merge of offline edits, conflicts resolved
 through the pages, the housing history and the caseload's order."""
 
-import uuid
 
 import pytest
 
 from fieldapp import users
 from fieldapp.reads import caseload
 from fieldapp.records import make_engine
-
-
-def uid():
-    return str(uuid.uuid4())
+from tests.helpers import uid
 
 
 def update(person_id, base_version, **fields):
