@@ -59,6 +59,7 @@ def test_worker_cannot_edit_a_person_outside_scope(push, demo_data):
     [result] = push("outreach", mutation("person", {"display_name": "K"}, op="update",
                                          record_id=demo_data["Kerry"], base_version=2))
     assert result["status"] == "rejected"
+    assert result["errors"] == {"_mutation": ["You cannot change this person's record"]}
 
 
 @pytest.mark.parametrize("changes, field, message", [
