@@ -48,7 +48,7 @@ def create_app(test_config=None):
     if test_config:
         app.config.from_mapping(test_config)
     else:
-        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_pyfile(str(instance / "config.py"), silent=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["SESSION_DAYS"])

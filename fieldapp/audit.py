@@ -2,7 +2,7 @@
 
 Every view of a person's record is attributable (README: Audit trail). This module writes the
 `audit_event` rows for views made online: a person-scoped page shown (`via` "html", written by
-`web/guards.person_or_404`) and a person's records sent to a phone by the sync pull (`via` "sync",
+`web/guards.audited_person_or_404`) and a person's records sent to a phone by the sync pull (`via` "sync",
 written by `records.CaseworkEngine.pull`). Views made offline arrive as `view` records
 (fieldapp/records/view.py); changes are the engine's history. fieldapp/reads/audit.py reads all
 three together.

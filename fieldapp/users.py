@@ -11,6 +11,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from .db import immediate
 from .timeutil import now_iso
 
 ROLES = {
@@ -203,7 +204,7 @@ def start_session(db, user_id, device_id, user_agent=None):
     if not is_device_id(device_id):
         device_id = str(uuid.uuid4())
     token = secrets.token_urlsafe(32)
-    with db.atomic():
+    with immediate(db):  # reads the device, then writes: take the write lock first
         rows = list(db.query("SELECT * FROM device WHERE id = ?", [device_id]))
         if rows and rows[0]["revoked_at"]:
             device_id = str(uuid.uuid4())

@@ -4,8 +4,9 @@ How scope changes travel without losing anything when an answer is lost:
 - `sync_device_scope` records, per device, each scope it was told to hold (present=1) or drop
   (present=0), stamped with the sequence number of a marker row appended to the change log in the
   same answer. The answer's cursor is that marker, so the device's next cursor proves whether it
-  received the answer: rows stamped after the cursor it sends were never received and are
-  forgotten, so the same scope change is sent again.
+  received the answer: rows stamped after the highest cursor it has ever sent were never received
+  and are forgotten, so the same scope change is sent again (never on the strength of an older
+  cursor in a late replay: `_held_scopes`).
 - A pull first catches up on the log for the scopes the device holds and may still see; only
   when caught up does it compare what the device holds with what the user may see now, send the
   whole current record of every scope that came in (whatever the cursor), and tell it to drop every
@@ -117,8 +118,21 @@ class Pull:
 
 
 def _held_scopes(db, device_id: str, cursor: int) -> set[str]:
-    """The scopes the device holds as of `cursor`, forgetting any answer it never received."""
-    db.execute("DELETE FROM sync_device_scope WHERE device_id = ? AND seq > ?", [device_id, cursor])
+    """The scopes the device holds, forgetting any answer it never received.
+
+    A cursor proves receipt of every answer up to it, so the proof is the highest cursor the device
+    has ever sent, not the one in this request: a request that stalled and arrives after newer ones
+    (a replay, a retry overtaken) carries an older cursor, and forgetting on its strength would
+    forget scopes the phone holds, so a person who later leaves its user's scope would never be
+    dropped from it."""
+    row = db.execute("SELECT confirmed FROM sync_device_cursor WHERE device_id = ?",
+                     [device_id]).fetchone()
+    confirmed = max(cursor, row[0] if row else 0)
+    db.execute("INSERT INTO sync_device_cursor (device_id, confirmed) VALUES (?, ?)"
+               " ON CONFLICT(device_id) DO UPDATE SET confirmed = excluded.confirmed",
+               [device_id, confirmed])
+    db.execute("DELETE FROM sync_device_scope WHERE device_id = ? AND seq > ?",
+               [device_id, confirmed])
     rows = db.execute(
         "SELECT scope, present, seq FROM sync_device_scope WHERE device_id = ? ORDER BY seq",
         [device_id]).fetchall()

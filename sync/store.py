@@ -125,6 +125,14 @@ def index_history_by_actor(db: Database):
                " ON sync_history (actor_id, stored_at)")
 
 
+@migrations()
+def remember_confirmed_cursors(db: Database):
+    """The highest cursor each device has sent: proof of every answer up to it. A late replay of
+    an older request must not make the pull forget scopes that proof already confirmed."""
+    db.execute("CREATE TABLE sync_device_cursor (device_id TEXT PRIMARY KEY,"
+               " confirmed INTEGER NOT NULL)")
+
+
 def migrate(db: Database) -> None:
     """Create or bring up to date the engine's tables (all named `sync_*`)."""
     migrations.apply(db)

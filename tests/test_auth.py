@@ -111,3 +111,27 @@ def test_online_pages_are_never_stored(client, auth, worker):
 
 def test_passwords_are_stored_as_argon2id(db, worker):
     assert users.get_user(db, worker)["password_hash"].startswith("$argon2id$")
+
+
+def test_thirty_two_phones_sign_in_at_once(app, db):
+    """Shift change: everyone signs in together. No sign-in fails on a locked database."""
+    import threading
+
+    for n in range(32):
+        users.create_user(db, f"worker{n}", "pw-at-once", "outreach_worker", team="Fenland outreach")
+    answers, start = [], threading.Barrier(32)
+
+    def sign_in(n):
+        client = app.test_client()
+        start.wait()
+        response = client.post("/login", data={"username": f"worker{n}", "password": "pw-at-once",
+                                               "device_id": str(uuid.uuid4())})
+        answers.append(response.status_code)
+
+    threads = [threading.Thread(target=sign_in, args=(n,)) for n in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [302] * 32
+    assert db.execute("SELECT COUNT(*) FROM login_session WHERE revoked_at IS NULL").fetchone()[0] == 32

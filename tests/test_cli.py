@@ -77,3 +77,15 @@ def test_create_a_partner_agency_worker(run):
     db = open_db(run.database)
     assert users.get_user_by_username(db, "pia")["agency"] == "cgl"
     db.close()
+
+
+def test_the_instance_config_file_is_read(tmp_path, monkeypatch):
+    """README: settings go in $FIELDAPP_INSTANCE/config.py; they take effect."""
+    from fieldapp import create_app
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text("CASELOAD_CAP = 8\nSESSION_COOKIE_SECURE = True\n")
+    monkeypatch.setenv("FIELDAPP_INSTANCE", str(instance))
+    app = create_app()
+    assert app.config["CASELOAD_CAP"] == 8 and app.config["SESSION_COOKIE_SECURE"] is True

@@ -126,3 +126,30 @@ def test_a_subclass_can_act_on_each_page_around_the_engines_pull(tmp_path, visib
     answer = engine.sync(BEN, {"protocol": 1, "device_id": uid(), "cursor": 0, "mutations": []})
     assert [c["record_id"] for c in answer["changes"]] == [person_id]
     assert engine.sent == {person_id}
+
+
+def test_a_late_replay_of_an_old_request_never_makes_the_server_forget_what_the_phone_holds(
+        engine, visibility):
+    """A stalled request with an old cursor arrives after newer ones: the person the phone holds
+    must still be dropped from it when they leave its user's scope (a privacy leak otherwise)."""
+    cursor = engine.pull(BEN, "d-ben", 0)["cursor"]
+    person_id = new_person(engine, visibility)  # comes into Ben's scope
+    held = engine.pull(BEN, "d-ben", cursor)
+    assert person_id in {c["scope"] for c in held["changes"]}
+    confirmed = engine.pull(BEN, "d-ben", held["cursor"])["cursor"]  # received: the cursor moved on
+    engine.pull(BEN, "d-ben", cursor)  # the stalled first request, replayed late
+    visibility.scopes[BEN.id].discard(person_id)  # the share ends
+    page = engine.pull(BEN, "d-ben", confirmed)
+    assert {"type": "scope", "record_id": person_id, "version": 0, "deleted": True,
+            "scope": person_id, "fields": None} in page["changes"]
+
+
+def test_reordered_requests_still_drop_a_person_who_left(engine, visibility):
+    person_id = new_person(engine, visibility)
+    first = engine.pull(BEN, "d-ben", 0)
+    second = engine.pull(BEN, "d-ben", first["cursor"])
+    for stale in (0, first["cursor"], 0):  # retries overtaken by the answers already received
+        engine.pull(BEN, "d-ben", stale)
+    visibility.scopes[BEN.id].discard(person_id)
+    page = engine.pull(BEN, "d-ben", second["cursor"])
+    assert person_id in {c["record_id"] for c in page["changes"] if c["type"] == "scope"}

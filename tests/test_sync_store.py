@@ -43,7 +43,8 @@ def test_the_migrations_keep_their_set_and_names():
     """Applied migrations are recorded by name: renaming one would run it again."""
     assert store.migrations.name == "sync"
     assert [m.name for m in store.migrations.pending(Database(memory=True))] == [
-        "create_sync_tables", "create_alias_table", "store_times_with_z", "index_history_by_actor"]
+        "create_sync_tables", "create_alias_table", "store_times_with_z", "index_history_by_actor",
+        "remember_confirmed_cursors"]
 
 
 def test_every_time_the_engine_stores_ends_in_z(engine, visibility, clock):

@@ -22,7 +22,7 @@ from ..reads import network as networks, peer_hours as mentor_hours
 from ..reads.caseload import caseload
 from ..rules import CoordinationError, assignment, matching, merging, sharing
 from ..timeutil import programme_today
-from .guards import casework_required, coordinator_required, person_or_404
+from .guards import casework_required, coordinator_required, audited_person_or_404
 
 bp = Blueprint("coordination", __name__)
 
@@ -57,7 +57,7 @@ def assign(person_id):
     """Choose a person's trusted person (and team): a warning above the caseload cap, then
     "Assign anyway"; the change goes through the sync engine."""
     db, config = get_db(), current_app.config
-    person = person_or_404(person_id)
+    person = audited_person_or_404(person_id)
     cap = config["CASELOAD_CAP"]
     chosen = {"trusted_person_id": person["trusted_person_id"], "team": person["team"]}
     warning, errors = None, {}
@@ -139,7 +139,7 @@ def matches():
 def share(person_id):
     """Share a person with a colleague for set days; the shares in force, each with "End now"."""
     db, config = get_db(), current_app.config
-    person = person_or_404(person_id)
+    person = audited_person_or_404(person_id)
     errors, form, status = {}, {}, 200
     if request.method == "POST":
         form = {name: request.form.get(name, "") for name in ("user_id", "starts_on", "ends_on", "reason")}

@@ -3,7 +3,7 @@ cached, and the security headers. Flask only; the rules themselves are in fielda
 
 - Role guards: `role_required(*roles)` and the named guards built from it. A signed-in user with
   another role gets 403; a signed-out one is sent to sign in (JSON 401 under /api/).
-- `person_or_404(person_id)`: the person if the current user may see them, else 404. Every
+- `audited_person_or_404(person_id)`: the person if the current user may see them, else 404. Every
   person-scoped page calls it, so it is where a view of the person is written to the audit trail
   (fieldapp/audit.py).
 - `CACHING`: the one table of caching policy, by blueprint. The service worker's lists of which
@@ -46,7 +46,7 @@ peer_required = role_required(*PEER_ROLES)
 admin_required = role_required("admin")
 
 
-def person_or_404(person_id):
+def audited_person_or_404(person_id):
     """The person if the current user may see them, else 404; records the view in the audit trail
     (not the service worker's background refresh of a cached page)."""
     person = get_person(get_db(), current_user, person_id)

@@ -20,7 +20,7 @@ from ..records.person import AREAS_OF_DISADVANTAGE, FIELD_LABELS, choices
 from ..rules import access, conflicts
 from ..rules.assignment import trusted_person_choices
 from ..timeutil import programme_today
-from .guards import casework_required, person_or_404, reader_required
+from .guards import casework_required, audited_person_or_404, reader_required
 
 bp = Blueprint("people", __name__)
 
@@ -60,7 +60,7 @@ def caseload():
 @reader_required
 def person(person_id):
     """A person: details, consent, who works with them, conflicts, and one timeline."""
-    person = person_or_404(person_id)
+    person = audited_person_or_404(person_id)
     db, config = get_db(), current_app.config
     engine = make_engine(db, config)
     names = persons.user_names(db)
@@ -84,7 +84,7 @@ def person(person_id):
 @casework_required
 def edit(person_id):
     """The form to change a person's details (sent as an `update` mutation of changed fields)."""
-    person = person_or_404(person_id)
+    person = audited_person_or_404(person_id)
     choices_ = []
     if current_user.role == "coordinator":
         choices_ = trusted_person_choices(get_db(), current_user.area)
@@ -98,7 +98,7 @@ def edit(person_id):
 @casework_required
 def new_consent(person_id):
     """Record what the person agrees to (a `consent` create mutation; withdrawal is a new one)."""
-    person = person_or_404(person_id)
+    person = audited_person_or_404(person_id)
     return render_template(
         "people/consent_new.html", person=person, agencies=current_app.config["PARTNER_AGENCIES"],
         current=consents.current_consent(get_db(), current_app.config, person_id))
@@ -109,7 +109,7 @@ def new_consent(person_id):
 def keep_conflict(person_id, conflict_id):
     """Resolve a conflict by keeping the value on the server (either worker involved or a
     coordinator). "Use the other value" is a person update through the outbox instead."""
-    person_or_404(person_id)
+    audited_person_or_404(person_id)
     engine = make_engine(get_db(), current_app.config)
     if not conflicts.keep_server_value(engine, current_user, person_id, conflict_id):
         abort(403)
