@@ -15,9 +15,9 @@ them may change. Every server time the engine stores is UTC 'YYYY-MM-DDTHH:MM:SS
 """
 
 from .registry import RecordType, Registry, Refusal
-from .engine import Engine, EnvelopeError, PROTOCOL
+from .engine import Engine, EnvelopeError, PROTOCOL, StoreUnavailable
 from .merge import FieldConflict, merge_fields
 from .store import migrate
 
 __all__ = ["Engine", "EnvelopeError", "FieldConflict", "PROTOCOL", "RecordType", "Registry",
-           "Refusal", "merge_fields", "migrate"]
+           "Refusal", "StoreUnavailable", "merge_fields", "migrate"]

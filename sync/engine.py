@@ -6,6 +6,8 @@ mutation is recognised by its id (`duplicate`) instead of being stored twice. Th
 with synchronous=FULL, so a COMMIT is on disk before the answer is written.
 """
 
+import logging
+import sqlite3
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -31,6 +33,20 @@ class EnvelopeError(Exception):
     def __init__(self, messages: dict):
         super().__init__("malformed sync request")
         self.messages = messages
+
+
+class StoreUnavailable(Exception):
+    """The database could not take a write (disk full, I/O error, locked past its timeout): the
+    server's trouble, not the record's. Mutations already answered are committed; the caller
+    answers the whole request as a temporary failure, and the phone, keeping its outbox, sends
+    again (replays are `duplicate`)."""
+
+
+log = logging.getLogger(__name__)
+# Said of a mutation whose applying raised something the engine did not expect (a bug, data the
+# store cannot take): rejected, so the rest of the batch is applied and answered.
+UNEXPECTED = ("The server could not store this record. It is kept on this phone: tell your "
+              "coordinator, and send it again once they say it is fixed.")
 
 
 class _Deferred(Exception):
@@ -136,6 +152,11 @@ class Engine(Pull, History, Conflicts):
             return _result(mutation_id, "rejected", errors=refusal.errors)
         except _Deferred as deferred:
             return self._defer(mutation_id, deferred)
+        except sqlite3.OperationalError as error:
+            raise StoreUnavailable(str(error)) from error
+        except Exception:  # one record must never stop the batch: its own answer says so
+            log.exception("mutation %s (%s) could not be applied", mutation_id, mutation["type"])
+            return _result(mutation_id, "rejected", errors={"_mutation": [UNEXPECTED]})
         return _result(mutation_id, status, version=version)
 
     def _defer(self, mutation_id: str, deferred: _Deferred) -> dict:
@@ -270,7 +291,13 @@ class Engine(Pull, History, Conflicts):
             loaded = schema.load(raw_fields, partial=partial)
         except ValidationError as error:
             raise Refusal("Some fields need attention.", flatten_errors(error.messages)) from error
-        return schema.dump(loaded)
+        values = schema.dump(loaded)
+        unstorable = sorted(name for name, value in values.items() if not _storable(value))
+        if unstorable:
+            raise Refusal("Some fields need attention.", {name: [
+                "This text has a character that cannot be stored (part of an emoji, perhaps): "
+                "type it again"] for name in unstorable})
+        return values
 
     def _check_references(self, record_type, values: dict) -> None:
         """Every referenced record must exist (else deferred) and be live; a reference to a
@@ -340,6 +367,22 @@ class Engine(Pull, History, Conflicts):
             self.db.execute("UPDATE sync_conflict SET scope = ? WHERE scope = ?",
                             [into_id, from_id])
         return {"moved": moved}
+
+
+def _storable(value) -> bool:
+    """False for text that is not valid Unicode (a lone surrogate: half an emoji, which JSON can
+    carry as "\\ud83d" but UTF-8, and so SQLite, cannot), anywhere in a value."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v) for v in value)
+    return True
 
 
 def _result(mutation_id, status, *, version=None, first_status=None, errors=None) -> dict:

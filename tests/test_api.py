@@ -224,3 +224,20 @@ def test_gzip_body_is_measured_after_decompression(app):
                                         "Content-Encoding": "gzip"})
     assert response.status_code == 200
     assert response.get_json()["results"][0]["status"] == "applied"
+
+
+def test_half_an_emoji_in_one_contact_never_stops_the_batch(app):
+    """A lone surrogate ("\\ud83d") in one contact: that contact is refused with a message on its
+    field; the records around it are applied and the answer is a 200, not a 500 for ever."""
+    ann = Phone(app, "ann")
+    person = new_person()
+    batch = [person, new_contact(person["record_id"], what_happened="\ud83d"),
+             new_contact(person["record_id"])]
+    body = json.dumps({"protocol": 1, "device_id": ann.device_id, "cursor": 0, "mutations": batch})
+    assert "\\ud83d" in body  # JSON carries it; UTF-8 cannot
+    response = ann.client.post("/api/sync", data=body, content_type="application/json",
+                               headers=HEADERS)
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
+    assert "cannot be stored" in results[1]["errors"]["what_happened"][0]

@@ -2,6 +2,7 @@
 rejected, deferred and replayed mutations. A tiny registry (tests/sync_fixtures.py), real SQLite
 files, no Flask. Conflicts, pulls, merges and history have files of their own."""
 
+import sqlite3
 import uuid
 from datetime import timedelta
 
@@ -152,9 +153,10 @@ def test_envelope_with_a_mutation_without_id_raises(engine):
                           "mutations": [{"type": "person"}]})
 
 
-def test_error_mid_batch_keeps_earlier_mutations_and_leaves_no_half(engine, visibility):
-    """A crash while applying the second mutation: the first stays committed, the second is not
-    half-applied, so a retry of the batch answers duplicate then applies the second."""
+def test_store_trouble_mid_batch_keeps_earlier_mutations_and_leaves_no_half(engine, visibility):
+    """The disk fills while applying the second mutation: the first stays committed, the second is
+    not half-applied, the batch stops (the phone sends again), and the retry answers duplicate
+    then applies the second."""
     person_id = new_person(engine, visibility)
     good = create("note", uid(), person_id=person_id, text="kept")
     bad = create("note", uid(), person_id=person_id, text="boom")
@@ -163,13 +165,42 @@ def test_error_mid_batch_keeps_earlier_mutations_and_leaves_no_half(engine, visi
 
     def crash(db, actor, op, values, current):
         if values.get("text") == "boom":
-            raise RuntimeError("power cut")
+            raise sqlite3.OperationalError("database or disk is full")
         return original(db, actor, op, values, current)
 
     object.__setattr__(record_type, "derive", crash)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(sync.StoreUnavailable):
         engine.push(ANN, "d-ann", [good, bad])
     object.__setattr__(record_type, "derive", original)
     assert engine.db["note"].count == 1
     assert engine.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert statuses(engine.push(ANN, "d-ann", [good, bad])) == ["duplicate", "applied"]
+
+
+def test_an_unexpected_error_rejects_that_mutation_and_the_rest_apply(engine, visibility):
+    """A bug or data the store cannot take, in one record: that record is rejected with a message,
+    the records before and after it are applied and answered."""
+    person_id = new_person(engine, visibility)
+    record_type = engine.registry.get("note")
+    original = record_type.derive
+
+    def crash(db, actor, op, values, current):
+        if values.get("text") == "boom":
+            raise ValueError("a bug")
+        return original(db, actor, op, values, current)
+
+    object.__setattr__(record_type, "derive", crash)
+    batch = [create("note", uid(), person_id=person_id, text=text) for text in ("a", "boom", "b")]
+    results = engine.push(ANN, "d-ann", batch)
+    assert statuses(results) == ["applied", "rejected", "applied"]
+    assert "kept on this phone" in results[1]["errors"]["_mutation"][0]
+    assert engine.db["note"].count == 2
+
+
+def test_text_that_is_not_valid_unicode_is_refused_for_that_field(engine, visibility):
+    person_id = new_person(engine, visibility)
+    batch = [create("note", uid(), person_id=person_id, text=text)
+             for text in ("before", "half an emoji \ud83d", "after")]
+    results = engine.push(ANN, "d-ann", batch)
+    assert statuses(results) == ["applied", "rejected", "applied"]
+    assert "cannot be stored" in results[1]["errors"]["text"][0]

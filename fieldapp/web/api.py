@@ -98,6 +98,12 @@ def sync_endpoint():
         answer = engine.sync(current_user, body)
     except sync.EnvelopeError as error:
         return _error(400, "bad_request", messages=error.messages)
+    except sync.StoreUnavailable:
+        # Disk full, I/O trouble: what was answered so far is committed; the phone keeps its
+        # outbox and sends again, and what was stored answers `duplicate`.
+        response = _error(503, "unavailable", retry_after_seconds=30)
+        response.headers["Retry-After"] = "30"
+        return response
     db.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", [now_iso(), device_id])
     db.conn.commit()
     recipients.after_sync(engine, config, current_user, body.get("mutations"), answer["results"])
