@@ -179,8 +179,8 @@ def test_a_resolution_inside_an_update_that_fails_is_undone_with_it(engine, visi
         raise RuntimeError("power cut")
 
     object.__setattr__(person_type, "derive", crash)
-    with pytest.raises(RuntimeError):
-        engine.push(BEN, "d-ben", [update("person", person_id, 2, district="Peterborough")])
+    [result] = engine.push(BEN, "d-ben", [update("person", person_id, 2, district="Peterborough")])
+    assert result["status"] == "rejected"
     assert len(engine.conflicts([person_id])) == 1
 
 
