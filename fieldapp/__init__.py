@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Flask, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.routing import IntegerConverter
 
 from . import config as default_config
 from . import db, instruments, users
@@ -18,6 +19,15 @@ from .extensions import csrf, limiter, login_manager
 from .timeutil import now_iso
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+class Int64Converter(IntegerConverter):
+    """`<int:...>` in every route: ids are SQLite integers, so a number beyond 64 bits matches no
+    route (404) instead of overflowing in a query (500)."""
+
+    def __init__(self, map, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, **kwargs)
 
 
 def _secret_key(instance):
@@ -36,12 +46,14 @@ def create_app(test_config=None):
         test_config.get("INSTANCE") or os.environ.get("FIELDAPP_INSTANCE") or "instance"
     ).resolve()
     instance.mkdir(parents=True, exist_ok=True)
+    instance.chmod(0o700)  # the database, its WAL, the secret key and the VAPID key live here
     app = Flask(
         __name__,
         instance_path=str(instance),
         static_folder=str(REPO / "static"),
         template_folder=str(REPO / "templates"),
     )
+    app.url_map.converters["int"] = Int64Converter
     app.config.from_object(default_config)
     app.config["INSTANCE"] = str(instance)
     app.config["DATABASE"] = str(instance / "fieldapp.db")

@@ -9,6 +9,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from .db import private_file
+
 
 class BackupError(Exception):
     """A backup or restore that could not be done safely (nothing was changed)."""
@@ -24,6 +26,7 @@ def backup(database: str | os.PathLike, destination: str | os.PathLike) -> dict:
         raise BackupError(f"{destination} already exists: choose a new file name")
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".partial")
+    private_file(partial)  # a copy is as private as the database
     source = sqlite3.connect(str(database), timeout=30)
     target = sqlite3.connect(str(partial))
     try:
@@ -79,6 +82,7 @@ def restore(copy: str | os.PathLike, database: str | os.PathLike) -> dict:
     for suffix in ("-wal", "-shm"):
         Path(str(database) + suffix).unlink(missing_ok=True)
     incoming = database.with_name(database.name + ".restoring")
+    private_file(incoming)
     with open(copy, "rb") as source, open(incoming, "wb") as target:
         while chunk := source.read(1 << 20):
             target.write(chunk)

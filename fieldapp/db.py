@@ -6,6 +6,7 @@ switches an administrator sets in the app (the `setting` table), which outlive a
 """
 
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 
@@ -15,12 +16,24 @@ from flask import current_app, g
 from .timeutil import now_iso
 
 
+def private_file(path) -> None:
+    """Make `path` readable by the app's account only (0600), creating it empty if need be:
+    the database and its copies hold special category data."""
+    descriptor = os.open(str(path), os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(descriptor)
+    try:
+        os.chmod(path, 0o600)
+    except OSError:
+        pass  # not ours to change (a read-only copy): SQLite will say if it cannot open it
+
+
 def open_db(path):
     """Open the database at `path` with the settings every connection must have.
 
     WAL lets readers and the one writer work at once; synchronous=FULL makes a commit durable before
     the sync endpoint answers; busy_timeout waits for a writer instead of failing.
     """
+    private_file(path)  # before SQLite makes it: its -wal and -shm files take the same mode
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")

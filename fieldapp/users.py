@@ -195,10 +195,11 @@ def is_device_id(value):
 def start_session(db, user_id, device_id, user_agent=None):
     """Start a server-side login session for `user_id` on `device_id`; return its token.
 
-    The device row is created, or claimed if another user used this phone before (their sessions on
-    it end: one phone, one signed-in worker). A revoked device id stays revoked for good, so the
-    caller must not reuse it: use `session_device_id` to learn the device the session got, which is a
-    freshly minted id when the phone offered a revoked or malformed one.
+    The device row is created on first use. A device id belongs to one user: when another user
+    signs in with it, their sessions on that phone end (one phone, one signed-in worker) and this
+    sign-in gets a new device. A revoked device id stays revoked for good. So the caller must not
+    reuse the id it offered: `session_device_id` tells the device the session got, a freshly
+    minted id when the phone offered another user's, a revoked or a malformed one.
     """
     now = now_iso()
     if not is_device_id(device_id):
@@ -206,13 +207,21 @@ def start_session(db, user_id, device_id, user_agent=None):
     token = secrets.token_urlsafe(32)
     with immediate(db):  # reads the device, then writes: take the write lock first
         rows = list(db.query("SELECT * FROM device WHERE id = ?", [device_id]))
+        if rows and rows[0]["user_id"] != user_id:
+            # A device id belongs to one user: another user's sign-in on that phone ends the
+            # first one's sessions there and gets a device of its own, so nothing of the first
+            # user's (their cursor, what their phone held) is reachable through it.
+            db.execute("UPDATE login_session SET revoked_at = ? WHERE device_id = ?"
+                       " AND revoked_at IS NULL", [now, device_id])
+            device_id = str(uuid.uuid4())
+            rows = []
         if rows and rows[0]["revoked_at"]:
             device_id = str(uuid.uuid4())
             rows = []
         if rows:
             db.execute(
-                "UPDATE device SET user_id = ?, user_agent = ?, last_seen_at = ? WHERE id = ?",
-                [user_id, user_agent, now, device_id],
+                "UPDATE device SET user_agent = ?, last_seen_at = ? WHERE id = ?",
+                [user_agent, now, device_id],
             )
         else:
             db.execute(

@@ -241,3 +241,11 @@ def test_half_an_emoji_in_one_contact_never_stops_the_batch(app):
     results = response.get_json()["results"]
     assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
     assert "cannot be stored" in results[1]["errors"]["what_happened"][0]
+
+
+def test_deeply_nested_json_is_a_400_in_json(app):
+    ann = Phone(app, "ann")
+    body = '{"protocol": 1, "device_id": "%s", "mutations": ' % ann.device_id + "[" * 5000 + "]" * 5000 + "}"
+    response = ann.client.post("/api/sync", data=body, content_type="application/json",
+                               headers=HEADERS)
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_request"

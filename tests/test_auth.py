@@ -97,9 +97,18 @@ def test_login_needs_a_csrf_token_when_csrf_is_on(make_app, worker):
     assert response.status_code == 302
 
 
-def test_next_only_goes_to_this_site(client, worker):
-    response = client.post("/login?next=//evil.example/", data={"username": "outreach", "password": "demo"})
-    assert response.headers["Location"] == "/caseload"
+@pytest.mark.parametrize("target", ["//evil.example/", "/%09/evil.example/", "/%0d%0aSet-Cookie:x=1",
+                                    "https://evil.example/", "/\\evil.example", "%2F%2Fevil.example",
+                                    "/%5Cevil.example", " //evil.example", "javascript:alert(1)"])
+def test_next_only_goes_to_this_site(client, worker, target):
+    response = client.post(f"/login?next={target}", data={"username": "outreach", "password": "demo"})
+    assert response.status_code == 302 and response.headers["Location"] == "/caseload"
+
+
+def test_next_goes_to_a_page_of_this_site(client, worker):
+    response = client.post("/login?next=/caseload%3Fq%3Ddan", data={"username": "outreach",
+                                                                   "password": "demo"})
+    assert response.headers["Location"] == "/caseload?q=dan"
 
 
 def test_online_pages_are_never_stored(client, auth, worker):
@@ -135,3 +144,18 @@ def test_thirty_two_phones_sign_in_at_once(app, db):
         thread.join()
     assert answers == [302] * 32
     assert db.execute("SELECT COUNT(*) FROM login_session WHERE revoked_at IS NULL").fetchone()[0] == 32
+
+
+def test_a_device_id_belongs_to_one_user(app, client, auth, db, worker):
+    """Signing in with another user's device id gets a device of one's own: the other user's
+    cursor and what their phone held are never reachable through it."""
+    users.create_user(db, "other", "pw-other", "outreach_worker", team="Fenland outreach")
+    device_id = str(uuid.uuid4())
+    auth.login("outreach", device_id=device_id)
+    auth.logout()
+    client.post("/login", data={"username": "other", "password": "pw-other", "device_id": device_id})
+    page = client.get("/caseload").get_data(as_text=True)
+    assert f'data-device-id="{device_id}"' not in page
+    other = users.get_user_by_username(db, "other")["id"]
+    assert [d["id"] for d in users.list_devices(db, other)] != [device_id]
+    assert [d["id"] for d in users.list_devices(db, worker)] == [device_id]

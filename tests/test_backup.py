@@ -1,16 +1,19 @@
 """`fieldapp backup` and `fieldapp restore`: a consistent copy while the app writes, and back."""
 
+import stat
 import threading
 import uuid
+from pathlib import Path
 from types import SimpleNamespace
 
 from click.testing import CliRunner
 
 from fieldapp import config as default_config, users
-from fieldapp.records import make_engine
+from fieldapp.backup import backup
 from fieldapp.cli import main
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
+from fieldapp.records import make_engine
 
 CONFIG = {key: getattr(default_config, key) for key in dir(default_config) if key.isupper()}
 
@@ -100,3 +103,19 @@ def test_restore_refuses_a_damaged_copy(tmp_path):
     result = CliRunner().invoke(main, ["restore", str(tmp_path / "junk.db"), "--yes"], env=env)
     assert result.exit_code == 1 and "not a usable database" in result.output
     assert open_db(instance / "fieldapp.db").execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_the_instance_folder_and_every_file_in_it_are_private(make_app, tmp_path):
+    """Special category data: no other local account reads the database, its WAL or a copy."""
+    app = make_app()
+    instance = Path(app.config["INSTANCE"])
+    db = open_db(app.config["DATABASE"])
+    db.execute("CREATE TABLE IF NOT EXISTS t (x)")
+    db.execute("INSERT INTO t VALUES (1)")
+    db.conn.commit()
+    copy = tmp_path / "backups" / "copy.db"
+    backup(app.config["DATABASE"], copy)
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    for path in [*instance.iterdir(), copy]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    db.close()

@@ -137,3 +137,21 @@ def test_person_page_shows_a_conflict_from_two_offline_edits(app, db, client, au
     page = client.get(f"/people/{dan}").data.decode()
     assert "Changes that need a decision" in page
     assert "Sleeps in the church porch" in page and "Moved to a tent by the river" in page
+
+
+@pytest.mark.parametrize("path", ["/admin/users/99999999999999999999",
+                                  "/admin/users/99999999999999999999/password",
+                                  "/coordination/shares/99999999999999999999/end",
+                                  "/people/x/conflicts/99999999999999999999/keep"])
+def test_ids_beyond_64_bits_are_not_found(client, auth, demo_data, path):
+    for username in ("admin", "coordinator"):
+        auth.login(username)
+        method = "GET" if path == "/admin/users/99999999999999999999" else "POST"
+        assert client.open(path, method=method).status_code in (403, 404)
+        auth.logout()
+
+
+def test_a_huge_caseload_search_is_answered(client, auth, demo_data):
+    auth.login("outreach")
+    response = client.get("/caseload", query_string={"q": "a%_" * 30000})
+    assert response.status_code == 200 and "Nobody on your caseload matches" in response.get_data(as_text=True)

@@ -12,6 +12,9 @@ from ..rules.conflicts import conflict_counts
 from ..timeutil import timestamp
 from .assessments import caseload_summaries
 
+# A search longer than this is cut: no name is, and SQLite refuses a LIKE pattern too complex.
+SEARCH_MAX = 100
+
 # The order the caseload lists people in: what needs the worker first.
 NEEDS = (
     ("conflict", "Conflicts to resolve"),
@@ -39,8 +42,9 @@ def caseload(db, user, search=None):
         LEFT JOIN user u ON u.id = last.worker_id
         WHERE {condition}
     """
-    if search and search.strip():
-        like = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    search = (search or "").strip()[:SEARCH_MAX]
+    if search:
+        like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         sql += (
             " AND (p.display_name LIKE ? ESCAPE '\\' OR p.description LIKE ? ESCAPE '\\'"
             " OR p.district LIKE ? ESCAPE '\\' OR p.aliases LIKE ? ESCAPE '\\')"

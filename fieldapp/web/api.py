@@ -76,6 +76,8 @@ def sync_endpoint():
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return _error(400, "bad_request", messages={"_request": ["The body is not valid JSON."]})
+    except RecursionError:
+        return _error(400, "bad_request", messages={"_request": ["The body is nested too deeply."]})
     if not isinstance(body, dict):
         return _error(400, "bad_request", messages={"_request": ["The body must be a JSON object."]})
 

@@ -4,6 +4,8 @@ The Flask session cookie holds only the login session token; every request looks
 (`users.session_user`), so logout, deactivation and a revoked phone take effect at once.
 """
 
+from urllib.parse import urlsplit
+
 from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
                    session, url_for)
 from flask_login import current_user, login_user, logout_user
@@ -34,10 +36,15 @@ def _unauthorized():
 
 
 def _safe_next(target):
-    """Only same-site paths, never another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """`target` if it is a path on this site, else None. Parsed, not pattern-matched: browsers
+    drop tabs and newlines and read a backslash as a slash, so "/\t/evil.example" means another
+    host; anything with a control character, a space or a backslash is refused outright."""
+    if not target or any(ord(c) < 32 or c.isspace() or c == "\\" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
