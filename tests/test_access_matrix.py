@@ -4,6 +4,7 @@ for people in each relation to the user, in HTML and through the sync pull. Noth
 from datetime import timedelta
 
 import pytest
+from werkzeug.routing import IntegerConverter
 from flask import url_for
 
 from fieldapp import users
@@ -113,7 +114,7 @@ def _url(app, rule, person_id):
             values[name] = person_id
         else:
             converter = rule._converters.get(name)
-            values[name] = 1 if type(converter).__name__ == "IntegerConverter" else uid()
+            values[name] = 1 if isinstance(converter, IntegerConverter) else uid()
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
 
