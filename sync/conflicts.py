@@ -100,14 +100,17 @@ class Conflicts:
             " AND resolved_at IS NULL", [stamp(self.clock()), by_actor_id, conflict_id])
         return cursor.rowcount == 1
 
-    def _resolve_adopted(self, type_name: str, record_id: str, actor_id, changed: dict) -> None:
+    def _resolve_adopted(self, type_name: str, record_id: str, actor, changed: dict) -> None:
         """Resolve the open conflicts an update settles: one whose field it sets to the value that
-        was not kept ("use the other value" is exactly that update). Runs inside the engine's
-        transaction for the update, so the change and the resolution are stored together."""
+        was not kept ("use the other value" is exactly that update), if the actor may resolve it
+        (`can_resolve`). Runs inside the engine's transaction for the update, so the change and the
+        resolution are stored together."""
         for conflict in self.conflicts(record=(type_name, record_id)):
             field = conflict["field"]
-            if field in changed and changed[field] == conflict["incoming_value"]:
-                self._mark_resolved(conflict["id"], actor_id)
+            if field not in changed or changed[field] != conflict["incoming_value"]:
+                continue
+            if self.can_resolve is None or self.can_resolve(self, actor, conflict):
+                self._mark_resolved(conflict["id"], actor.id)
 
     def _record_conflicts(self, type_name: str, record_id: str, scope: str, mutation_id: str,
                           actor_id, conflicts: list[FieldConflict]) -> None:

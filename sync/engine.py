@@ -74,7 +74,9 @@ class Engine(Pull, History, Conflicts):
     `visible_scopes(db, actor)` returns the scope keys (for fieldapp: person ids) the actor may see;
     it decides both what a pull sends and, with each type's `authorize`, what a push may touch.
     `can_read(actor, type_name)`, if given, narrows a pull further by record type (a reader who may
-    see a person but not every kind of record about them). `actor` is any object with an `id`.
+    see a person but not every kind of record about them). `can_resolve(engine, actor, conflict)`,
+    if given, says who may resolve a conflict by applying its value not kept (otherwise anyone
+    whose update is accepted). `actor` is any object with an `id`.
     `clock()` gives the server's time (an aware datetime), stored as 'YYYY-MM-DDTHH:MM:SSZ'.
 
     The engine owns its `sync_*` tables: the app reads and writes them only through its methods.
@@ -87,7 +89,8 @@ class Engine(Pull, History, Conflicts):
     def __init__(self, db: Database, registry: Registry, visible_scopes: VisibleScopes, *,
                  max_mutations: int = 100, max_bytes: int = 1_000_000, page_size: int = 500,
                  defer_days: float = 14, clock: Callable[[], datetime] = utc_now,
-                 can_read: Callable[[Any, str], bool] | None = None):
+                 can_read: Callable[[Any, str], bool] | None = None,
+                 can_resolve: Callable[[Any, Any, dict], bool] | None = None):
         self.db = db
         self.registry = registry
         self.visible_scopes = visible_scopes
@@ -97,6 +100,7 @@ class Engine(Pull, History, Conflicts):
         self.defer_limit = timedelta(days=defer_days)
         self.clock = clock
         self.can_read = can_read
+        self.can_resolve = can_resolve
         # Durable before answered: a COMMIT waits for the disk (WAL + FULL). SQLite refuses to
         # change this inside a transaction: an engine made there (by a record type's hook, to
         # resolve a conflict in the transaction of the engine applying an update) keeps the
@@ -238,7 +242,7 @@ class Engine(Pull, History, Conflicts):
         status = "conflict" if conflicts else "applied"
         if not changed:
             return status, current["version"], []
-        self._resolve_adopted(record_type.name, current["id"], actor.id, changed)
+        self._resolve_adopted(record_type.name, current["id"], actor, changed)
         if record_type.derive:
             changed.update(record_type.derive(self.db, actor, "update", changed, current))
         version = current["version"] + 1

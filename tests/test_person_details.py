@@ -168,3 +168,22 @@ def test_newly_assigned_comes_before_the_rest(app, db, demo_data, push):
     needs = [r["need"] for r in caseload.prioritised(db, app.config, coordinator)]
     order = [key for key, _label in caseload.NEEDS]
     assert needs == sorted(needs, key=order.index)
+
+
+def test_the_persons_trusted_person_may_resolve(client, auth, db, demo_data, conflict):
+    navigator = users.get_user_by_username(db, "navigator")["id"]
+    auth.login("coordinator")
+    client.post(f"/coordination/people/{demo_data['Lee']}/assign",
+                data={"trusted_person_id": navigator, "team": "", "confirm": str(navigator)})
+    auth.logout()
+    auth.login("navigator")
+    response = client.post(f"/people/{demo_data['Lee']}/conflicts/{conflict}/keep")
+    assert response.status_code == 302 and db["sync_conflict"].get(conflict)["resolved_by"] == navigator
+
+
+def test_an_uninvolved_worker_adopting_the_other_value_does_not_resolve_it(db, demo_data, conflict,
+                                                                         push):
+    lee = demo_data["Lee"]
+    result = push("peer", update(lee, version(db, lee), housing_situation="rough_sleeping"))
+    assert result["status"] == "applied"
+    assert db["sync_conflict"].get(conflict)["resolved_at"] is None

@@ -65,7 +65,7 @@ def prioritised(db, app_config, user, search=None, today=None):
     rows = caseload(db, user, search)
     ids = [row["id"] for row in rows]
     engine = make_engine(db, app_config)
-    conflicts = conflict_counts(engine, ids)
+    conflicts = conflict_counts(engine, user, ids)
     newly = newly_assigned(engine, ids, user, app_config["NEWLY_ASSIGNED_DAYS"])
     reads_assessments = access.can_see_record_type(user, "assessment")
     summaries = caseload_summaries(db, app_config, ids, today) if reads_assessments else {}

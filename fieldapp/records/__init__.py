@@ -58,6 +58,7 @@ def make_engine(db, app_config) -> CaseworkEngine:
         page_size=app_config["SYNC_PAGE_SIZE"],
         defer_days=app_config["SYNC_DEFER_DAYS"],
         can_read=access.can_see_record_type,
+        can_resolve=access.can_resolve_conflict,
     )
 
 

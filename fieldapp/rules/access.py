@@ -98,12 +98,40 @@ def writes_casework(user):
     return _get(user, "role") in ("outreach_worker", "peer_mentor", "trusted_person", "coordinator")
 
 
-def can_resolve_conflict(user, involved_ids):
-    """A conflict on a person's details is resolved by either worker involved (`involved_ids`:
-    who entered the incoming value and who set the value kept) or a coordinator."""
-    if not writes_casework(user):
+def conflict_parties(engine, conflict) -> set:
+    """The user ids involved in a conflict: who entered the value not kept, and who set the value
+    the server kept (from the record's version history up to the conflict)."""
+    involved = {conflict["actor_id"]}
+    kept = conflict["server_value"]
+    setter, previous = None, object()
+    for version in engine.history(conflict["type"], conflict["record_id"]):
+        if version["stored_at"] > conflict["created_at"]:
+            break
+        value = version["fields"].get(conflict["field"])
+        if value != previous and value == kept:
+            setter = version["actor_id"]
+        previous = value
+    if setter is not None:
+        involved.add(setter)
+    return involved
+
+
+def can_resolve_conflict(engine, user, conflict) -> bool:
+    """A conflict is resolved ("Keep this", or "Use the other value") by the workers involved (who
+    entered the value not kept, who set the value kept), the person's trusted person, or the
+    coordinator of their area; by nobody else, and never by someone who may not read that kind
+    of record or does no casework. The engine asks this too, when an update adopts a value."""
+    if not writes_casework(user) or not can_see_record_type(user, conflict["type"]):
         return False
-    return _get(user, "role") == "coordinator" or _get(user, "id") in set(involved_ids)
+    if not can_see_person(engine.db, user, conflict["scope"]):
+        return False
+    if _get(user, "role") == "coordinator":
+        return True
+    person = engine.db.execute("SELECT trusted_person_id FROM person WHERE id = ?",
+                               [conflict["scope"]]).fetchone()
+    if person is not None and person[0] == _get(user, "id"):
+        return True
+    return _get(user, "id") in conflict_parties(engine, conflict)
 
 
 def shares_in_force(db, person_id, now=None):
