@@ -2,8 +2,10 @@
 
 Every view of a person's record is attributable (README: Audit trail). This module writes the
 `audit_event` rows for views made online: a person-scoped page shown (`via` "html", written by
-`web/guards.audited_person_or_404`) and a person's records sent to a phone by the sync pull (`via` "sync",
-written by `records.CaseworkEngine.pull`). Views made offline arrive as `view` records
+`web/guards.audited_person_or_404`; a background refresh of the phone's copy as `refresh`), a
+person's records sent to a phone by the sync pull (`via` "sync", written by
+`records.CaseworkEngine.pull`), and each grant or end of a share (`share_granted`, `share_ended`,
+written by rules/sharing.py). Views made offline arrive as `view` records
 (fieldapp/records/view.py); changes are the engine's history. fieldapp/reads/audit.py reads all
 three together.
 """
@@ -14,7 +16,8 @@ REFRESH_HEADER = "X-Fieldapp-Refresh"
 
 
 def is_background_refresh(headers) -> bool:
-    """True for the service worker's background refresh of a cached page (not a view)."""
+    """True for what says it is the service worker's background refresh of a cached page: audited
+    as a `refresh`, apart from views (a client header decides the kind, never whether to audit)."""
     return headers.get(REFRESH_HEADER) == "1"
 
 
@@ -25,6 +28,13 @@ def record_view(db, user, person_id, page, *, via="html", device_id=None, action
             "INSERT INTO audit_event (at, user_id, person_id, action, detail, device_id, via)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [now_iso(), user.id, person_id, action, page, device_id, via])
+
+
+def record_access_change(db, user, person_id, action, detail):
+    """Record a change of who may see a person (`share_granted`, `share_ended`): an access grant is
+    as attributable as a view (committed at once)."""
+    record_view(db, user, person_id, detail, via="html", device_id=getattr(user, "device_id", None),
+                action=action)
 
 
 def record_sent(db, user, device_id, person_ids):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from .. import audit
 from .. import config as default_config
 from ..records.fields import bind, day
 from ..timeutil import now_iso, parse_timestamp, programme_today, timestamp
@@ -106,6 +107,9 @@ def share_person(db, app_config, coordinator, person_id, form) -> int:
             " VALUES (?, ?, ?, ?, ?, ?)",
             [person_id, data["user_id"], coordinator.id, starts_at, ends_at,
              (data.get("reason") or "").strip() or None])
+    colleague = next(c for c in colleague_choices(db, coordinator.area) if c["id"] == data["user_id"])
+    audit.record_access_change(db, coordinator, person_id, "share_granted",
+                               f"with {colleague['name']} from {starts_at} until {ends_at}")
     return cursor.lastrowid
 
 
@@ -121,6 +125,8 @@ def end_share(db, coordinator, share_id):
         with db.atomic():
             db.execute("UPDATE person_share SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                        [now, share_id])
+        audit.record_access_change(db, coordinator, rows[0]["person_id"], "share_ended",
+                                   f"share {share_id} ended early")
     return rows[0]["person_id"]
 
 

@@ -17,6 +17,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    url_for)
 from flask_login import current_user
 
+from .. import audit
 from ..db import get_db
 from ..reads import network as networks, peer_hours as mentor_hours
 from ..reads.caseload import caseload
@@ -98,6 +99,9 @@ def merge():
         except CoordinationError as refused:
             error = str(refused)
         else:
+            for person_id in (keep_id, merge_id):  # both people's details, side by side
+                audit.record_view(db, current_user, person_id, request.path,
+                                  device_id=current_user.device_id)
             return render_template("coordination/merge.html", preview=preview, error=None)
     return render_template("coordination/merge_choose.html", error=error,
                            people=caseload(db, current_user),

@@ -47,14 +47,15 @@ admin_required = role_required("admin")
 
 
 def audited_person_or_404(person_id):
-    """The person if the current user may see them, else 404; records the view in the audit trail
-    (not the service worker's background refresh of a cached page)."""
+    """The person if the current user may see them, else 404; records the view in the audit
+    trail. A page the service worker says it fetched in the background is recorded too, as a
+    `refresh` (counted apart from views): the server never trusts a header to skip the audit."""
     person = get_person(get_db(), current_user, person_id)
     if person is None:
         abort(404)
-    if not audit.is_background_refresh(request.headers):
-        audit.record_view(get_db(), current_user, person_id, request.path,
-                          device_id=current_user.device_id)
+    action = "refresh" if audit.is_background_refresh(request.headers) else "view"
+    audit.record_view(get_db(), current_user, person_id, request.path,
+                      device_id=current_user.device_id, action=action)
     return person
 
 
