@@ -1,6 +1,7 @@
 """The audit trail: views (online, offline once uploaded, records sent to phones) and changes,
 readable by an admin per person and per user, by nobody else."""
 
+from datetime import date
 
 from fieldapp import users
 from fieldapp.reads import audit
