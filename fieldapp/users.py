@@ -308,3 +308,20 @@ def session_user(db, token, session_days=30):
             db.execute("UPDATE login_session SET last_seen_at = ? WHERE token = ?", [now, token])
             db.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", [now, row["s_device_id"]])
     return User(row, device_id=row["s_device_id"], token=token)
+
+
+# ----------------------------------------------------------------------------- who works where
+def trusted_person_choices(db, area) -> list[dict]:
+    """Active caseworkers a coordinator may choose as a trusted person in `area`."""
+    marks = ",".join("?" * len(WORKER_ROLES))
+    return list(db.query(
+        f"""SELECT id, COALESCE(display_name, username) AS name, team FROM user
+            WHERE active = 1 AND role IN ({marks}) AND (area = ? OR area IS NULL) ORDER BY name""",
+        [*WORKER_ROLES, area]))
+
+
+def team_choices(db, area) -> list[str]:
+    """The teams of the active workers in `area`."""
+    rows = db.execute("SELECT DISTINCT team FROM user WHERE active = 1 AND area = ? AND team IS NOT"
+                      " NULL AND team != '' ORDER BY team", [area]).fetchall()
+    return [row[0] for row in rows]

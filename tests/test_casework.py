@@ -92,3 +92,32 @@ def test_person_needs_a_name_or_description(app):
     person = person_record.schema_for(app.config)
     assert person().validate({"district": "Fenland"}) == {
         "display_name": ["Enter the person's name or a description"]}
+
+
+def test_a_coordinator_cannot_assign_across_areas_through_sync(push, db, demo_data):
+    """The sync endpoint accepts what the assign form offers: a worker and a team of the area."""
+    users.create_user(db, "pboro", "demo", "outreach_worker", team="Peterborough outreach",
+                      area="Peterborough")
+    far = users.get_user_by_username(db, "pboro")["id"]
+    dan = demo_data["Dan"]
+    version = db["person"].get(dan)["version"]
+    [result] = push("coordinator", mutation("person", {"trusted_person_id": far}, op="update",
+                                            record_id=dan, base_version=version))
+    assert result["status"] == "rejected" and "trusted_person_id" in result["errors"]
+    [result] = push("coordinator", mutation("person", {"team": "Peterborough outreach"}, op="update",
+                                            record_id=dan, base_version=version))
+    assert result["status"] == "rejected" and "team" in result["errors"]
+    [result] = push("coordinator", mutation("person", {"team": "Fenland navigators"}, op="update",
+                                            record_id=dan, base_version=version))
+    assert result["status"] == "applied"
+
+
+@pytest.mark.parametrize("username", ["peer", "outreach"])
+def test_only_a_coordinator_removes_a_person(push, db, demo_data, username):
+    dan = demo_data["Dan"]
+    delete = {"id": str(uuid.uuid4()), "type": "person", "op": "delete", "record_id": dan}
+    [result] = push(username, delete)
+    assert result["status"] == "rejected" and "coordinator" in result["errors"]["_mutation"][0]
+    assert not db["person"].get(dan)["deleted"]
+    [result] = push("coordinator", {**delete, "id": str(uuid.uuid4())})
+    assert result["status"] == "applied" and db["person"].get(dan)["deleted"]

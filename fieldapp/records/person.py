@@ -136,14 +136,20 @@ def schema_for(app_config) -> type[PersonSchema]:
                 CHOICES=_values(app_config))
 
 
-def _check_trusted_person(db, actor, fields_):
-    if fields_.get("trusted_person_id") is None:
-        return
-    if actor.role != "coordinator":
-        refuse("Only a coordinator can choose a person's trusted person", "trusted_person_id")
-    user = users.get_user(db, fields_["trusted_person_id"])
-    if user is None or not user["active"] or user["role"] not in users.CASEWORK_ROLES:
-        refuse("Choose a trusted person from the list", "trusted_person_id")
+def _check_assignment(db, actor, op, fields_):
+    """What the coordinator's assign form offers is what the sync endpoint accepts: a trusted
+    person who is an active caseworker of the coordinator's area, and a team of that area."""
+    if fields_.get("trusted_person_id") is not None:
+        if actor.role != "coordinator":
+            refuse("Only a coordinator can choose a person's trusted person", "trusted_person_id")
+        offered = {row["id"] for row in users.trusted_person_choices(db, actor.area)}
+        if fields_["trusted_person_id"] not in offered:
+            refuse("Choose a trusted person from the list", "trusted_person_id")
+    if op == "update" and "team" in fields_:
+        if actor.role != "coordinator":
+            refuse("Only a coordinator can change a person's team", "team")
+        if fields_["team"] is not None and fields_["team"] not in users.team_choices(db, actor.area):
+            refuse("Choose a team from the list", "team")
 
 
 def record_type(app_config) -> sync.RecordType:
@@ -155,9 +161,9 @@ def record_type(app_config) -> sync.RecordType:
             raise sync.Refusal("Your account cannot record casework")
         if op != "create" and not access.can_see_person(db, actor, scope):
             raise sync.Refusal("You cannot change this person's record")
-        _check_trusted_person(db, actor, fields_)
-        if op == "update" and "team" in fields_ and actor.role != "coordinator":
-            refuse("Only a coordinator can change a person's team", "team")
+        if op == "delete" and actor.role != "coordinator":
+            refuse("Only a coordinator can remove a person's record (a merge, or one made in error)")
+        _check_assignment(db, actor, op, fields_)
         if op == "update":
             errors = record_errors({**current, **fields_})
             if errors:

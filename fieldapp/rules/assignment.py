@@ -14,15 +14,6 @@ from . import CoordinationError
 OPEN_PEOPLE = "p.deleted = 0 AND COALESCE(p.status, '') != 'closed'"
 
 
-def trusted_person_choices(db, area) -> list[dict]:
-    """Active caseworkers a coordinator may choose as a trusted person in `area`."""
-    marks = ",".join("?" * len(users.WORKER_ROLES))
-    return list(db.query(
-        f"""SELECT id, COALESCE(display_name, username) AS name, team FROM user
-            WHERE active = 1 AND role IN ({marks}) AND (area = ? OR area IS NULL) ORDER BY name""",
-        [*users.WORKER_ROLES, area]))
-
-
 def caseload_count(db, worker_id, excluding=None) -> int:
     """People (not deleted, not closed) whose trusted person is this worker, leaving out
     `excluding` (the person about to be assigned)."""
@@ -47,17 +38,10 @@ def cap_warning(db, worker_id, cap, person_id=None) -> str | None:
 def worker_choices(db, area, cap) -> list[dict]:
     """Who a coordinator may choose as trusted person in `area`, each with their caseload count."""
     choices = []
-    for row in trusted_person_choices(db, area):
+    for row in users.trusted_person_choices(db, area):
         count = caseload_count(db, row["id"])
         choices.append({**row, "count": count, "at_cap": count >= cap})
     return choices
-
-
-def team_choices(db, area) -> list[str]:
-    """The teams of the active workers in `area`."""
-    rows = db.execute("SELECT DISTINCT team FROM user WHERE active = 1 AND area = ? AND team IS NOT"
-                      " NULL AND team != '' ORDER BY team", [area]).fetchall()
-    return [row[0] for row in rows]
 
 
 def push_person_update(db, app_config, actor, person_id, fields) -> dict:
@@ -81,13 +65,13 @@ def assign(db, app_config, coordinator, person_id, *, trusted_person_id=None, te
     area = coordinator.area
     fields = {}
     if trusted_person_id is not None and trusted_person_id not in {
-            c["id"] for c in trusted_person_choices(db, area)}:
+            c["id"] for c in users.trusted_person_choices(db, area)}:
         raise CoordinationError("Choose a trusted person from the list",
                                 {"trusted_person_id": ["Choose a trusted person from the list"]})
     if trusted_person_id != current["trusted_person_id"]:
         fields["trusted_person_id"] = trusted_person_id
     if team is not None and team != current["team"]:
-        if team not in team_choices(db, area):
+        if team not in users.team_choices(db, area):
             raise CoordinationError("Choose a team from the list", {"team": ["Choose a team from the list"]})
         fields["team"] = team
     if not fields:

@@ -17,7 +17,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    url_for)
 from flask_login import current_user
 
-from .. import audit
+from .. import audit, users
 from ..db import get_db
 from ..reads import network as networks, peer_hours as mentor_hours
 from ..reads.caseload import caseload
@@ -81,7 +81,7 @@ def assign(person_id):
     return render_template(
         "coordination/assign.html", person=person, chosen=chosen, warning=warning, errors=errors,
         choices=assignment.worker_choices(db, current_user.area, cap), cap=cap,
-        teams=assignment.team_choices(db, current_user.area))
+        teams=users.team_choices(db, current_user.area))
 
 
 @bp.route("/coordination/merge", methods=["GET"])

@@ -10,6 +10,7 @@ from datetime import date
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import users
 from ..config import districts
 from ..db import get_db
 from ..reads import assessments, caseload as caseloads, consents, person as persons
@@ -18,7 +19,6 @@ from ..records import make_engine
 from ..records.peer_session import PEER_ROLES
 from ..records.person import AREAS_OF_DISADVANTAGE, FIELD_LABELS, choices
 from ..rules import access, conflicts
-from ..rules.assignment import trusted_person_choices
 from ..timeutil import programme_today
 from .guards import casework_required, audited_person_or_404, reader_required
 
@@ -87,7 +87,7 @@ def edit(person_id):
     person = audited_person_or_404(person_id)
     choices_ = []
     if current_user.role == "coordinator":
-        choices_ = trusted_person_choices(get_db(), current_user.area)
+        choices_ = users.trusted_person_choices(get_db(), current_user.area)
     return render_template(
         "people/edit.html", person=person, districts=districts(current_app.config),
         trusted_person_choices=choices_, choices=choices(current_app.config),
