@@ -37,6 +37,13 @@ def record_access_change(db, user, person_id, action, detail):
                 action=action)
 
 
+def has_seen(db, user, person_id) -> bool:
+    """True if `user` ever had this person's record: shown online or sent to their phone."""
+    return db.execute("SELECT 1 FROM audit_event WHERE user_id = ? AND person_id = ?"
+                      " AND action IN ('view', 'refresh', 'sent_to_phone') LIMIT 1",
+                      [user.id, person_id]).fetchone() is not None
+
+
 def record_sent(db, user, device_id, person_ids):
     """Record that a person's records were sent to a phone by the sync pull."""
     if not person_ids:

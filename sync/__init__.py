@@ -14,10 +14,10 @@ them may change. Every server time the engine stores is UTC 'YYYY-MM-DDTHH:MM:SS
 (sync/timestamps.py), the app's own format, so the two compare as text.
 """
 
-from .registry import RecordType, Registry, Refusal
+from .registry import RecordType, Registry, Refusal, Unknown
 from .engine import Engine, EnvelopeError, PROTOCOL, StoreUnavailable
 from .merge import FieldConflict, merge_fields
 from .store import migrate
 
 __all__ = ["Engine", "EnvelopeError", "FieldConflict", "PROTOCOL", "RecordType", "Registry",
-           "Refusal", "StoreUnavailable", "merge_fields", "migrate"]
+           "Refusal", "StoreUnavailable", "Unknown", "merge_fields", "migrate"]

@@ -19,7 +19,7 @@ from .history import History
 from .merge import merge_fields
 from .pull import Pull
 from .records import get_row as _get, wire_fields as _wire_fields
-from .registry import RecordType, Refusal, Registry
+from .registry import RecordType, Refusal, Registry, Unknown
 from .store import immediate
 from .timestamps import parse, stamp, utc_now
 from .wire import PROTOCOL, EnvelopeSchema, MutationSchema, flatten_errors
@@ -156,6 +156,8 @@ class Engine(Pull, History, Conflicts):
             return _result(mutation_id, "rejected", errors=refusal.errors)
         except _Deferred as deferred:
             return self._defer(mutation_id, deferred)
+        except Unknown as unknown:
+            return self._defer(mutation_id, _Deferred(unknown.type_name, ""))
         except sqlite3.OperationalError as error:
             raise StoreUnavailable(str(error)) from error
         except Exception:  # one record must never stop the batch: its own answer says so

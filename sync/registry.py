@@ -17,6 +17,16 @@ class Refusal(Exception):
         self.errors = dict(errors or {"_mutation": [message]})
 
 
+class Unknown(Exception):
+    """Raised by a record type's `authorize` to answer exactly as if the record of `type_name` a
+    mutation refers to did not exist (`deferred`, then `rejected`): so a reader cannot tell an id
+    they may not see from one nobody has."""
+
+    def __init__(self, type_name: str):
+        super().__init__(f"no {type_name} this actor may see")
+        self.type_name = type_name
+
+
 # authorize(db, actor, op, scope, fields, current) -> None, or raises Refusal.
 #   op is "create", "update" or "delete"; fields are the validated incoming fields (the whole record
 #   for create, the patch for update, {} for delete); current is the stored row (dict) or None.

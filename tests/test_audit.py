@@ -124,3 +124,37 @@ def test_coordinator_pages_and_access_grants_are_in_the_trail(app, client, auth,
     auth.login("admin")
     trail = client.get(f"/admin/audit/people/{sam}").get_data(as_text=True)
     assert "Shared with Priya Shah" in trail and "Share ended" in trail
+
+
+def offline_view(person_id):
+    return {"id": uid(), "type": "view", "op": "create", "record_id": uid(), "base_version": None,
+            "recorded_at": "2026-11-01T10:00:00Z",
+            "fields": {"person_id": person_id, "viewed_at": "2026-11-01T09:59:00Z",
+                       "page": f"/people/{person_id}"}}
+
+
+def test_an_offline_view_of_a_stranger_is_answered_as_for_an_unknown_id(client, auth, db,
+                                                                        demo_data):
+    """Uploads cannot tell which ids exist, nor write into the trail of people never seen."""
+    device_id = uid()
+    auth.login("outreach", device_id=device_id)
+    answer = client.post("/api/sync", headers=HEADERS, json={
+        "protocol": 1, "device_id": device_id, "cursor": 0,
+        "mutations": [offline_view(demo_data["Kerry"]), offline_view(uid())]}).get_json()
+    stranger, unknown = answer["results"]
+    assert stranger["status"] == unknown["status"] == "deferred"
+    assert stranger["errors"] == unknown["errors"]
+    assert db.execute("SELECT COUNT(*) FROM view").fetchone()[0] == 0
+
+
+def test_an_offline_view_of_someone_who_has_left_the_caseload_is_kept(client, auth, db, demo_data):
+    """The phone held Kerry's page while she was shared with the worker: the view stands."""
+    device_id = uid()
+    auth.login("navigator", device_id=device_id)
+    client.post("/api/sync", headers=HEADERS, json={"protocol": 1, "device_id": device_id})
+    db.execute("UPDATE person SET trusted_person_id = NULL, team = 'elsewhere' WHERE id = ?",
+               [demo_data["Kerry"]])
+    db.conn.commit()
+    answer = client.post("/api/sync", headers=HEADERS, json={
+        "protocol": 1, "device_id": device_id, "mutations": [offline_view(demo_data["Kerry"])]})
+    assert answer.get_json()["results"][0]["status"] == "applied"
