@@ -74,6 +74,12 @@ VAPID_SUBJECT = "mailto:fieldapp-admin@example.org"  # set to your admin address
 PUSH_TTL_SECONDS = 86400  # a phone without signal still gets it within a day
 PUSH_TIMEOUT_SECONDS = 10
 PUSH_IN_BACKGROUND = True  # a sync answer never waits for a push service
+# The push services a subscription may point at (https only; "*." matches any subdomain): the
+# browser vendors'. The server POSTs to these, so nothing else is accepted, never an address.
+PUSH_SERVICE_HOSTS = ["fcm.googleapis.com", "updates.push.services.mozilla.com",
+                      "*.notify.windows.com", "web.push.apple.com", "*.push.apple.com"]
+# Tests only (ignored unless TESTING): the URL prefix of a push-service stand-in on 127.0.0.1.
+PUSH_TEST_SERVICE = None
 
 # Serve the terser-minified copies of our scripts (static/build/min/); FIELDAPP_UNMINIFIED=1 in the
 # environment turns this off for debugging.

@@ -79,8 +79,9 @@ def service():
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(PUSH_IN_BACKGROUND=False)
+def app(make_app, service):
+    return make_app(PUSH_IN_BACKGROUND=False,
+                    PUSH_TEST_SERVICE=f"http://127.0.0.1:{service.server.server_port}/push/")
 
 
 def subscribe(app, db, username, subscription):
@@ -189,3 +190,27 @@ def test_a_revoked_phone_gets_no_more_pushes(app, db, demo_data, service):
     assert push.notify(db, app.config, [outreach], "attention") == 0
     assert service.to("lost") == []
     assert client.get("/account/notifications").status_code in (302, 401)
+
+
+@pytest.mark.parametrize("endpoint", [
+    "http://127.0.0.1:9/anything", "https://127.0.0.1/x", "https://[::1]/x", "https://10.0.0.5/x",
+    "https://169.254.169.254/latest/meta-data", "https://localhost/x", "http://fcm.googleapis.com/x",
+    "https://fcm.googleapis.com.evil.example/x", "https://user:pw@fcm.googleapis.com/x",
+    "https://evil.example/fcm.googleapis.com"])
+def test_a_subscription_to_anything_but_a_push_service_is_refused(app, db, demo_data, endpoint):
+    """No blind SSRF: the server only ever POSTs to the browser vendors' push services."""
+    client, _ = phone(app, "outreach")
+    subscription = {"endpoint": endpoint, "expirationTime": None,
+                    "keys": {"p256dh": "B" * 87, "auth": "A" * 22}}
+    response = client.post("/account/notifications/subscriptions", json=subscription)
+    assert response.status_code == 400 and db["push_subscription"].count == 0
+
+
+@pytest.mark.parametrize("endpoint", ["https://fcm.googleapis.com/fcm/send/abc",
+                                      "https://wns2-par02p.notify.windows.com/w/?token=abc",
+                                      "https://web.push.apple.com/QGuQyavXutnMH"])
+def test_a_browser_vendors_push_service_is_accepted(app, db, demo_data, endpoint):
+    client, _ = phone(app, "outreach")
+    subscription = {"endpoint": endpoint, "expirationTime": None,
+                    "keys": {"p256dh": "B" * 87, "auth": "A" * 22}}
+    assert client.post("/account/notifications/subscriptions", json=subscription).status_code == 201

@@ -6,10 +6,12 @@ made on first use in the instance folder (`vapid_private.pem`); phones subscribe
 "Notifications" page and are forgotten when the push service says the subscription is gone.
 """
 
+import ipaddress
 import json
 import logging
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate
 from py_vapid import Vapid02, b64urlencode
@@ -29,7 +31,8 @@ MESSAGES = {
 
 
 class SubscriptionSchema(Schema):
-    """What `PushManager.subscribe()` gives the page, as JSON."""
+    """What `PushManager.subscribe()` gives the page, as JSON. Its endpoint is checked against
+    the deployment's push services by `endpoint_allowed` (the server will POST to it)."""
 
     class _Keys(Schema):
         p256dh = fields.String(required=True, validate=validate.Length(min=40, max=200))
@@ -59,9 +62,36 @@ def application_server_key(key: Vapid02) -> str:
     return b64urlencode(raw)
 
 
-def subscribe(db, user_id, device_id, payload) -> dict:
-    """Store (or move to this user) a phone's subscription; raises ValidationError if malformed."""
+def endpoint_allowed(config, endpoint: str) -> bool:
+    """True if the server may POST to `endpoint`: https on one of PUSH_SERVICE_HOSTS (a name,
+    never an address, so never a private, loopback or link-local one), or, in tests only, the
+    push-service stand-in PUSH_TEST_SERVICE. Anything else would let any signed-in user make the
+    server send requests into its own network."""
+    test_service = config.get("PUSH_TEST_SERVICE")
+    if config.get("TESTING") and test_service and endpoint.startswith(test_service):
+        return True
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if parts.scheme != "https" or not host or parts.username or parts.password:
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return False  # an address is never a push service
+    except ValueError:
+        pass
+    for allowed in config["PUSH_SERVICE_HOSTS"]:
+        allowed = allowed.lower()
+        if host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:])):
+            return True
+    return False
+
+
+def subscribe(db, config, user_id, device_id, payload) -> dict:
+    """Store (or move to this user) a phone's subscription; raises ValidationError if malformed
+    or pointing anywhere but a push service."""
     data = SubscriptionSchema().load(payload)
+    if not endpoint_allowed(config, data["endpoint"]):
+        raise ValidationError({"endpoint": ["This is not a browser's push service."]})
     row = {"user_id": user_id, "device_id": device_id, "endpoint": data["endpoint"],
            "p256dh": data["keys"]["p256dh"], "auth": data["keys"]["auth"],
            "created_at": now_iso()}
@@ -113,6 +143,8 @@ def notify(db, config, user_ids, kind: str) -> int:
     key = vapid(config["INSTANCE"])
     delivered = 0
     for subscription in subscriptions_for(db, user_ids):
+        if not endpoint_allowed(config, subscription["endpoint"]):
+            continue  # stored before the rule, or the rule has changed: never sent to
         info = {"endpoint": subscription["endpoint"],
                 "keys": {"p256dh": subscription["p256dh"], "auth": subscription["auth"]}}
         try:

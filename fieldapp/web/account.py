@@ -24,7 +24,8 @@ def notifications():
 def subscribe():
     """Store this phone's push subscription (JSON from PushManager.subscribe)."""
     try:
-        push.subscribe(get_db(), current_user.id, current_user.device_id, request.get_json(silent=True))
+        push.subscribe(get_db(), current_app.config, current_user.id, current_user.device_id,
+                       request.get_json(silent=True))
     except push.ValidationError as error:
         return jsonify({"error": "bad_request", "messages": error.messages}), 400
     return jsonify({"subscribed": True}), 201
