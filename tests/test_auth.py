@@ -159,3 +159,10 @@ def test_a_device_id_belongs_to_one_user(app, client, auth, db, worker):
     other = users.get_user_by_username(db, "other")["id"]
     assert [d["id"] for d in users.list_devices(db, other)] != [device_id]
     assert [d["id"] for d in users.list_devices(db, worker)] == [device_id]
+
+
+def test_logout_clears_the_browsers_http_cache_but_leaves_the_outbox_to_the_phone(client, auth,
+                                                                                   worker):
+    auth.login("outreach")
+    response = client.post("/logout")
+    assert response.headers["Clear-Site-Data"] == '"cache"'

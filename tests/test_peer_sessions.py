@@ -214,7 +214,7 @@ def test_the_form_follows_the_page_contract(client, auth, demo_data):
     assert 'value="accompanying"' in page and "Accompanying to an appointment" in page
     assert 'value="other"' in page
     assert "data-record-id" not in page and "data-mutation-id" not in page
-    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert response.headers["Cache-Control"] == "private, no-store"
 
 
 def test_the_form_for_others(client, auth, demo_data):

@@ -91,7 +91,7 @@ def test_caseload_search_answers_htmx_with_the_list_only(client, auth, demo_data
     assert b"<html" in full.data and b'hx-target="#caseload-list"' in full.data
     for response in (partial, full):
         assert "HX-Request" in response.headers["Vary"]
-        assert response.headers["Cache-Control"] == "private, no-cache"
+        assert response.headers["Cache-Control"] == "private, no-store"
 
 
 def test_contact_forms_follow_the_page_contract(client, auth, demo_data):

@@ -80,4 +80,8 @@ def logout():
     logout_user()
     session.clear()
     flash("You have signed out")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # The browser's HTTP cache only: storage (IndexedDB, the service worker's caches) is the
+    # phone script's to wipe, after it has made sure no one's unsent record is in it.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response

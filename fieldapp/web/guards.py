@@ -60,8 +60,9 @@ def audited_person_or_404(person_id):
 
 
 # How each blueprint's pages may be cached:
-# - "casework": kept per user by the service worker for offline use, never by a shared cache; the
-#   same URL may answer a full page or an htmx partial, so caches keep them apart (Vary).
+# - "casework": kept for offline use by the service worker's own cache (which wipes at logout),
+#   never by the browser's HTTP cache, where a page would outlive the session on disk, nor by a
+#   shared one; the same URL may answer a full page or an htmx partial (Vary).
 # - "online": built from the server's current picture or holding secrets: never stored anywhere.
 # - None: the blueprint sets its own headers (the app shell, the JSON API) or has no policy.
 CACHING = {
@@ -102,7 +103,7 @@ def headers(response):
     policy = CACHING.get(request.blueprint)
     if policy == "casework":
         response.vary.add("HX-Request")
-        response.headers["Cache-Control"] = "private, no-cache"
+        response.headers["Cache-Control"] = "private, no-store"
     elif policy == "online":
         response.headers["Cache-Control"] = "no-store"
     return response
