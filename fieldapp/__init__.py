@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Flask, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config as default_config
@@ -101,6 +102,12 @@ def create_app(test_config=None):
 
     _serve_minified_scripts(app)
     app.after_request(guards.headers)
+    proxies = int(app.config["TRUSTED_PROXIES"] or 0)
+    if proxies:
+        # The proxy's scheme, host and client address, so the same-origin check on /api/sync and
+        # secure cookies see the public https origin (README: Running it for real).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_port=proxies)
     return app
 
 

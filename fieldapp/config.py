@@ -57,6 +57,11 @@ RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_LOGIN = "10 per minute"
 
+# How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto/-Host/-Port
+# (werkzeug's ProxyFix): 1 behind one HTTPS proxy (Caddy, nginx) on the same machine. 0 trusts
+# none, so a client cannot claim another origin or address by sending the headers itself.
+TRUSTED_PROXIES = 0
+
 # Cookies: the Flask session holds only the server-side session token.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,7 +2,8 @@
 # Set up everything fieldapp needs, idempotently and quickly when already done:
 #   .venv (Python packages from pyproject.toml), node_modules (npm ci from package-lock.json),
 #   static/build/app.css (GOV.UK Frontend compiled with system fonts) and static/vendor/ (htmx, idb,
-#   GOV.UK Frontend's script and assets). With --test, also Debian's chromium and libatomic1 if missing.
+#   GOV.UK Frontend's script and assets). With --test, also Debian's chromium, libatomic1 and caddy
+#   if missing.
 # Stamp files keyed on a hash of pyproject.toml / package-lock.json / app.scss skip work already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,10 +20,11 @@ hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
 # Browser test dependencies: only when missing (apt-get needs root; CI runs as root).
 if [ "$want_test" = 1 ]; then
-  if [ ! -x /usr/bin/chromium ] || ! ldconfig -p 2>/dev/null | grep -q 'libatomic\.so\.1'; then
-    echo "setup: installing chromium fonts-liberation libatomic1 from Debian" >&2
+  # Caddy: the HTTPS reverse proxy the README documents, put in front of the app by a test.
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/caddy ] || ! ldconfig -p 2>/dev/null | grep -q 'libatomic\.so\.1'; then
+    echo "setup: installing chromium fonts-liberation libatomic1 caddy from Debian" >&2
     apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation libatomic1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation libatomic1 caddy
   fi
 fi
 
