@@ -223,6 +223,17 @@ def m006_engine_owns_its_indexes(db):
     db.execute("DROP INDEX IF EXISTS sync_history_actor")
 
 
+@migrations()
+def m007_assessment_authorship(db):
+    """Who made an assessment count (finalised it, perhaps from a colleague's draft) and who last
+    changed it, beside who started it (`assessor_id`); earlier records say so from their start."""
+    for column, kind in (("finalised_by", int), ("finalised_at", str), ("changed_by", int),
+                         ("changed_at", str)):
+        db["assessment"].add_column(column, kind)
+    db.execute("UPDATE assessment SET finalised_by = assessor_id, finalised_at = created_at"
+               " WHERE status IN ('final', 'not_done')")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -92,22 +92,25 @@ def test_a_star_draft_is_saved_partial_resumed_and_finalised(push, db, demo_data
                                  status="draft", notes={"motivation": "Keen"}, disagree={"self_care": True}))
     assert push.one("peer", draft)["status"] == "applied"
     record = draft["record_id"]
-    # A colleague resumes it with the rest of the scores and makes it final.
-    patch = {"scores": dict(zip(STAR_KEYS, [4, 5, 3, 3, 3, 3, 3, 3, 3, 3])), "status": "final"}
+    # A colleague resumes it with the rest of the scores; the mentor who started it makes it final.
+    patch = {"scores": dict(zip(STAR_KEYS, [4, 5, 3, 3, 3, 3, 3, 3, 3, 3]))}
     result = push.one("outreach", mutation(patch, op="update", record_id=record, base_version=1))
     assert result["status"] == "applied" and result["version"] == 2
+    result = push.one("peer", mutation({"status": "final"}, op="update", record_id=record,
+                                       base_version=2))
+    assert result["status"] == "applied" and result["version"] == 3
     row = db["assessment"].get(record)
     assert row["status"] == "final" and row["total"] is None  # Star scores are never summed
     assert push.engine.history("assessment", record)[0]["fields"]["status"] == "draft"
     # Final is final: no way back to draft, and only the assessor or a coordinator corrects it.
-    back = push.one("peer", mutation({"status": "draft"}, op="update", record_id=record, base_version=2))
+    back = push.one("peer", mutation({"status": "draft"}, op="update", record_id=record, base_version=3))
     assert back["status"] == "rejected" and "status" in back["errors"]
     other = push.one("outreach", mutation({"notes": {"money": "x"}}, op="update", record_id=record,
-                                          base_version=2))
+                                          base_version=3))
     assert other["status"] == "rejected"
     fix = push.one("peer", mutation({"notes": {"money": "Corrected"}}, op="update", record_id=record,
-                                    base_version=2))
-    assert fix["status"] == "applied" and len(push.engine.history("assessment", record)) == 3
+                                    base_version=3))
+    assert fix["status"] == "applied" and len(push.engine.history("assessment", record)) == 4
 
 
 def test_a_draft_cannot_become_final_while_incomplete(push, demo_data):
@@ -302,3 +305,28 @@ def test_never_assessed_is_due_in_the_line_the_tag_and_the_group_alike(app, db, 
     page = client.get("/caseload").get_data(as_text=True)
     row = page[page.index(">Sam</a>"):].split("</li>", 1)[0]
     assert ">NDT due</strong>" in row and ">Star due</strong>" in row
+
+
+def test_only_the_assessor_or_a_coordinator_finishes_or_removes_a_draft(app, db, client, auth,
+                                                                        demo_data, push):
+    """A colleague may add to a Star draft, but who made a reading count is recorded and shown."""
+    draft = mutation(star_fields(demo_data["Lee"], [4] * 10, status="draft"))
+    assert push.one("outreach", draft)["status"] == "applied"
+    record = draft["record_id"]
+    scores = {**dict(zip(STAR_KEYS, [4] * 10)), "tenancy": 6}  # an object field goes whole
+    assert push.one("outreach2", mutation({"scores": scores}, op="update", record_id=record,
+                                          base_version=1))["status"] == "applied"
+    for change in ({"status": "final"}, None):
+        attempt = (mutation(change, op="update", record_id=record, base_version=2) if change else
+                   {**mutation({}, op="delete", record_id=record), "fields": {}})
+        result = push.one("outreach2", attempt)
+        assert result["status"] == "rejected" and "started this reading" in str(result["errors"])
+    assert push.one("coordinator", mutation({"status": "final"}, op="update", record_id=record,
+                                            base_version=2))["status"] == "applied"
+    row = db["assessment"].get(record)
+    coordinator = users.get_user_by_username(db, "coordinator")["id"]
+    assert row["assessor_id"] == users.get_user_by_username(db, "outreach")["id"]
+    assert row["finalised_by"] == coordinator and row["changed_by"] == coordinator
+    auth.login("outreach")
+    page = client.get(f"/people/{demo_data['Lee']}").get_data(as_text=True)
+    assert "finished by Chris Morgan" in page

@@ -30,8 +30,11 @@ def assessments_for(db, person_ids, statuses=None):
     person_ids = list(person_ids)
     if not person_ids:
         return []
-    sql = f"""SELECT a.*, COALESCE(u.display_name, u.username) AS assessor_name
+    sql = f"""SELECT a.*, COALESCE(u.display_name, u.username) AS assessor_name,
+                     COALESCE(f.display_name, f.username) AS finalised_by_name,
+                     COALESCE(c.display_name, c.username) AS changed_by_name
               FROM assessment a LEFT JOIN user u ON u.id = a.assessor_id
+              LEFT JOIN user f ON f.id = a.finalised_by LEFT JOIN user c ON c.id = a.changed_by
               WHERE a.deleted = 0 AND a.person_id IN ({",".join("?" * len(person_ids))})"""
     params = list(person_ids)
     if statuses:

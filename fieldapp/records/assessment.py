@@ -23,7 +23,8 @@ from .fields import DropDerived, JSONObject, PersonRef, bind, message, past_day,
 
 STATUSES = ("draft", "final", "not_done")
 # Values the server derives: ignored if a phone sends them, so a wrong total can never be stored.
-DERIVED = ("assessor_id", "total", "max_total", "created_at")
+DERIVED = ("assessor_id", "total", "max_total", "created_at", "finalised_by", "finalised_at",
+           "changed_by", "changed_at")
 
 
 class AssessmentSchema(DropDerived, Schema):
@@ -101,8 +102,13 @@ def record_type(app_config) -> sync.RecordType:
         for name in ("person_id", "instrument", "instrument_version"):
             if name in fields_ and fields_[name] != current[name]:
                 refuse("This cannot change on a saved assessment: record a new one instead", name)
+        own = current["assessor_id"] == actor.id or actor.role == "coordinator"
+        if current["status"] == "draft" and not own and (
+                op == "delete" or fields_.get("status") in ("final", "not_done")):
+            refuse("Only the worker who started this reading, or a coordinator, can finish or "
+                   "remove it", "status" if op == "update" else "_mutation")
         if current["status"] in ("final", "not_done"):
-            if current["assessor_id"] != actor.id and actor.role != "coordinator":
+            if not own:
                 refuse("Only the worker who recorded it, or a coordinator, can correct or remove it")
             if fields_.get("status") == "draft":
                 refuse("A final reading cannot become a draft again: correct it instead", "status")
@@ -115,7 +121,11 @@ def record_type(app_config) -> sync.RecordType:
 
     def derive(db, actor, op, fields_, current):
         record = {**stored_fields(schema_class, current), **fields_}
-        derived = {"assessor_id": actor.id, "created_at": now_iso()} if op == "create" else {}
+        derived = {"assessor_id": actor.id, "created_at": now_iso()} if op == "create" else {
+            "changed_by": actor.id, "changed_at": now_iso()}
+        if record.get("status") in ("final", "not_done") and (
+                current is None or current["status"] == "draft"):
+            derived.update(finalised_by=actor.id, finalised_at=now_iso())  # who made it count
         instrument = catalog.get(record["instrument"], record["instrument_version"])
         if instrument.kind == "ndt":
             derived["max_total"] = scoring.max_total(instrument)
