@@ -200,6 +200,8 @@ class Engine(Pull, History, Conflicts):
         elif op == "update":
             status, version, change_scopes = self._update(actor, record_type, mutation, current,
                                                           named_id)
+        elif op == "restore":
+            status, version, change_scopes = self._restore(actor, record_type, current)
         else:
             status, version, change_scopes = self._delete(actor, record_type, current)
         if change_scopes:
@@ -288,6 +290,17 @@ class Engine(Pull, History, Conflicts):
             record_type.authorize(self.db, actor, "delete", current["scope"], {}, current)
         version = current["version"] + 1
         self.db[record_type.table].update(current["id"], {"deleted": 1, "version": version})
+        return "applied", version, [current["scope"]]
+
+    def _restore(self, actor, record_type, current):
+        """Undo a delete: the record is live again, as it was, at a new version (its history keeps
+        the delete). Phones that may see it receive it again on their next pull."""
+        if not current["deleted"]:
+            return "applied", current["version"], []  # not deleted: nothing to undo
+        if record_type.authorize:
+            record_type.authorize(self.db, actor, "restore", current["scope"], {}, current)
+        version = current["version"] + 1
+        self.db[record_type.table].update(current["id"], {"deleted": 0, "version": version})
         return "applied", version, [current["scope"]]
 
     def _validate(self, record_type, raw_fields, *, partial: bool) -> dict:

@@ -28,8 +28,9 @@ class Unknown(Exception):
 
 
 # authorize(db, actor, op, scope, fields, current) -> None, or raises Refusal.
-#   op is "create", "update" or "delete"; fields are the validated incoming fields (the whole record
-#   for create, the patch for update, {} for delete); current is the stored row (dict) or None.
+#   op is "create", "update", "delete" or "restore"; fields are the validated incoming fields (the
+#   whole record for create, the patch for update, {} for delete and restore); current is the
+#   stored row (dict) or None.
 Authorize = Callable[[Any, Any, str, str, dict, "dict | None"], None]
 # derive(db, actor, op, fields, current) -> dict of server-derived fields merged over `fields`
 #   (for example the worker who recorded a contact, or a person's area from their district).

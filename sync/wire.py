@@ -9,7 +9,9 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 PROTOCOL = 1
 # SQLite integers are 64-bit: anything larger is refused here rather than overflowing later.
 MAX_INT = 2**63 - 1
-OPS = ("create", "update", "delete")
+# `restore` undoes a delete (a coordinator's "restore"; no phone sends it): protocol 1 grew it,
+# backwards compatibly, since an old phone never sends it.
+OPS = ("create", "update", "delete", "restore")
 
 
 class MutationSchema(Schema):

@@ -302,3 +302,36 @@ def test_the_matches_partial(client, auth, demo_data):
     auth.logout()
     auth.login("admin")
     assert client.get("/people/matches?name=dan").status_code == 403
+
+
+def test_a_record_registered_in_error_is_removed_and_restored_by_the_coordinator(
+        app, db, engine, client, auth, demo_data):
+    """A soft delete through the engine: gone for everyone and from phones, kept in the history,
+    restorable by the area's coordinator, and both changes are in the audit trail."""
+    dan = demo_data["Dan"]
+    phone, device = app.test_client(), str(uuid.uuid4())
+    phone.post("/login", data={"username": "outreach", "password": "demo", "device_id": device})
+
+    def sync(cursor):
+        return phone.post("/api/sync", headers={"X-Fieldapp-Sync": "1"}, json={
+            "protocol": 1, "device_id": device, "cursor": cursor}).get_json()
+
+    cursor = sync(0)["cursor"]
+    auth.login("outreach")
+    assert client.get(f"/coordination/people/{dan}/remove").status_code == 403
+    assert client.post(f"/coordination/people/{dan}/remove").status_code == 403
+    auth.logout()
+    auth.login("coordinator")
+    assert "Remove the record" in client.get(f"/coordination/people/{dan}/remove").get_data(as_text=True)
+    assert client.post(f"/coordination/people/{dan}/remove").status_code == 302
+    assert db["person"].get(dan)["deleted"] == 1
+    assert client.get(f"/people/{dan}").status_code == 404
+    assert ">Dan</strong>" in client.get("/coordination/removed").get_data(as_text=True)
+    answer = sync(cursor)
+    assert {"type": "scope", "record_id": dan, "version": 0, "deleted": True, "scope": dan,
+            "fields": None} in answer["changes"]
+    assert client.post(f"/coordination/people/{dan}/restore").status_code == 302
+    assert db["person"].get(dan)["deleted"] == 0
+    assert dan in {c["scope"] for c in sync(answer["cursor"])["changes"]}
+    ops = [v["op"] for v in engine.history("person", dan)]
+    assert ops[-2:] == ["delete", "restore"]

@@ -74,13 +74,15 @@ def server_device_id(actor) -> str:
     return actor.device_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"fieldapp-server/{actor.id}"))
 
 
-def push_update(db, app_config, actor, type_name, record_id, fields) -> dict:
-    """Change a record's fields through the sync engine, as of its current version, as a phone's
-    edit would (a coordinator's assignment or merge choices): versions, history and conflicts stay
-    exactly as for any other change, and the actor's own phone receives it on its next pull.
-    Returns the engine's result; the caller checks its status."""
+def push_update(db, app_config, actor, type_name, record_id, fields, op="update") -> dict:
+    """Change a record through the sync engine, as of its current version, as a phone's edit
+    would (a coordinator's assignment, merge choices, removal or restore; `op` "update", "delete"
+    or "restore"): versions, history and conflicts stay exactly as for any other change, and the
+    actor's own phone receives it on its next pull. Returns the engine's result; the caller checks
+    its status."""
     current = db[type_name].get(record_id)
-    mutation = {"id": new_id(), "type": type_name, "op": "update", "record_id": record_id,
-                "base_version": current["version"], "recorded_at": now_iso(), "fields": fields}
+    mutation = {"id": new_id(), "type": type_name, "op": op, "record_id": record_id,
+                "base_version": current["version"] if op == "update" else None,
+                "recorded_at": now_iso(), "fields": fields if op == "update" else None}
     [result] = make_engine(db, app_config).push(actor, server_device_id(actor), [mutation])
     return result

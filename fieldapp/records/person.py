@@ -159,6 +159,10 @@ def record_type(app_config) -> sync.RecordType:
     def authorize(db, actor, op, scope, fields_, current):
         if not access.writes_casework(actor):
             raise sync.Refusal("Your account cannot record casework")
+        if op == "restore":
+            if actor.role != "coordinator" or current.get("area") != actor.area:
+                refuse("Only the coordinator of the person's area can restore their record")
+            return
         if op != "create" and not access.can_see_person(db, actor, scope):
             raise sync.Refusal("You cannot change this person's record")
         if op == "delete" and actor.role != "coordinator":

@@ -21,7 +21,7 @@ from .. import audit, users
 from ..db import get_db
 from ..reads import network as networks, peer_hours as mentor_hours
 from ..reads.caseload import caseload
-from ..rules import CoordinationError, assignment, matching, merging, sharing
+from ..rules import CoordinationError, assignment, matching, merging, removal, sharing
 from ..timeutil import programme_today
 from .guards import casework_required, coordinator_required, audited_person_or_404
 
@@ -159,6 +159,42 @@ def share(person_id):
         colleagues=sharing.colleague_choices(db, current_user.area),
         shares=sharing.shares_for_person(db, person_id), shown_day=sharing.shown_day,
         zone=config["PROGRAMME_TIMEZONE"]), status
+
+
+@bp.route("/coordination/people/<person_id>/remove", methods=["GET", "POST"])
+@coordinator_required
+def remove(person_id):
+    """Remove a person's record registered in error (a soft delete, restorable here)."""
+    person = audited_person_or_404(person_id)
+    if request.method == "POST":
+        try:
+            removal.remove_person(get_db(), current_app.config, current_user, person_id)
+        except CoordinationError as refused:
+            flash(str(refused))
+            return redirect(url_for("people.person", person_id=person_id))
+        flash(f"Removed the record of {person['display_name']}: restore it from Removed records")
+        return redirect(url_for("coordination.removed"))
+    return render_template("coordination/remove.html", person=person)
+
+
+@bp.route("/coordination/removed")
+@coordinator_required
+def removed():
+    """The area's removed records, each with "Restore"."""
+    return render_template("coordination/removed.html",
+                           people=removal.removed_people(get_db(), current_user))
+
+
+@bp.route("/coordination/people/<person_id>/restore", methods=["POST"])
+@coordinator_required
+def restore(person_id):
+    """Restore a removed record: the person is back for everyone who may see them."""
+    try:
+        removal.restore_person(get_db(), current_app.config, current_user, person_id)
+    except LookupError:
+        abort(404)
+    flash("Restored the record")
+    return redirect(url_for("people.person", person_id=person_id))
 
 
 @bp.route("/coordination/shares/<int:share_id>/end", methods=["POST"])
