@@ -35,13 +35,19 @@ def main(ctx):
     ctx.call_on_close(app_context.pop)
 
 
-def _read_password(from_stdin):
+def _read_password(from_stdin, username):
+    """The new password for `username`, from standard input or asked for twice; held to the
+    password policy (users.password_problem), as the web forms are."""
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise click.UsageError("No password on standard input")
-        return password
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = users.password_problem(password, username)
+    if problem:
+        raise click.ClickException(problem)
+    return password
 
 
 def _user_or_fail(db, username):
@@ -94,7 +100,7 @@ def serve(obj, host, port):
 def create_user(obj, username, role, team, area, display_name, agency, password_stdin):
     """Add a user; asks for the password."""
     db = obj.db()
-    password = _read_password(password_stdin)
+    password = _read_password(password_stdin, username)
     try:
         users.create_user(db, username, password, role, display_name=display_name, team=team,
                              area=area, agency=agency)
@@ -111,7 +117,7 @@ def set_password(obj, username, password_stdin):
     """Set a user's password; asks for it."""
     db = obj.db()
     user = _user_or_fail(db, username)
-    users.set_password(db, user["id"], _read_password(password_stdin))
+    users.set_password(db, user["id"], _read_password(password_stdin, username))
     click.echo(f"Password changed for {username}")
 
 

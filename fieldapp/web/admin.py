@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .. import instruments
 from ..users import ROLES, AccountError, create_user, get_user, list_devices, list_users, set_password
@@ -10,6 +10,7 @@ from ..db import get_db, setting_row
 from ..reads import audit
 from ..records import make_engine
 from ..rules import leavers, licence
+from .forms import PasswordPolicy, new_password
 from .guards import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,21 +42,24 @@ class NewUserSchema(Schema):
     # The partner agency a partner agency worker works for (a PARTNER_AGENCIES key); bound to the
     # deployment's agencies in `_new_user_schema`.
     agency = fields.String(load_default=None)
-    password = fields.String(
-        required=True,
-        validate=validate.Length(min=8, error="Enter a password of at least 8 characters"),
-        error_messages={"required": "Enter a password"},
-    )
+    # The initial password, held to the policy with the username of the form (below).
+    password = fields.String(required=True, error_messages={"required": "Enter a password"})
+
+    @validates_schema
+    def _password_policy(self, data, **kwargs):
+        try:
+            PasswordPolicy(data.get("username"))(data.get("password"))
+        except ValidationError as error:
+            raise ValidationError(error.messages, field_name="password") from error
 
 
-class PasswordSchema(Schema):
-    """The admin's form for a new password."""
+def _password_schema(username):
+    """The admin's form for a new password for the account `username`."""
 
-    password = fields.String(
-        required=True,
-        validate=validate.Length(min=8, error="Enter a password of at least 8 characters"),
-        error_messages={"required": "Enter a password"},
-    )
+    class PasswordSchema(Schema):
+        password = new_password(username)
+
+    return PasswordSchema()
 
 
 def _new_user_schema():
@@ -130,7 +134,7 @@ def reset_password(user_id):
     """Set a new password for a user (they keep their sessions)."""
     user = _user_or_404(user_id)
     try:
-        data = PasswordSchema().load(_form_data(["password"]))
+        data = _password_schema(user["username"]).load(_form_data(["password"]))
     except ValidationError as error:
         devices = list_devices(get_db(), user_id)
         errors = {name: messages[0] for name, messages in error.messages.items()}
