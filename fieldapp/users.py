@@ -183,12 +183,18 @@ def list_users(db):
     return list(db.query("SELECT * FROM user ORDER BY active DESC, username"))
 
 
-def set_password(db, user_id, password):
-    """Replace a user's password. Their existing sessions stay valid."""
+def set_password(db, user_id, password, *, keep_token=None):
+    """Replace a user's password and end every login session of theirs at once, except
+    `keep_token` (the session of a user changing their own): whoever knew the old password is
+    signed out everywhere. Their phones are not revoked, so their outboxes wait for them to sign in
+    again (a 401 keeps the outbox)."""
     if not password:
         raise AccountError("Enter a password")
     with db.atomic():
         db.execute("UPDATE user SET password_hash = ? WHERE id = ?", [hash_password(password), user_id])
+        db.execute(
+            "UPDATE login_session SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL"
+            " AND token IS NOT ?", [now_iso(), user_id, keep_token])
 
 
 def deactivate_user(db, user_id):

@@ -89,6 +89,16 @@ def test_set_password_applies_the_password_policy(run):
     assert users.verify_login(open_db(run.database), "kim", "first-pass-phrase") is not None
 
 
+def test_set_password_ends_every_session_of_that_user(run):
+    run("init")
+    run("create-user", "kim", "--role", "trusted_person", "--password-stdin", input="first-pass-phrase\n")
+    db = open_db(run.database)
+    token = users.start_session(db, users.get_user_by_username(db, "kim")["id"], None)
+    assert run("set-password", "kim", "--password-stdin", input="second-pass-phrase\n").exit_code == 0
+    assert users.session_user(db, token) is None
+    db.close()
+
+
 def test_create_a_partner_agency_worker(run):
     run("init")
     result = run("create-user", "pia", "--role", "partner_agency", "--agency", "cgl",
