@@ -154,3 +154,10 @@ def area_of(config, district):
         if district in ds:
             return area
     return None
+
+
+# ------------------------------------------------------------------ accounts and sessions
+# Sign-in throttling per account, beside RATELIMIT_LOGIN's per address: attempts at one username
+# (or at changing one account's password) from anywhere, counted by flask-limiter. A phone the
+# user has signed in on before, and not revoked, is not held back (it sends its device id).
+RATELIMIT_LOGIN_ACCOUNT = "10 per minute"

@@ -211,6 +211,15 @@ def deactivate_user(db, user_id):
         )
 
 
+def check_password(db, user_id, password) -> bool:
+    """True if `password` is this user's (the change-password form asks for the current one)."""
+    user = get_user(db, user_id)
+    try:
+        return bool(user) and _hasher.verify(user["password_hash"], password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def verify_login(db, username, password):
     """The active user row for this username and password, or None.
 
@@ -321,6 +330,30 @@ def list_devices(db, user_id):
     return list(
         db.query("SELECT * FROM device WHERE user_id = ? ORDER BY last_seen_at DESC", [user_id])
     )
+
+
+def devices_with_sessions(db, user_id, session_days=30):
+    """A user's devices, most recently seen first, each with its live login session's times
+    (`signed_in_at`, `session_seen_at`; None when signed out there). A device has at most one
+    live session: `start_session` ends the one before."""
+    return list(db.query(
+        "SELECT d.*, s.created_at AS signed_in_at, s.last_seen_at AS session_seen_at"
+        " FROM device d LEFT JOIN login_session s ON s.device_id = d.id AND s.user_id = d.user_id"
+        " AND s.revoked_at IS NULL AND s.last_seen_at >= ?"
+        " WHERE d.user_id = ? ORDER BY d.last_seen_at DESC",
+        [now_iso(-timedelta(days=session_days)), user_id]))
+
+
+def end_device_sessions(db, user_id, device_id) -> bool:
+    """Sign a user out on one of their devices (their sessions there end; the device is not
+    revoked). False if the device is not theirs."""
+    with db.atomic():
+        if db.execute("SELECT 1 FROM device WHERE id = ? AND user_id = ?",
+                      [device_id, user_id]).fetchone() is None:
+            return False
+        db.execute("UPDATE login_session SET revoked_at = ? WHERE device_id = ? AND user_id = ?"
+                   " AND revoked_at IS NULL", [now_iso(), device_id, user_id])
+    return True
 
 
 def device_revoked(db, device_id):

@@ -73,7 +73,8 @@ def test_caseworker_pages_have_no_violations(page_for, live_server):
         "/caseload", f"/people/{dan}", f"/people/{dan}/contacts/new", "/contacts/new",
         f"/people/{dan}/edit", "/outbox",
         f"/people/{dan}/assessments/new?instrument=ndt-1",
-        f"/people/{dan}/star/new?instrument=homelessness-star-3.1"])
+        f"/people/{dan}/star/new?instrument=homelessness-star-3.1",
+        "/account/", "/account/password", "/account/sessions"])
 
 
 def test_peer_mentor_pages_have_no_violations(page_for, live_server):
@@ -96,4 +97,5 @@ def test_partner_agency_pages_have_no_violations(page_for, live_server):
 
 def test_admin_pages_have_no_violations(page_for):
     _check(page_for("admin"), ["/admin/", "/admin/users/new", "/admin/users/1", "/admin/instruments",
-                               "/admin/audit"])
+                               "/admin/audit", "/account/", "/account/password",
+                               "/account/sessions"])

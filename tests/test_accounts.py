@@ -62,3 +62,117 @@ def test_an_admins_reset_ends_the_workers_sessions(app, client, auth, db, worker
     assert client.post(f"/admin/users/{worker}/password", data={"password": NEW}).status_code == 302
     assert phone.get("/caseload").status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+# ------------------------------------------------------------- changing one's own password
+def _change(client, current="demo", new=NEW):
+    return client.post("/account/password", data={"current_password": current, "new_password": new})
+
+
+@pytest.mark.parametrize("role", list(users.ROLES))
+def test_every_role_changes_their_own_password(app, db, role):
+    users.create_user(db, "someone", "demo", role, agency="cgl" if role == "partner_agency" else None)
+    phone = _phone(app, "someone")
+    page = phone.get("/account/password")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert _change(phone).status_code == 302
+    assert users.verify_login(db, "someone", NEW) is not None
+    assert users.verify_login(db, "someone", "demo") is None
+
+
+def test_changing_asks_for_the_current_password(app, db, worker):
+    phone = _phone(app)
+    response = _change(phone, current="not my password")
+    assert response.status_code == 400
+    assert "current password is not correct" in response.get_data(as_text=True)
+    assert users.verify_login(db, "outreach", "demo") is not None
+
+
+def test_the_new_password_is_held_to_the_policy(app, db, worker):
+    response = _change(_phone(app), new="qwerty123456")
+    assert response.status_code == 400 and "common passwords" in response.get_data(as_text=True)
+    assert users.verify_login(db, "outreach", "demo") is not None
+
+
+def test_changing_your_own_password_keeps_this_session_and_ends_the_others(app, worker):
+    mine, other = _phone(app), _phone(app)
+    _change(mine)
+    assert mine.get("/caseload").status_code == 200
+    assert other.get("/caseload").status_code == 302
+
+
+def test_the_change_form_needs_a_csrf_token(make_app, worker):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    client.post("/login", data={"username": "outreach", "password": "demo", "csrf_token": token})
+    assert _change(client).status_code == 400
+    page = client.get("/account/password").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = client.post("/account/password", data={"current_password": "demo", "new_password": NEW,
+                                                      "csrf_token": token})
+    assert response.status_code == 302
+
+
+# ------------------------------------------------------------------- sessions and phones
+def _phone_with_agent(app, agent):
+    client = app.test_client()
+    device_id = str(uuid.uuid4())
+    client.post("/login", data={"username": "outreach", "password": "demo", "device_id": device_id},
+                headers={"User-Agent": agent})
+    return client, device_id
+
+
+def test_the_sessions_page_lists_this_users_phones_and_marks_this_one(app, db, worker, admin):
+    mine, my_device = _phone_with_agent(app, "Phone A (Android 14) Chrome")
+    _phone_with_agent(app, "Phone B (iPhone) Safari")
+    _phone(app, "admin")
+    page = mine.get("/account/sessions")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
+    assert "Phone A (Android 14) Chrome" in html and "Phone B (iPhone) Safari" in html
+    assert html.count(">This phone</h2>") == 1 and html.count("Last seen") == 2
+    assert len(users.list_devices(db, admin)) == 1 and "Werkzeug" not in html  # not the admin's
+
+
+def test_ending_another_session_signs_that_phone_out_and_revokes_nothing(app, db, worker):
+    mine, _ = _phone_with_agent(app, "Phone A")
+    other, other_device = _phone_with_agent(app, "Phone B")
+    assert mine.post(f"/account/sessions/{other_device}/end").status_code == 302
+    assert other.get("/caseload").status_code == 302
+    assert mine.get("/caseload").status_code == 200
+    assert not users.device_revoked(db, other_device)
+    # The phone signs in again as the same device: nothing was revoked.
+    other.post("/login", data={"username": "outreach", "password": "demo", "device_id": other_device})
+    assert f'data-device-id="{other_device}"' in other.get("/caseload").get_data(as_text=True)
+
+
+def test_nobody_ends_a_session_of_someone_elses_phone(app, db, worker, admin):
+    mine, _ = _phone_with_agent(app, "Phone A")
+    admins = app.test_client()
+    admins_device = str(uuid.uuid4())
+    admins.post("/login", data={"username": "admin", "password": "demo", "device_id": admins_device})
+    assert mine.post(f"/account/sessions/{admins_device}/end").status_code == 404
+    assert admins.get("/admin/").status_code == 200
+
+
+def test_this_phones_own_session_ends_through_the_logout_flow(app, worker):
+    mine, my_device = _phone_with_agent(app, "Phone A")
+    html = mine.get("/account/sessions").get_data(as_text=True)
+    # The sign-out button of this phone is the logout form the phone script runs (it sends the
+    # outbox first and refuses while records wait), not a plain end of the session.
+    this_phone = html.split('id="this-phone"', 1)[1].split("</li>", 1)[0]
+    assert 'action="/logout"' in this_phone and "data-logout" in this_phone
+    response = mine.post(f"/account/sessions/{my_device}/end")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/account/sessions")
+    assert mine.get("/caseload").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["outreach", "admin"])
+def test_the_footer_links_to_your_account(app, worker, admin, username):
+    phone = _phone(app, username)
+    page = phone.get("/account/").get_data(as_text=True)
+    assert 'href="/account/password"' in page and 'href="/account/sessions"' in page
+    home = phone.get("/caseload" if username == "outreach" else "/admin/").get_data(as_text=True)
+    assert 'href="/account/"' in home.split('<footer', 1)[1]
