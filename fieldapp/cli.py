@@ -114,11 +114,17 @@ def create_user(obj, username, role, team, area, display_name, agency, password_
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.pass_obj
 def set_password(obj, username, password_stdin):
-    """Set a user's password; asks for it."""
+    """Reset a user's password; asks for it. As an administrator's reset in the app: it works
+    once (they choose their own at sign-in), their sessions end, it is audited, they are told."""
+    from .rules import passwords
+
     db = obj.db()
     user = _user_or_fail(db, username)
-    users.set_password(db, user["id"], _read_password(password_stdin, username))
-    click.echo(f"Password changed for {username}")
+    # Sent before the command ends: a background thread would die with it.
+    config = {**obj.app.config, "PUSH_IN_BACKGROUND": False}
+    passwords.reset(db, config, user["id"], _read_password(password_stdin, username))
+    click.echo(f"Password reset for {username}: signed out everywhere; they choose their own at "
+               "their next sign-in")
 
 
 @main.command("deactivate-user")

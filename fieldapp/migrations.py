@@ -223,6 +223,18 @@ def m006_engine_owns_its_indexes(db):
     db.execute("DROP INDEX IF EXISTS sync_history_actor")
 
 
+@migrations()
+def m007_password_resets(db):
+    """One-time passwords after an administrator's reset (README: Accounts and sessions), and
+    account events in the audit trail: `subject_user_id` is the user an event is about (whose
+    password was reset, whose sign-in was locked), apart from `user_id` (who did it, NULL for the
+    command line or a stranger) and `person_id`, which stays for casework people."""
+    db["user"].add_column("must_change_password", int, not_null_default=0)
+    db["user"].add_column("password_reset_at", str)
+    db["audit_event"].add_column("subject_user_id", int)
+    db.execute("CREATE INDEX audit_event_subject ON audit_event (subject_user_id, at)")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -76,6 +76,9 @@ class User:
         self.team = row["team"]
         self.area = row["area"]
         self.agency = row["agency"] if "agency" in row.keys() else None
+        # After an administrator's reset: only the change-password page opens (web/guards.py).
+        self.must_change_password = bool(row["must_change_password"]) \
+            if "must_change_password" in row.keys() else False
         self.device_id = device_id
         self.token = token
 
@@ -183,15 +186,19 @@ def list_users(db):
     return list(db.query("SELECT * FROM user ORDER BY active DESC, username"))
 
 
-def set_password(db, user_id, password, *, keep_token=None):
+def set_password(db, user_id, password, *, keep_token=None, one_time=False):
     """Replace a user's password and end every login session of theirs at once, except
     `keep_token` (the session of a user changing their own): whoever knew the old password is
     signed out everywhere. Their phones are not revoked, so their outboxes wait for them to sign in
-    again (a 401 keeps the outbox)."""
+    again (a 401 keeps the outbox). A `one_time` password (an administrator's reset) lets them do
+    nothing but choose their own; any other clears that."""
     if not password:
         raise AccountError("Enter a password")
     with db.atomic():
-        db.execute("UPDATE user SET password_hash = ? WHERE id = ?", [hash_password(password), user_id])
+        db.execute(
+            "UPDATE user SET password_hash = ?, must_change_password = ?,"
+            " password_reset_at = CASE WHEN ? THEN ? ELSE password_reset_at END WHERE id = ?",
+            [hash_password(password), int(one_time), int(one_time), now_iso(), user_id])
         db.execute(
             "UPDATE login_session SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL"
             " AND token IS NOT ?", [now_iso(), user_id, keep_token])

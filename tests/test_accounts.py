@@ -176,3 +176,94 @@ def test_the_footer_links_to_your_account(app, worker, admin, username):
     assert 'href="/account/password"' in page and 'href="/account/sessions"' in page
     home = phone.get("/caseload" if username == "outreach" else "/admin/").get_data(as_text=True)
     assert 'href="/account/"' in home.split('<footer', 1)[1]
+
+
+# ------------------------------------------------------- an administrator's reset: no silent use
+def _reset_by_admin(app, worker, password=NEW):
+    admins = app.test_client()
+    admins.post("/login", data={"username": "admin", "password": "demo"})
+    assert admins.post(f"/admin/users/{worker}/password", data={"password": password}).status_code == 302
+    return admins
+
+
+def test_an_admins_reset_is_audited_with_the_admin_as_user_and_no_person(app, db, worker, admin):
+    _reset_by_admin(app, worker)
+    [event] = db.query("SELECT * FROM audit_event WHERE action = 'password_reset'")
+    assert event["user_id"] == admin and event["subject_user_id"] == worker
+    assert event["person_id"] is None and event["via"] == "html"
+
+
+@pytest.mark.parametrize("whose", ["worker", "admin"])
+def test_the_reset_is_in_the_audit_trail_of_the_worker_and_of_the_admin(app, db, worker, admin,
+                                                                        whose):
+    admins = _reset_by_admin(app, worker)
+    page = admins.get(f"/admin/audit/users/{worker if whose == 'worker' else admin}")
+    assert "Password reset by Ada for Olu" in page.get_data(as_text=True)
+
+
+def test_a_reset_password_works_once_the_worker_is_sent_to_choose_their_own(app, client, auth,
+                                                                             worker, admin):
+    _reset_by_admin(app, worker)
+    response = auth.login("outreach", NEW)
+    assert response.status_code == 302 and response.headers["Location"] == "/account/password"
+
+
+def test_the_change_page_tells_the_worker_who_reset_it_and_when(app, client, auth, db, worker, admin):
+    _reset_by_admin(app, worker)
+    auth.login("outreach", NEW)
+    page = client.get("/account/password").get_data(as_text=True)
+    reset_at = users.get_user(db, worker)["password_reset_at"]
+    assert reset_at and f"An administrator reset your password on {int(reset_at[8:10])} " in page
+    assert "If you did not ask for this, tell your coordinator." in page
+
+
+@pytest.mark.parametrize("path", ["/caseload", "/contacts/new", "/people/someone",
+                                  "/account/sessions", "/account/notifications"])
+def test_until_changed_every_page_sends_the_worker_to_the_change_page(app, client, auth, worker,
+                                                                      admin, path):
+    _reset_by_admin(app, worker)
+    auth.login("outreach", NEW)
+    response = client.get(path)
+    assert response.status_code == 302 and response.headers["Location"] == "/account/password"
+
+
+def test_until_changed_an_htmx_partial_is_sent_to_the_change_page(app, client, auth, worker, admin):
+    _reset_by_admin(app, worker)
+    auth.login("outreach", NEW)
+    response = client.get("/caseload?q=dan", headers={"HX-Request": "true"})
+    assert response.headers["HX-Redirect"] == "/account/password"
+    assert b"Dan" not in response.data
+
+
+def test_until_changed_sync_refuses_with_403_password_change_required(app, client, worker, admin):
+    _reset_by_admin(app, worker)
+    device_id = str(uuid.uuid4())
+    client.post("/login", data={"username": "outreach", "password": NEW, "device_id": device_id})
+    response = client.post("/api/sync", headers={"X-Fieldapp-Sync": "1"},
+                           json={"protocol": 1, "device_id": device_id, "cursor": 0, "mutations": []})
+    assert response.status_code == 403
+    assert response.get_json() == {"error": "password_change_required"}
+
+
+def test_once_changed_the_pages_open_again(app, client, auth, db, worker, admin):
+    _reset_by_admin(app, worker)
+    auth.login("outreach", NEW)
+    response = _change(client, current=NEW, new="my-own-choice-of-words")
+    assert response.status_code == 302 and response.headers["Location"] == "/caseload"
+    assert client.get("/caseload").status_code == 200
+    assert not users.get_user(db, worker)["must_change_password"]
+
+
+def test_the_one_time_password_cannot_be_kept(app, client, auth, worker, admin):
+    _reset_by_admin(app, worker)
+    auth.login("outreach", NEW)
+    response = _change(client, current=NEW, new=NEW)
+    assert response.status_code == 400 and "different from your current one" in response.get_data(
+        as_text=True)
+
+
+def test_changing_your_own_password_is_audited(app, db, worker):
+    _change(_phone(app))
+    [event] = db.query("SELECT * FROM audit_event WHERE action = 'password_changed'")
+    assert event["user_id"] == worker and event["subject_user_id"] == worker
+    assert event["person_id"] is None

@@ -99,6 +99,18 @@ def test_set_password_ends_every_session_of_that_user(run):
     db.close()
 
 
+def test_set_password_is_a_one_time_reset_in_the_audit_trail(run):
+    run("init")
+    run("create-user", "kim", "--role", "trusted_person", "--password-stdin", input="first-pass-phrase\n")
+    run("set-password", "kim", "--password-stdin", input="second-pass-phrase\n")
+    db = open_db(run.database)
+    kim = users.get_user_by_username(db, "kim")
+    assert kim["must_change_password"] and kim["password_reset_at"]
+    [event] = db.query("SELECT * FROM audit_event WHERE action = 'password_reset'")
+    assert (event["user_id"], event["subject_user_id"], event["via"]) == (None, kim["id"], "cli")
+    db.close()
+
+
 def test_create_a_partner_agency_worker(run):
     run("init")
     result = run("create-user", "pia", "--role", "partner_agency", "--agency", "cgl",

@@ -10,7 +10,9 @@ from .. import users
 from ..db import get_db
 from ..extensions import limiter
 from ..notify import push
+from ..rules import passwords
 from ..timeutil import parse_timestamp, programme_zone
+from .auth import home_endpoint
 from .forms import new_password
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -61,10 +63,12 @@ def _account_key():
                key_func=_account_key)
 @login_required
 def password():
-    """Change your own password. Every other session of yours ends; this one goes on."""
+    """Change your own password. Every other session of yours ends; this one goes on. After an
+    administrator's reset this is the only page that opens, and it says when the reset was."""
     errors = {}
+    db = get_db()
+    forced = current_user.must_change_password
     if request.method == "POST":
-        db = get_db()
         form = {name: request.form[name] for name in ("current_password", "new_password")
                 if request.form.get(name)}
         try:
@@ -75,12 +79,15 @@ def password():
             if not users.check_password(db, current_user.id, data["current_password"]):
                 errors = {"current_password": "Your current password is not correct"}
             else:
-                users.set_password(db, current_user.id, data["new_password"],
-                                   keep_token=current_user.token)
+                passwords.change_own(db, current_user, data["new_password"])
                 flash("Your password has changed. Any other phone or browser signed in as you "
                       "has been signed out.")
+                if forced:
+                    return redirect(url_for(home_endpoint({"role": current_user.role})))
                 return redirect(url_for("account.index"))
-    return render_template("account/password.html", errors=errors), (400 if errors else 200)
+    reset_at = users.get_user(db, current_user.id)["password_reset_at"] if forced else None
+    return render_template("account/password.html", errors=errors, forced=forced,
+                           reset_at=reset_at), (400 if errors else 200)
 
 
 @bp.get("/sessions")

@@ -5,11 +5,11 @@ from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .. import instruments
-from ..users import ROLES, AccountError, create_user, get_user, list_devices, list_users, set_password
+from ..users import ROLES, AccountError, create_user, get_user, list_devices, list_users
 from ..db import get_db, setting_row
 from ..reads import audit
 from ..records import make_engine
-from ..rules import leavers, licence
+from ..rules import leavers, licence, passwords
 from .forms import PasswordPolicy, new_password
 from .guards import admin_required
 
@@ -131,8 +131,13 @@ def user(user_id):
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @admin_required
 def reset_password(user_id):
-    """Set a new password for a user (they keep their sessions)."""
+    """Set a one-time password for a user: their sessions end, they must choose their own at
+    sign-in, they are told, and the reset is in the audit trail (rules/passwords.py). An admin's
+    own password is changed on their account page, where the current one is asked for."""
     user = _user_or_404(user_id)
+    if user_id == current_user.id:
+        flash("Change your own password here: it asks for your current one.")
+        return redirect(url_for("account.password"))
     try:
         data = _password_schema(user["username"]).load(_form_data(["password"]))
     except ValidationError as error:
@@ -141,8 +146,10 @@ def reset_password(user_id):
         return render_template("admin/user.html", user=user, devices=devices, roles=ROLES,
                                errors=errors,
                                agencies=current_app.config["PARTNER_AGENCIES"]), 400
-    set_password(get_db(), user_id, data["password"])
-    flash(f"Password changed for {user['username']}")
+    passwords.reset(get_db(), current_app.config, user_id, data["password"], by=current_user,
+                    device_id=current_user.device_id)
+    flash(f"Password reset for {user['username']}: they are signed out everywhere, and must "
+          "choose their own when they next sign in")
     return redirect(url_for("admin.user", user_id=user_id))
 
 

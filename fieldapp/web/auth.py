@@ -35,6 +35,11 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
+def home_endpoint(user):
+    """Where a user starts: admins at their users, everyone else at the caseload."""
+    return "admin.users" if user["role"] == "admin" else "people.caseload"
+
+
 def _safe_next(target):
     """`target` if it is a path on this site, else None. Parsed, not pattern-matched: browsers
     drop tabs and newlines and read a backslash as a slash, so "/\t/evil.example" means another
@@ -66,8 +71,10 @@ def login():
             session.clear()
             session.permanent = True
             login_user(users.User(user, users.session_device_id(db, token), token))
-            home = "admin.users" if user["role"] == "admin" else "people.caseload"
-            return redirect(_safe_next(request.args.get("next")) or url_for(home))
+            if user["must_change_password"]:
+                # An administrator's reset: the password worked once; choose your own first.
+                return redirect(url_for("account.password"))
+            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user)))
     return render_template("auth/login.html", error=error, username=username)
 
 

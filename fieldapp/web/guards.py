@@ -8,11 +8,13 @@ cached, and the security headers. Flask only; the rules themselves are in fielda
   (fieldapp/audit.py).
 - `CACHING`: the one table of caching policy, by blueprint. The service worker's lists of which
   pages it keeps come from the same table (web/shell.py).
+- `password_change_gate`: after an administrator's reset, nothing opens but the change-password
+  page until the user has chosen their own (a before-request hook).
 """
 
 import functools
 
-from flask import abort, request
+from flask import abort, jsonify, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import audit, users
@@ -57,6 +59,33 @@ def audited_person_or_404(person_id):
     audit.record_view(get_db(), current_user, person_id, request.path,
                       device_id=current_user.device_id, action=action)
     return person
+
+
+# What a user with a one-time password may still reach: the page to choose their own, signing in
+# and out, and the app shell and static files, which hold nobody's records.
+BEFORE_OWN_PASSWORD = {"account.password", "auth.login", "auth.logout", "static"}
+
+
+def password_change_gate():
+    """Until a user with a one-time password (an administrator's reset) has chosen their own,
+    every other page sends them to choose it (an htmx partial by HX-Redirect, so no part of a
+    casework page is swapped in) and the sync endpoint answers 403 `password_change_required`:
+    whoever was handed the password cannot work as that user unseen. A before-request hook."""
+    if not current_user.is_authenticated or not current_user.must_change_password:
+        return None
+    if request.endpoint in BEFORE_OWN_PASSWORD or request.blueprint == "shell":
+        return None
+    if request.path.startswith("/api/"):
+        response = jsonify({"error": "password_change_required"})
+        response.status_code = 403
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    target = url_for("account.password")
+    if request.headers.get("HX-Request"):
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 # How each blueprint's pages may be cached:
