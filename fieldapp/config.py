@@ -161,3 +161,9 @@ def area_of(config, district):
 # (or at changing one account's password) from anywhere, counted by flask-limiter. A phone the
 # user has signed in on before, and not revoked, is not held back (it sends its device id).
 RATELIMIT_LOGIN_ACCOUNT = "10 per minute"
+# After this many wrong passwords in a row for one username (within LOGIN_LOCK_MINUTES of each
+# other), sign-in with that username is locked for LOGIN_LOCK_MINUTES, for existing and unknown
+# usernames alike; the user's own known, unrevoked phone still signs in with the right password.
+# Each lock is in the audit trail (`login_locked`). 0 never locks.
+LOGIN_FAILURES_BEFORE_LOCK = 5
+LOGIN_LOCK_MINUTES = 15

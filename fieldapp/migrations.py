@@ -235,6 +235,16 @@ def m007_password_resets(db):
     db.execute("CREATE INDEX audit_event_subject ON audit_event (subject_user_id, at)")
 
 
+@migrations()
+def m008_login_throttle(db):
+    """Failed sign-ins per account (rules/logins.py): kept in the database, not in memory, so a
+    restart does not lift a lock. Keyed by the username as typed, lower case, whether or not such
+    a user exists, so a lock says nothing about which usernames do."""
+    db.execute(
+        "CREATE TABLE login_failure (username TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
+        " last_failed_at TEXT NOT NULL, locked_until TEXT)")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -363,6 +363,15 @@ def end_device_sessions(db, user_id, device_id) -> bool:
     return True
 
 
+def is_known_device(db, user_id, device_id) -> bool:
+    """True if `device_id` is a phone this user has signed in on and it is not revoked: its
+    correct sign-in gets past a lock on their account (rules/logins.py)."""
+    if not is_device_id(device_id):
+        return False
+    return db.execute("SELECT 1 FROM device WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                      [device_id, user_id]).fetchone() is not None
+
+
 def device_revoked(db, device_id):
     """True if this device id was revoked (the phone must wipe itself)."""
     rows = list(db.query("SELECT revoked_at FROM device WHERE id = ?", [device_id]))
