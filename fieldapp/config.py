@@ -167,3 +167,10 @@ RATELIMIT_LOGIN_ACCOUNT = "10 per minute"
 # Each lock is in the audit trail (`login_locked`). 0 never locks.
 LOGIN_FAILURES_BEFORE_LOCK = 5
 LOGIN_LOCK_MINUTES = 15
+# Whether the app is reached over HTTPS: None (the default) detects it per request (behind a
+# proxy, only once the app trusts the proxy's X-Forwarded-Proto); True always, for a proxy that
+# does not say; False never. Over HTTPS the session cookie is Secure and named with the
+# `__Host-` prefix (`__Host-fieldapp_session`: only this origin over https can set or read it)
+# and every answer carries Strict-Transport-Security (a year). Plain http on localhost (the
+# demo) keeps `fieldapp_session`, as browsers do not store a Secure cookie there.
+HTTPS = None

@@ -10,11 +10,14 @@ cached, and the security headers. Flask only; the rules themselves are in fielda
   pages it keeps come from the same table (web/shell.py).
 - `password_change_gate`: after an administrator's reset, nothing opens but the change-password
   page until the user has chosen their own (a before-request hook).
+- HTTPS (`https_in_use`, the HTTPS setting): the session cookie (`SessionCookies`) and HSTS.
 """
 
 import functools
 
-from flask import abort, jsonify, make_response, redirect, request, url_for
+from flask import (abort, current_app, has_request_context, jsonify, make_response, redirect,
+                   request, url_for)
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_required
 
 from .. import audit, users
@@ -122,8 +125,41 @@ CSP = "; ".join([
 ])
 
 
+HSTS = "max-age=31536000"  # a year: browsers come back over https only
+
+
+def https_in_use(app) -> bool:
+    """True if this request reached the app over HTTPS: the HTTPS setting, or with it None,
+    the request's own scheme (behind a proxy, as the trusted proxy says)."""
+    setting = app.config["HTTPS"]
+    if setting is not None:
+        return bool(setting)
+    return has_request_context() and request.is_secure
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, Secure and `__Host-` prefixed over HTTPS.
+
+    One rule decides both, per request, so a request reads the cookie under the name it writes
+    it: over https `__Host-fieldapp_session` (Secure, Path=/, no Domain: no other site and no
+    plain-http page can set or overwrite it), over plain http (localhost, the demo)
+    `fieldapp_session`. A cookie planted over plain http is never the one an https request reads.
+    """
+
+    def get_cookie_secure(self, app):
+        return https_in_use(app) or bool(app.config["SESSION_COOKIE_SECURE"])
+
+    def get_cookie_name(self, app):
+        name = app.config["SESSION_COOKIE_NAME"]
+        if self.get_cookie_secure(app) and not self.get_cookie_domain(app):
+            return "__Host-" + name
+        return name
+
+
 def headers(response):
     """Security headers everywhere; caching by the CACHING table (an after_request hook)."""
+    if https_in_use(current_app):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
