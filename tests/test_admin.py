@@ -89,3 +89,10 @@ def test_admin_deactivates_a_user_and_revokes_a_lost_phone(app, auth, people, db
     assert worker.get("/caseload").status_code == 200
     auth._client.post(f"/admin/users/{people['outreach']}/deactivate")
     assert worker.get("/caseload").status_code == 302
+
+
+def test_the_users_page_says_a_reset_password_is_still_one_time(client, auth, people):
+    auth.login("admin")
+    client.post(f"/admin/users/{people['outreach']}/password", data={"password": "a new password today"})
+    page = client.get(f"/admin/users/{people['outreach']}").get_data(as_text=True)
+    assert "they choose their own at their next sign-in" in page
