@@ -267,3 +267,11 @@ def test_changing_your_own_password_is_audited(app, db, worker):
     [event] = db.query("SELECT * FROM audit_event WHERE action = 'password_changed'")
     assert event["user_id"] == worker and event["subject_user_id"] == worker
     assert event["person_id"] is None
+
+
+def test_guesses_at_the_current_password_are_slowed(make_app, worker):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="100 per minute",
+                   RATELIMIT_LOGIN_ACCOUNT="2 per minute")
+    phone = _phone(app)
+    answers = [_change(phone, current=f"guess number {n}").status_code for n in range(3)]
+    assert answers == [400, 400, 429]

@@ -83,7 +83,7 @@ def password():
                 flash("Your password has changed. Any other phone or browser signed in as you "
                       "has been signed out.")
                 if forced:
-                    return redirect(url_for(home_endpoint({"role": current_user.role})))
+                    return redirect(url_for(home_endpoint(current_user.role)))
                 return redirect(url_for("account.index"))
     reset_at = users.get_user(db, current_user.id)["password_reset_at"] if forced else None
     return render_template("account/password.html", errors=errors, forced=forced,

@@ -42,9 +42,9 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
-def home_endpoint(user):
-    """Where a user starts: admins at their users, everyone else at the caseload."""
-    return "admin.users" if user["role"] == "admin" else "people.caseload"
+def home_endpoint(role):
+    """Where a user of `role` starts: admins at their users, everyone else at the caseload."""
+    return "admin.users" if role == "admin" else "people.caseload"
 
 
 def _safe_next(target):
@@ -110,7 +110,7 @@ def login():
             if user["must_change_password"]:
                 # An administrator's reset: the password worked once; choose your own first.
                 return redirect(url_for("account.password"))
-            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user)))
+            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user["role"])))
     return render_template("auth/login.html", error=error, username=username), status
 
 
