@@ -101,6 +101,8 @@ def create_app(test_config=None):
         return {"rendered_at": now_iso(), "contact_types": app.config["CONTACT_TYPES"]}
 
     _serve_minified_scripts(app)
+    app.session_interface = guards.SessionCookies()
+    app.before_request(guards.password_change_gate)
     app.after_request(guards.headers)
     proxies = int(app.config["TRUSTED_PROXIES"] or 0)
     if proxies:

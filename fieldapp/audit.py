@@ -4,10 +4,11 @@ Every view of a person's record is attributable (README: Audit trail). This modu
 `audit_event` rows for views made online: a person-scoped page shown (`via` "html", written by
 `web/guards.audited_person_or_404`; a background refresh of the phone's copy as `refresh`), a
 person's records sent to a phone by the sync pull (`via` "sync", written by
-`records.CaseworkEngine.pull`), and each grant or end of a share (`share_granted`, `share_ended`,
-written by rules/sharing.py). Views made offline arrive as `view` records
-(fieldapp/records/view.py); changes are the engine's history. fieldapp/reads/audit.py reads all
-three together.
+`records.CaseworkEngine.pull`), each grant or end of a share (`share_granted`, `share_ended`,
+written by rules/sharing.py), and what is done to a user's account (`password_reset`,
+`password_changed`, `login_locked`: `record_account_event`). Views made offline arrive as `view`
+records (fieldapp/records/view.py); changes are the engine's history. fieldapp/reads/audit.py
+reads all three together.
 """
 
 from .timeutil import now_iso
@@ -35,6 +36,19 @@ def record_access_change(db, user, person_id, action, detail):
     as attributable as a view (committed at once)."""
     record_view(db, user, person_id, detail, via="html", device_id=getattr(user, "device_id", None),
                 action=action)
+
+
+def record_account_event(db, action, *, actor_id, subject_id, detail=None, device_id=None,
+                         via="html"):
+    """Record something done to a user's account (`password_reset`, `password_changed`,
+    `login_locked`): `actor_id` did it (None: the command line, or someone signing in),
+    `subject_id` is whose account it is. `person_id` stays NULL: it names casework people, and
+    these events are about users (committed at once)."""
+    with db.conn:
+        db.execute(
+            "INSERT INTO audit_event (at, user_id, person_id, action, detail, device_id, via,"
+            " subject_user_id) VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
+            [now_iso(), actor_id, action, detail, device_id, via, subject_id])
 
 
 def has_seen(db, user, person_id) -> bool:

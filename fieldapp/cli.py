@@ -35,13 +35,19 @@ def main(ctx):
     ctx.call_on_close(app_context.pop)
 
 
-def _read_password(from_stdin):
+def _read_password(from_stdin, username):
+    """The new password for `username`, from standard input or asked for twice; held to the
+    password policy (users.password_problem), as the web forms are."""
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise click.UsageError("No password on standard input")
-        return password
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = users.password_problem(password, username)
+    if problem:
+        raise click.ClickException(problem)
+    return password
 
 
 def _user_or_fail(db, username):
@@ -94,7 +100,7 @@ def serve(obj, host, port):
 def create_user(obj, username, role, team, area, display_name, agency, password_stdin):
     """Add a user; asks for the password."""
     db = obj.db()
-    password = _read_password(password_stdin)
+    password = _read_password(password_stdin, username)
     try:
         users.create_user(db, username, password, role, display_name=display_name, team=team,
                              area=area, agency=agency)
@@ -108,11 +114,17 @@ def create_user(obj, username, role, team, area, display_name, agency, password_
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.pass_obj
 def set_password(obj, username, password_stdin):
-    """Set a user's password; asks for it."""
+    """Reset a user's password; asks for it. As an administrator's reset in the app: it works
+    once (they choose their own at sign-in), their sessions end, it is audited, they are told."""
+    from .rules import passwords
+
     db = obj.db()
     user = _user_or_fail(db, username)
-    users.set_password(db, user["id"], _read_password(password_stdin))
-    click.echo(f"Password changed for {username}")
+    # Sent before the command ends: a background thread would die with it.
+    config = {**obj.app.config, "PUSH_IN_BACKGROUND": False}
+    passwords.reset(db, config, user["id"], _read_password(password_stdin, username))
+    click.echo(f"Password reset for {username}: signed out everywhere; they choose their own at "
+               "their next sign-in")
 
 
 @main.command("deactivate-user")

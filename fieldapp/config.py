@@ -159,3 +159,23 @@ def area_of(config, district):
         if district in ds:
             return area
     return None
+
+
+# ------------------------------------------------------------------ accounts and sessions
+# Sign-in throttling per account, beside RATELIMIT_LOGIN's per address: attempts at one username
+# (or at changing one account's password) from anywhere, counted by flask-limiter. A phone the
+# user has signed in on before, and not revoked, is not held back (it sends its device id).
+RATELIMIT_LOGIN_ACCOUNT = "10 per minute"
+# After this many wrong passwords in a row for one username (within LOGIN_LOCK_MINUTES of each
+# other), sign-in with that username is locked for LOGIN_LOCK_MINUTES, for existing and unknown
+# usernames alike; the user's own known, unrevoked phone still signs in with the right password.
+# Each lock is in the audit trail (`login_locked`). 0 never locks.
+LOGIN_FAILURES_BEFORE_LOCK = 5
+LOGIN_LOCK_MINUTES = 15
+# Whether the app is reached over HTTPS: None (the default) detects it per request (behind a
+# proxy, only once the app trusts the proxy's X-Forwarded-Proto); True always, for a proxy that
+# does not say; False never. Over HTTPS the session cookie is Secure and named with the
+# `__Host-` prefix (`__Host-fieldapp_session`: only this origin over https can set or read it)
+# and every answer carries Strict-Transport-Security (a year). Plain http on localhost (the
+# demo) keeps `fieldapp_session`, as browsers do not store a Secure cookie there.
+HTTPS = None

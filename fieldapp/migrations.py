@@ -234,6 +234,28 @@ def m007_assessment_authorship(db):
                " WHERE status IN ('final', 'not_done')")
 
 
+@migrations()
+def m008_password_resets(db):
+    """One-time passwords after an administrator's reset (README: Accounts and sessions), and
+    account events in the audit trail: `subject_user_id` is the user an event is about (whose
+    password was reset, whose sign-in was locked), apart from `user_id` (who did it, NULL for the
+    command line or a stranger) and `person_id`, which stays for casework people."""
+    db["user"].add_column("must_change_password", int, not_null_default=0)
+    db["user"].add_column("password_reset_at", str)
+    db["audit_event"].add_column("subject_user_id", int)
+    db.execute("CREATE INDEX audit_event_subject ON audit_event (subject_user_id, at)")
+
+
+@migrations()
+def m009_login_throttle(db):
+    """Failed sign-ins per account (rules/logins.py): kept in the database, not in memory, so a
+    restart does not lift a lock. Keyed by the username as typed, lower case, whether or not such
+    a user exists, so a lock says nothing about which usernames do."""
+    db.execute(
+        "CREATE TABLE login_failure (username TEXT PRIMARY KEY, failures INTEGER NOT NULL,"
+        " last_failed_at TEXT NOT NULL, locked_until TEXT)")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

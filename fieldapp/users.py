@@ -4,6 +4,7 @@ No Flask here: the web views, the CLI and the tests all call these. Logging out,
 and revoking a lost phone take effect at once, because every request checks the session row.
 """
 
+import functools
 import secrets
 import uuid
 from datetime import timedelta
@@ -75,6 +76,9 @@ class User:
         self.team = row["team"]
         self.area = row["area"]
         self.agency = row["agency"] if "agency" in row.keys() else None
+        # After an administrator's reset: only the change-password page opens (web/guards.py).
+        self.must_change_password = bool(row["must_change_password"]) \
+            if "must_change_password" in row.keys() else False
         self.device_id = device_id
         self.token = token
 
@@ -87,6 +91,48 @@ class User:
 
     def __repr__(self):
         return f"<User {self.username} {self.role}>"
+
+
+# The password policy (README: Accounts and sessions), applied wherever a person sets a password:
+# the web forms' schemas and the command line call `password_problem`.
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 256  # generous for pass phrases; stops a megabyte being hashed
+
+
+@functools.cache
+def _common_passwords() -> frozenset:
+    """The 30,000 most common passwords of zxcvbn's frequency lists (lower case), read once."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password, username=None) -> str | None:
+    """What is wrong with `password` as a new password for the account `username`, in words to
+    show the person setting it, or None if it may be used.
+
+    NCSC's and NIST SP 800-63B's advice rather than composition rules: long enough, not a common
+    password or a common one with digits or symbols around it, not built on the username, not one
+    character over and over. The Python API (`create_user`, `set_password`) does not call this:
+    the demo and the tests make users with the password "demo" through it.
+    """
+    password = password or ""
+    if not password:
+        return "Enter a password"
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"Enter a password of at least {PASSWORD_MIN_LENGTH} characters"
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return f"Enter a password of {PASSWORD_MAX_LENGTH} characters or fewer"
+    lowered = password.lower()
+    core = lowered.strip("0123456789 !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+    if lowered in _common_passwords() or core in _common_passwords():
+        return "Choose a password that is harder to guess: it is on a list of common passwords"
+    name = (username or "").strip().lower()
+    if len(name) >= 3 and name in lowered:
+        return "Choose a password that does not contain the username"
+    if len(set(lowered)) < 4:
+        return "Choose a password with more different characters in it"
+    return None
 
 
 def hash_password(password):
@@ -140,12 +186,22 @@ def list_users(db):
     return list(db.query("SELECT * FROM user ORDER BY active DESC, username"))
 
 
-def set_password(db, user_id, password):
-    """Replace a user's password. Their existing sessions stay valid."""
+def set_password(db, user_id, password, *, keep_token=None, one_time=False):
+    """Replace a user's password and end every login session of theirs at once, except
+    `keep_token` (the session of a user changing their own): whoever knew the old password is
+    signed out everywhere. Their phones are not revoked, so their outboxes wait for them to sign in
+    again (a 401 keeps the outbox). A `one_time` password (an administrator's reset) lets them do
+    nothing but choose their own; any other clears that."""
     if not password:
         raise AccountError("Enter a password")
     with db.atomic():
-        db.execute("UPDATE user SET password_hash = ? WHERE id = ?", [hash_password(password), user_id])
+        db.execute(
+            "UPDATE user SET password_hash = ?, must_change_password = ?,"
+            " password_reset_at = CASE WHEN ? THEN ? ELSE password_reset_at END WHERE id = ?",
+            [hash_password(password), int(one_time), int(one_time), now_iso(), user_id])
+        db.execute(
+            "UPDATE login_session SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL"
+            " AND token IS NOT ?", [now_iso(), user_id, keep_token])
 
 
 def deactivate_user(db, user_id):
@@ -160,6 +216,15 @@ def deactivate_user(db, user_id):
         db.execute(
             "UPDATE device SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", [now, user_id]
         )
+
+
+def check_password(db, user_id, password) -> bool:
+    """True if `password` is this user's (the change-password form asks for the current one)."""
+    user = get_user(db, user_id)
+    try:
+        return bool(user) and _hasher.verify(user["password_hash"], password or "")
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def verify_login(db, username, password):
@@ -272,6 +337,39 @@ def list_devices(db, user_id):
     return list(
         db.query("SELECT * FROM device WHERE user_id = ? ORDER BY last_seen_at DESC", [user_id])
     )
+
+
+def devices_with_sessions(db, user_id, session_days=30):
+    """A user's devices, most recently seen first, each with its live login session's times
+    (`signed_in_at`, `session_seen_at`; None when signed out there). A device has at most one
+    live session: `start_session` ends the one before."""
+    return list(db.query(
+        "SELECT d.*, s.created_at AS signed_in_at, s.last_seen_at AS session_seen_at"
+        " FROM device d LEFT JOIN login_session s ON s.device_id = d.id AND s.user_id = d.user_id"
+        " AND s.revoked_at IS NULL AND s.last_seen_at >= ?"
+        " WHERE d.user_id = ? ORDER BY d.last_seen_at DESC",
+        [now_iso(-timedelta(days=session_days)), user_id]))
+
+
+def end_device_sessions(db, user_id, device_id) -> bool:
+    """Sign a user out on one of their devices (their sessions there end; the device is not
+    revoked). False if the device is not theirs."""
+    with db.atomic():
+        if db.execute("SELECT 1 FROM device WHERE id = ? AND user_id = ?",
+                      [device_id, user_id]).fetchone() is None:
+            return False
+        db.execute("UPDATE login_session SET revoked_at = ? WHERE device_id = ? AND user_id = ?"
+                   " AND revoked_at IS NULL", [now_iso(), device_id, user_id])
+    return True
+
+
+def is_known_device(db, user_id, device_id) -> bool:
+    """True if `device_id` is a phone this user has signed in on and it is not revoked: its
+    correct sign-in gets past a lock on their account (rules/logins.py)."""
+    if not is_device_id(device_id):
+        return False
+    return db.execute("SELECT 1 FROM device WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                      [device_id, user_id]).fetchone() is not None
 
 
 def device_revoked(db, device_id):

@@ -73,7 +73,8 @@ def test_caseworker_pages_have_no_violations(page_for, live_server):
         "/caseload", f"/people/{dan}", f"/people/{dan}/contacts/new", "/contacts/new",
         f"/people/{dan}/edit", "/outbox",
         f"/people/{dan}/assessments/new?instrument=ndt-1",
-        f"/people/{dan}/star/new?instrument=homelessness-star-3.1"])
+        f"/people/{dan}/star/new?instrument=homelessness-star-3.1",
+        "/account/", "/account/password", "/account/sessions"])
 
 
 def test_peer_mentor_pages_have_no_violations(page_for, live_server):
@@ -96,4 +97,18 @@ def test_partner_agency_pages_have_no_violations(page_for, live_server):
 
 def test_admin_pages_have_no_violations(page_for):
     _check(page_for("admin"), ["/admin/", "/admin/users/new", "/admin/users/1", "/admin/instruments",
-                               "/admin/audit"])
+                               "/admin/audit", "/account/", "/account/password",
+                               "/account/sessions"])
+
+
+def test_the_page_after_an_administrators_reset_has_no_violations(page_for, live_server):
+    """The one-time password's sign-in: the change page with its notice of the reset."""
+    from fieldapp import users
+    from fieldapp.db import open_db
+
+    db = open_db(live_server.database)
+    users.set_password(db, users.get_user_by_username(db, "outreach")["id"], "demo", one_time=True)
+    db.close()
+    page = page_for("outreach")
+    assert "/account/password" in page.url
+    _check(page, ["/account/password"])

@@ -41,38 +41,80 @@ def test_init_demo_creates_demo_users_and_people(run):
 def test_create_user_set_password_and_deactivate(run):
     run("init")
     result = run("create-user", "kim", "--role", "trusted_person", "--team", "Fenland navigators",
-                 "--area", "Fenland and East Cambridgeshire", "--name", "Kim", input="pw-one\npw-one\n")
+                 "--area", "Fenland and East Cambridgeshire", "--name", "Kim", input="first-pass-phrase\nfirst-pass-phrase\n")
     assert result.exit_code == 0, result.output
     db = open_db(run.database)
-    assert users.verify_login(db, "kim", "pw-one")["display_name"] == "Kim"
+    assert users.verify_login(db, "kim", "first-pass-phrase")["display_name"] == "Kim"
 
-    result = run("set-password", "kim", "--password-stdin", input="pw-two\n")
+    result = run("set-password", "kim", "--password-stdin", input="second-pass-phrase\n")
     assert result.exit_code == 0, result.output
-    assert users.verify_login(db, "kim", "pw-one") is None
-    assert users.verify_login(db, "kim", "pw-two") is not None
+    assert users.verify_login(db, "kim", "first-pass-phrase") is None
+    assert users.verify_login(db, "kim", "second-pass-phrase") is not None
 
     user = users.get_user_by_username(db, "kim")
     token = users.start_session(db, user["id"], None)
     assert users.session_user(db, token) is not None
     assert run("deactivate-user", "kim").exit_code == 0
     assert users.session_user(db, token) is None
-    assert users.verify_login(db, "kim", "pw-two") is None
+    assert users.verify_login(db, "kim", "second-pass-phrase") is None
     db.close()
 
 
 def test_create_user_refuses_duplicates_and_unknown_roles(run):
     run("init")
-    assert run("create-user", "kim", "--role", "coordinator", "--password-stdin", input="x\n").exit_code == 0
-    result = run("create-user", "kim", "--role", "coordinator", "--password-stdin", input="x\n")
+    assert run("create-user", "kim", "--role", "coordinator", "--password-stdin", input="coordinator-phrase\n").exit_code == 0
+    result = run("create-user", "kim", "--role", "coordinator", "--password-stdin",
+                 input="coordinator-phrase\n")
     assert result.exit_code != 0 and "already taken" in result.output
     assert run("create-user", "lou", "--role", "wizard", "--password-stdin", input="x\n").exit_code != 0
     assert run("set-password", "nobody", "--password-stdin", input="x\n").exit_code != 0
 
 
+@pytest.mark.parametrize("password,problem", [("elevenchars", "at least 12 characters"),
+                                              ("qwerty123456", "common passwords"),
+                                              ("kim-the-navigator", "username")])
+def test_create_user_applies_the_password_policy(run, password, problem):
+    run("init")
+    result = run("create-user", "kim", "--role", "trusted_person", "--password-stdin",
+                 input=password + "\n")
+    assert result.exit_code != 0 and problem in result.output
+    assert users.get_user_by_username(open_db(run.database), "kim") is None
+
+
+def test_set_password_applies_the_password_policy(run):
+    run("init")
+    run("create-user", "kim", "--role", "trusted_person", "--password-stdin", input="first-pass-phrase\n")
+    result = run("set-password", "kim", "--password-stdin", input="qwerty123456\n")
+    assert result.exit_code != 0 and "common passwords" in result.output
+    assert users.verify_login(open_db(run.database), "kim", "first-pass-phrase") is not None
+
+
+def test_set_password_ends_every_session_of_that_user(run):
+    run("init")
+    run("create-user", "kim", "--role", "trusted_person", "--password-stdin", input="first-pass-phrase\n")
+    db = open_db(run.database)
+    token = users.start_session(db, users.get_user_by_username(db, "kim")["id"], None)
+    assert run("set-password", "kim", "--password-stdin", input="second-pass-phrase\n").exit_code == 0
+    assert users.session_user(db, token) is None
+    db.close()
+
+
+def test_set_password_is_a_one_time_reset_in_the_audit_trail(run):
+    run("init")
+    run("create-user", "kim", "--role", "trusted_person", "--password-stdin", input="first-pass-phrase\n")
+    run("set-password", "kim", "--password-stdin", input="second-pass-phrase\n")
+    db = open_db(run.database)
+    kim = users.get_user_by_username(db, "kim")
+    assert kim["must_change_password"] and kim["password_reset_at"]
+    [event] = db.query("SELECT * FROM audit_event WHERE action = 'password_reset'")
+    assert (event["user_id"], event["subject_user_id"], event["via"]) == (None, kim["id"], "cli")
+    db.close()
+
+
 def test_create_a_partner_agency_worker(run):
     run("init")
     result = run("create-user", "pia", "--role", "partner_agency", "--agency", "cgl",
-                 "--password-stdin", input="pw-partner\n")
+                 "--password-stdin", input="partner-pass-phrase\n")
     assert result.exit_code == 0, result.output
     db = open_db(run.database)
     assert users.get_user_by_username(db, "pia")["agency"] == "cgl"

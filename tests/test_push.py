@@ -214,3 +214,14 @@ def test_a_browser_vendors_push_service_is_accepted(app, db, demo_data, endpoint
     subscription = {"endpoint": endpoint, "expirationTime": None,
                     "keys": {"p256dh": "B" * 87, "auth": "A" * 22}}
     assert client.post("/account/notifications/subscriptions", json=subscription).status_code == 201
+
+
+def test_an_admins_password_reset_tells_the_workers_phones_in_generic_words(app, db, demo_data,
+                                                                            service):
+    subscribe(app, db, "outreach", service.subscription("olu"))
+    admin, _ = phone(app, "admin")
+    outreach = users.get_user_by_username(db, "outreach")["id"]
+    admin.post(f"/admin/users/{outreach}/password", data={"password": "plum-kettle-harbour"})
+    [payload] = service.to("olu")
+    assert payload["kind"] == "password" and payload["body"] == push.MESSAGES["password"]
+    assert payload["body"] == "Your fieldapp password was reset by an administrator."

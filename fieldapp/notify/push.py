@@ -27,6 +27,8 @@ MESSAGES = {
     "conflict": "Two changes to a record need a decision.",
     "assigned": "Someone new is on your caseload.",
     "attention": "Something in fieldapp needs you.",
+    # An administrator's reset (rules/passwords.py): the worker hears of it on every phone.
+    "password": "Your fieldapp password was reset by an administrator.",
 }
 
 

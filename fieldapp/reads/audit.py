@@ -7,6 +7,11 @@ Three sources, read together and never copied into one another:
   with who made it, from which device, and when it was stored.
 A change lists the names of the fields it changed, never their values: an admin sees no casework.
 All three keep server times in one format, so one ORDER BY over their union is time order.
+
+Account events (`password_reset`, `password_changed`, `login_locked`) are `audit_event` rows with no
+person and a `subject_user_id`, the user whose account it was. A user's trail lists them both for
+the user who acted and for the user they were about: an administrator's reset of a worker's
+password is in the administrator's trail and in the worker's.
 """
 
 PER_PAGE = 50
@@ -14,15 +19,15 @@ PER_PAGE = 50
 _EVENTS = """
     SELECT a.at AS at, a.user_id AS user_id, a.person_id AS person_id, a.action AS action,
            a.detail AS detail, a.device_id AS device_id, a.via AS via, NULL AS phone_time,
-           NULL AS type, NULL AS record_id, NULL AS version
+           NULL AS type, NULL AS record_id, NULL AS version, a.subject_user_id AS subject_user_id
     FROM audit_event a WHERE {event_where}
     UNION ALL
     SELECT v.received_at, v.user_id, v.person_id, 'view', v.page, NULL, 'offline', v.viewed_at,
-           'view', v.id, 1
+           'view', v.id, 1, NULL
     FROM view v WHERE v.deleted = 0 AND {view_where}
     UNION ALL
     SELECT log.stored_at, log.actor_id, log.scope, 'change', log.op, log.device_id, 'sync',
-           log.recorded_at, log.type, log.record_id, log.version
+           log.recorded_at, log.type, log.record_id, log.version, NULL
     FROM ({change_log}) log
 """
 
@@ -34,8 +39,9 @@ def _query(engine, person_id=None, user_id=None):
                              change_log=log)
         return sql, [person_id, person_id, *log_params]
     log, log_params = engine.change_log_sql(actor_id=user_id, exclude_types=["view"])
-    sql = _EVENTS.format(event_where="a.user_id = ?", view_where="v.user_id = ?", change_log=log)
-    return sql, [user_id, user_id, *log_params]
+    sql = _EVENTS.format(event_where="(a.user_id = ? OR a.subject_user_id = ?)",
+                         view_where="v.user_id = ?", change_log=log)
+    return sql, [user_id, user_id, user_id, *log_params]
 
 
 def person_name(db, person_id):
@@ -80,3 +86,4 @@ def _add_names(db, events):
     for event in events:
         event["user_name"] = users.get(event["user_id"], "unknown")
         event["person_name"] = people.get(event["person_id"], "unknown")
+        event["subject_name"] = users.get(event["subject_user_id"], "unknown")

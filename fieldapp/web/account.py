@@ -1,12 +1,118 @@
-"""The worker's own settings: for now, push notifications on this phone (online-only pages)."""
+"""The signed-in user's own account (online-only pages, every role): their password, the phones
+and browsers signed in as them, and push notifications on this phone."""
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, url_for)
 from flask_login import current_user, login_required
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
+from .. import users
 from ..db import get_db
+from ..extensions import limiter
 from ..notify import push
+from ..rules import passwords
+from ..timeutil import parse_timestamp, programme_zone
+from .auth import home_endpoint
+from .forms import new_password
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.app_template_filter("local_time")
+def local_time(stamp):
+    """A server timestamp as people read it where the programme works: "1 December 2026, 14:05"."""
+    if not stamp:
+        return ""
+    moment = parse_timestamp(stamp).astimezone(programme_zone(current_app.config))
+    return f"{moment.day} {moment:%B %Y, %H:%M}"
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Your account: links to the password, sign-ins and notifications pages."""
+    return render_template("account/index.html")
+
+
+def _change_schema(username):
+    """The form for changing one's own password: the current one, and a new one held to the
+    policy that is not the current one (after an admin's reset, not the one-time password)."""
+
+    class ChangePasswordSchema(Schema):
+        current_password = fields.String(
+            required=True, error_messages={"required": "Enter your current password"})
+        new_password = new_password(username)
+
+        @validates_schema
+        def _not_the_same(self, data, **kwargs):
+            if data["new_password"] == data["current_password"]:
+                raise ValidationError("Choose a password different from your current one",
+                                      field_name="new_password")
+
+    return ChangePasswordSchema()
+
+
+def _account_key():
+    """flask-limiter's key for the change form: the signed-in account, wherever it asks from."""
+    return f"password-change:{getattr(current_user, 'id', None)}"
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], methods=["POST"],
+               key_func=_account_key)
+@login_required
+def password():
+    """Change your own password. Every other session of yours ends; this one goes on. After an
+    administrator's reset this is the only page that opens, and it says when the reset was."""
+    errors = {}
+    db = get_db()
+    forced = current_user.must_change_password
+    if request.method == "POST":
+        form = {name: request.form[name] for name in ("current_password", "new_password")
+                if request.form.get(name)}
+        try:
+            data = _change_schema(current_user.username).load(form)
+        except ValidationError as error:
+            errors = {name: messages[0] for name, messages in error.messages.items()}
+        else:
+            if not users.check_password(db, current_user.id, data["current_password"]):
+                errors = {"current_password": "Your current password is not correct"}
+            else:
+                passwords.change_own(db, current_user, data["new_password"])
+                flash("Your password has changed. Any other phone or browser signed in as you "
+                      "has been signed out.")
+                if forced:
+                    return redirect(url_for(home_endpoint(current_user.role)))
+                return redirect(url_for("account.index"))
+    reset_at = users.get_user(db, current_user.id)["password_reset_at"] if forced else None
+    return render_template("account/password.html", errors=errors, forced=forced,
+                           reset_at=reset_at), (400 if errors else 200)
+
+
+@bp.get("/sessions")
+@login_required
+def sessions():
+    """The phones and browsers signed in as you, this one marked, each with a way to sign out."""
+    devices = users.devices_with_sessions(get_db(), current_user.id,
+                                          current_app.config["SESSION_DAYS"])
+    return render_template("account/sessions.html", devices=devices,
+                           this_device=current_user.device_id)
+
+
+@bp.post("/sessions/<device_id>/end")
+@login_required
+def end_session(device_id):
+    """Sign out another phone or browser of yours. It is not revoked: it can sign in again.
+    This phone signs out through its Sign out button instead (the logout flow sends its
+    records first and refuses while any wait), so it is never ended here."""
+    if device_id == current_user.device_id:
+        flash("To sign out of this phone, use its Sign out button: it sends your records first.")
+        return redirect(url_for("account.sessions", _anchor="this-phone"))
+    if not users.end_device_sessions(get_db(), current_user.id, device_id):
+        abort(404)
+    flash("That phone or browser is signed out.")
+    return redirect(url_for("account.sessions"))
 
 
 @bp.get("/notifications")

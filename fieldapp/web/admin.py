@@ -2,14 +2,15 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .. import instruments
-from ..users import ROLES, AccountError, create_user, get_user, list_devices, list_users, set_password
+from ..users import ROLES, AccountError, create_user, get_user, list_devices, list_users
 from ..db import get_db, setting_row
 from ..reads import audit
 from ..records import make_engine
-from ..rules import leavers, licence
+from ..rules import leavers, licence, passwords
+from .forms import PasswordPolicy, new_password
 from .guards import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,21 +42,24 @@ class NewUserSchema(Schema):
     # The partner agency a partner agency worker works for (a PARTNER_AGENCIES key); bound to the
     # deployment's agencies in `_new_user_schema`.
     agency = fields.String(load_default=None)
-    password = fields.String(
-        required=True,
-        validate=validate.Length(min=8, error="Enter a password of at least 8 characters"),
-        error_messages={"required": "Enter a password"},
-    )
+    # The initial password, held to the policy with the username of the form (below).
+    password = fields.String(required=True, error_messages={"required": "Enter a password"})
+
+    @validates_schema
+    def _password_policy(self, data, **kwargs):
+        try:
+            PasswordPolicy(data.get("username"))(data.get("password"))
+        except ValidationError as error:
+            raise ValidationError(error.messages, field_name="password") from error
 
 
-class PasswordSchema(Schema):
-    """The admin's form for a new password."""
+def _password_schema(username):
+    """The admin's form for a new password for the account `username`."""
 
-    password = fields.String(
-        required=True,
-        validate=validate.Length(min=8, error="Enter a password of at least 8 characters"),
-        error_messages={"required": "Enter a password"},
-    )
+    class PasswordSchema(Schema):
+        password = new_password(username)
+
+    return PasswordSchema()
 
 
 def _new_user_schema():
@@ -127,18 +131,25 @@ def user(user_id):
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @admin_required
 def reset_password(user_id):
-    """Set a new password for a user (they keep their sessions)."""
+    """Set a one-time password for a user: their sessions end, they must choose their own at
+    sign-in, they are told, and the reset is in the audit trail (rules/passwords.py). An admin's
+    own password is changed on their account page, where the current one is asked for."""
     user = _user_or_404(user_id)
+    if user_id == current_user.id:
+        flash("Change your own password here: it asks for your current one.")
+        return redirect(url_for("account.password"))
     try:
-        data = PasswordSchema().load(_form_data(["password"]))
+        data = _password_schema(user["username"]).load(_form_data(["password"]))
     except ValidationError as error:
         devices = list_devices(get_db(), user_id)
         errors = {name: messages[0] for name, messages in error.messages.items()}
         return render_template("admin/user.html", user=user, devices=devices, roles=ROLES,
                                errors=errors,
                                agencies=current_app.config["PARTNER_AGENCIES"]), 400
-    set_password(get_db(), user_id, data["password"])
-    flash(f"Password changed for {user['username']}")
+    passwords.reset(get_db(), current_app.config, user_id, data["password"], by=current_user,
+                    device_id=current_user.device_id)
+    flash(f"Password reset for {user['username']}: they are signed out everywhere, and must "
+          "choose their own when they next sign in")
     return redirect(url_for("admin.user", user_id=user_id))
 
 

@@ -2,6 +2,12 @@
 
 The Flask session cookie holds only the login session token; every request looks the token up
 (`users.session_user`), so logout, deactivation and a revoked phone take effect at once.
+
+Sign-in is throttled three ways: flask-limiter per address (RATELIMIT_LOGIN) and per username as
+typed (RATELIMIT_LOGIN_ACCOUNT), and a lock per account after repeated wrong passwords
+(rules/logins.py). The user's own phone, a known and unrevoked device id in the form, is held back
+by none of them with the right password, so a guesser behind the same proxy, or guessing at that
+account, does not shut the worker out. No answer tells whether a username exists.
 """
 
 from urllib.parse import urlsplit
@@ -13,6 +19,7 @@ from flask_login import current_user, login_user, logout_user
 from .. import users
 from ..db import get_db
 from ..extensions import limiter, login_manager
+from ..rules import logins
 
 bp = Blueprint("auth", __name__)
 
@@ -35,6 +42,11 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
+def home_endpoint(role):
+    """Where a user of `role` starts: admins at their users, everyone else at the caseload."""
+    return "admin.users" if role == "admin" else "people.caseload"
+
+
 def _safe_next(target):
     """`target` if it is a path on this site, else None. Parsed, not pattern-matched: browsers
     drop tabs and newlines and read a backslash as a slash, so "/\t/evil.example" means another
@@ -47,28 +59,59 @@ def _safe_next(target):
     return target
 
 
+WRONG = "Enter a correct username and password"
+LOCKED = ("Too many failed attempts to sign in with this username. Try again in {minutes} "
+          "minutes, or sign in on a phone you have signed in on before.")
+
+
+def _account_key():
+    """flask-limiter's key for the per-account limit: the username as typed."""
+    return "login-account:" + logins.account_key(request.form.get("username"))
+
+
+def _from_a_known_phone():
+    """True if the form comes from a phone the named user has signed in on and that is not
+    revoked (flask-limiter's exemption; the password is still checked, and the lock still holds
+    a wrong one)."""
+    user = users.get_user_by_username(get_db(), request.form.get("username", "").strip())
+    return bool(user) and users.is_known_device(get_db(), user["id"], request.form.get("device_id"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"],
+               exempt_when=_from_a_known_phone)
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], methods=["POST"],
+               key_func=_account_key, exempt_when=_from_a_known_phone)
 def login():
     """The sign-in form. The phone script fills the hidden device_id before it is sent."""
     error = None
     username = ""
+    status = 200
     if request.method == "POST":
         username = request.form.get("username", "").strip()
+        device_id = request.form.get("device_id", "")
         db = get_db()
+        # Checked first, whatever the lock: every answer costs one hash, so timing tells nothing.
         user = users.verify_login(db, username, request.form.get("password", ""))
-        if user is None:
-            error = "Enter a correct username and password"
-        else:
-            token = users.start_session(
-                db, user["id"], request.form.get("device_id", ""), request.headers.get("User-Agent")
-            )
+        held = logins.is_locked(db, username) and not (
+            user is not None and users.is_known_device(db, user["id"], device_id))
+        if not held and user is None:
+            held = logins.record_failure(db, current_app.config, username,
+                                         address=request.remote_addr)
+            error = WRONG
+        if held:
+            error, status = LOCKED.format(minutes=current_app.config["LOGIN_LOCK_MINUTES"]), 429
+        elif user is not None:
+            logins.record_success(db, username)
+            token = users.start_session(db, user["id"], device_id, request.headers.get("User-Agent"))
             session.clear()
             session.permanent = True
             login_user(users.User(user, users.session_device_id(db, token), token))
-            home = "admin.users" if user["role"] == "admin" else "people.caseload"
-            return redirect(_safe_next(request.args.get("next")) or url_for(home))
-    return render_template("auth/login.html", error=error, username=username)
+            if user["must_change_password"]:
+                # An administrator's reset: the password worked once; choose your own first.
+                return redirect(url_for("account.password"))
+            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user["role"])))
+    return render_template("auth/login.html", error=error, username=username), status
 
 
 @bp.route("/logout", methods=["POST"])

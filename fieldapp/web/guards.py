@@ -8,11 +8,16 @@ cached, and the security headers. Flask only; the rules themselves are in fielda
   (fieldapp/audit.py).
 - `CACHING`: the one table of caching policy, by blueprint. The service worker's lists of which
   pages it keeps come from the same table (web/shell.py).
+- `password_change_gate`: after an administrator's reset, nothing opens but the change-password
+  page until the user has chosen their own (a before-request hook).
+- HTTPS (`https_in_use`, the HTTPS setting): the session cookie (`SessionCookies`) and HSTS.
 """
 
 import functools
 
-from flask import abort, request
+from flask import (abort, current_app, has_request_context, jsonify, make_response, redirect,
+                   request, url_for)
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_required
 
 from .. import audit, users
@@ -59,6 +64,33 @@ def audited_person_or_404(person_id):
     return person
 
 
+# What a user with a one-time password may still reach: the page to choose their own, signing in
+# and out, and the app shell and static files, which hold nobody's records.
+BEFORE_OWN_PASSWORD = {"account.password", "auth.login", "auth.logout", "static"}
+
+
+def password_change_gate():
+    """Until a user with a one-time password (an administrator's reset) has chosen their own,
+    every other page sends them to choose it (an htmx partial by HX-Redirect, so no part of a
+    casework page is swapped in) and the sync endpoint answers 403 `password_change_required`:
+    whoever was handed the password cannot work as that user unseen. A before-request hook."""
+    if not current_user.is_authenticated or not current_user.must_change_password:
+        return None
+    if request.endpoint in BEFORE_OWN_PASSWORD or request.blueprint == "shell":
+        return None
+    if request.path.startswith("/api/"):
+        response = jsonify({"error": "password_change_required"})
+        response.status_code = 403
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    target = url_for("account.password")
+    if request.headers.get("HX-Request"):
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
 # How each blueprint's pages may be cached:
 # - "casework": kept for offline use by the service worker's own cache (which wipes at logout),
 #   never by the browser's HTTP cache, where a page would outlive the session on disk, nor by a
@@ -93,8 +125,41 @@ CSP = "; ".join([
 ])
 
 
+HSTS = "max-age=31536000"  # a year: browsers come back over https only
+
+
+def https_in_use(app) -> bool:
+    """True if this request reached the app over HTTPS: the HTTPS setting, or with it None,
+    the request's own scheme (behind a proxy, as the trusted proxy says)."""
+    setting = app.config["HTTPS"]
+    if setting is not None:
+        return bool(setting)
+    return has_request_context() and request.is_secure
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, Secure and `__Host-` prefixed over HTTPS.
+
+    One rule decides both, per request, so a request reads the cookie under the name it writes
+    it: over https `__Host-fieldapp_session` (Secure, Path=/, no Domain: no other site and no
+    plain-http page can set or overwrite it), over plain http (localhost, the demo)
+    `fieldapp_session`. A cookie planted over plain http is never the one an https request reads.
+    """
+
+    def get_cookie_secure(self, app):
+        return https_in_use(app) or bool(app.config["SESSION_COOKIE_SECURE"])
+
+    def get_cookie_name(self, app):
+        name = app.config["SESSION_COOKIE_NAME"]
+        if self.get_cookie_secure(app) and not self.get_cookie_domain(app):
+            return "__Host-" + name
+        return name
+
+
 def headers(response):
     """Security headers everywhere; caching by the CACHING table (an after_request hook)."""
+    if https_in_use(current_app):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -22,7 +22,8 @@ class ErrorSchema(Schema):
     """Every non-200 answer of the sync endpoint."""
 
     error = fields.String(required=True, metadata={"description": (
-        "bad_request | login_required | revoked | forbidden_origin | device_mismatch | too_large")})
+        "bad_request | login_required | revoked | forbidden_origin | device_mismatch | too_large"
+        " | password_change_required")})
     messages = fields.Dict(keys=fields.String(), values=fields.Raw())
     revoked = fields.Boolean()
     max_mutations = fields.Integer()
@@ -63,7 +64,8 @@ def build_spec(config) -> dict:
                         "schema": {"$ref": "#/components/schemas/Answer"}}}},
             "400": _error("Malformed envelope, not JSON, or the header is missing."),
             "401": _error("Not logged in: the phone keeps its outbox."),
-            "403": _error("Revoked device (wipe) or a foreign Origin."),
+            "403": _error("Revoked device (wipe), a foreign Origin, or a one-time password not yet "
+                          "replaced (password_change_required: the phone keeps its outbox)."),
             "409": _error("device_id is not the device this session logged in from."),
             "413": _error(f"More than {config['SYNC_MAX_MUTATIONS']} mutations or "
                           f"{config['SYNC_MAX_BYTES']} bytes."),
