@@ -11,6 +11,7 @@ import click
 from . import create_app, users
 from .db import open_db
 from .migrations import migrate
+from .rules import passwords
 
 
 class _Context:
@@ -37,14 +38,14 @@ def main(ctx):
 
 def _read_password(from_stdin, username):
     """The new password for `username`, from standard input or asked for twice; held to the
-    password policy (users.password_problem), as the web forms are."""
+    password policy (passwords.password_problem), as the web forms are."""
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise click.UsageError("No password on standard input")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    problem = users.password_problem(password, username)
+    problem = passwords.password_problem(password, username)
     if problem:
         raise click.ClickException(problem)
     return password

@@ -4,7 +4,6 @@ No Flask here: the web views, the CLI and the tests all call these. Logging out,
 and revoking a lost phone take effect at once, because every request checks the session row.
 """
 
-import functools
 import secrets
 import uuid
 from datetime import timedelta
@@ -91,48 +90,6 @@ class User:
 
     def __repr__(self):
         return f"<User {self.username} {self.role}>"
-
-
-# The password policy (README: Accounts and sessions), applied wherever a person sets a password:
-# the web forms' schemas and the command line call `password_problem`.
-PASSWORD_MIN_LENGTH = 12
-PASSWORD_MAX_LENGTH = 256  # generous for pass phrases; stops a megabyte being hashed
-
-
-@functools.cache
-def _common_passwords() -> frozenset:
-    """The 30,000 most common passwords of zxcvbn's frequency lists (lower case), read once."""
-    from zxcvbn.frequency_lists import FREQUENCY_LISTS
-
-    return frozenset(FREQUENCY_LISTS["passwords"])
-
-
-def password_problem(password, username=None) -> str | None:
-    """What is wrong with `password` as a new password for the account `username`, in words to
-    show the person setting it, or None if it may be used.
-
-    NCSC's and NIST SP 800-63B's advice rather than composition rules: long enough, not a common
-    password or a common one with digits or symbols around it, not built on the username, not one
-    character over and over. The Python API (`create_user`, `set_password`) does not call this:
-    the demo and the tests make users with the password "demo" through it.
-    """
-    password = password or ""
-    if not password:
-        return "Enter a password"
-    if len(password) < PASSWORD_MIN_LENGTH:
-        return f"Enter a password of at least {PASSWORD_MIN_LENGTH} characters"
-    if len(password) > PASSWORD_MAX_LENGTH:
-        return f"Enter a password of {PASSWORD_MAX_LENGTH} characters or fewer"
-    lowered = password.lower()
-    core = lowered.strip("0123456789 !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-    if lowered in _common_passwords() or core in _common_passwords():
-        return "Choose a password that is harder to guess: it is on a list of common passwords"
-    name = (username or "").strip().lower()
-    if len(name) >= 3 and name in lowered:
-        return "Choose a password that does not contain the username"
-    if len(set(lowered)) < 4:
-        return "Choose a password with more different characters in it"
-    return None
 
 
 def hash_password(password):

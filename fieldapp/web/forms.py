@@ -1,24 +1,24 @@
 """What the online account forms share: the password policy as a marshmallow validator.
 
-The policy itself is one function, `users.password_problem`, which the command line calls too;
+The policy itself is one function, `passwords.password_problem`, which the command line calls too;
 every schema with a new password validates it through `PasswordPolicy`, so no form can set a
 password the policy refuses.
 """
 
 from marshmallow import ValidationError, fields
 
-from .. import users
+from ..rules import passwords
 
 
 class PasswordPolicy:
-    """A marshmallow validator: raises with the policy's words when `users.password_problem` finds
+    """A marshmallow validator: raises with the policy's words when `passwords.password_problem` finds
     a problem. `username` is the account's (a password may not be built on it)."""
 
     def __init__(self, username=None):
         self.username = username
 
     def __call__(self, value):
-        problem = users.password_problem(value, self.username)
+        problem = passwords.password_problem(value, self.username)
         if problem:
             raise ValidationError(problem)
         return value
