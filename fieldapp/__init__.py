@@ -1,6 +1,7 @@
 """fieldapp: an offline-capable, mobile-first Flask app for outreach and trusted-person casework."""
 
 import os
+import re
 import secrets
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -123,16 +124,20 @@ def create_app(test_config=None):
 def _serve_minified_scripts(app):
     """Serve static/build/min/<name>.js (made by terser at set-up) in place of static/<name>.js, at
     the same URL, when it exists: the page, the service worker's importScripts and its precache
-    list keep one set of names. Set FIELDAPP_UNMINIFIED=1 (or MINIFIED_SCRIPTS=False) to debug."""
+    list keep one set of names. Our scripts are static/*.js, static/page/*.js and static/*.mjs, so
+    a name may have one `page/` folder and nothing else (no other folder, no "..": vendored and
+    built files are never looked up there). Set FIELDAPP_UNMINIFIED=1 (or MINIFIED_SCRIPTS=False)
+    to debug."""
     minified = REPO / "static" / "build" / "min"
     plain_static = app.view_functions["static"]
     if os.environ.get("FIELDAPP_UNMINIFIED"):
         app.config["MINIFIED_SCRIPTS"] = False  # read by fieldapp/shell.py for sw.js too
     if not app.config.get("MINIFIED_SCRIPTS", True):
         return
+    our_script = re.compile(r"(page/)?[A-Za-z0-9_-]+\.m?js")
 
     def static(filename):
-        if "/" not in filename and filename.endswith(".js") and (minified / filename).is_file():
+        if our_script.fullmatch(filename) and (minified / filename).is_file():
             return send_from_directory(minified, filename)
         return plain_static(filename=filename)
 

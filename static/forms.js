@@ -1,11 +1,13 @@
 /* fieldapp forms: a casework form's submit becomes outbox mutations (the one write path: never
  * posted to Flask), and `?fix=<mutation id>` fills a form back from a record that needs attention.
- * Classic script, page only; needs FieldappOutbox and FieldappPage (static/status.js). Defines
- * `FieldappForms`; static/app.js routes submits to it. Page contract: README, "One write path".
+ * Classic script, page only; needs FieldappConstants, FieldappOutbox and FieldappPage
+ * (static/status.js). Defines `FieldappForms`; static/page/start.js routes submits to it.
+ * Page contract: README, "One write path".
  */
 (function () {
   'use strict';
 
+  var C = window.FieldappConstants;
   var Outbox = window.FieldappOutbox;
   var Page = window.FieldappPage;
   var notice = Page.notice;
@@ -152,6 +154,7 @@
       .replace('{person_id}', encodeURIComponent(ids.person_id || ''));
   }
 
+  /** Disable (or enable again) a form's buttons while its submit is being handled. */
   function blockSecondSubmit(form, on) {
     Array.prototype.forEach.call(form.querySelectorAll('button, [type=submit]'), function (b) { b.disabled = on; });
   }
@@ -213,7 +216,7 @@
       : Outbox.enqueueAll(mutations);
 
     return stored.then(function () {
-      try { sessionStorage.setItem('fieldapp-saved', '1'); } catch (e) { /* private mode */ }
+      try { sessionStorage.setItem(C.SAVED_FLAG, '1'); } catch (e) { /* private mode */ }
       notice('tpl-saved');
       if (!navigator.onLine) hooks.registerBackgroundSync();
       var flushing = hooks.requestFlush('save');
@@ -333,5 +336,5 @@
     });
   }
 
-  window.FieldappForms = {submit: submitMutation, prepareFix: prepareFix};
+  window.FieldappForms = {submit: submitMutation, prepareFix: prepareFix, blockSecondSubmit: blockSecondSubmit};
 })();
