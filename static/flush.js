@@ -203,6 +203,16 @@
     });
   }
 
+  /** Delete from the `outbox` store the acknowledged items about these people. */
+  function dropSentAbout(outbox, personIds) {
+    if (!personIds.length) return Promise.resolve();
+    return outbox.getAll().then(function (items) {
+      return Promise.all(items.filter(function (i) {
+        return i.state === 'sent' && personIds.indexOf(i.person_id) !== -1;
+      }).map(function (i) { return outbox.delete(i.seq); }));
+    });
+  }
+
   /** Store the answer: every result, every change, the new cursor, in one strict transaction;
    * then drop the cached pages of people who left this worker's scope. Resolves with what the
    * pull changed, for `pagesToRefresh`. */
@@ -223,22 +233,16 @@
           return outbox.put(item);
         });
       });
-      // Changes in order; a later one for the same record wins through the version check.
+      // Changes in order; a later one for the same record wins through the version check. Then,
+      // once the changes have said which scopes went (in this same transaction), the acknowledged
+      // records about a person who left this worker's scope go too.
       var chain = Promise.resolve();
       changes.forEach(function (c) {
         chain = chain.then(function () { return storeChange(recs, c, seen); });
       });
-      ops.push(chain);
+      ops.push(chain.then(function () { return dropSentAbout(outbox, seen.droppedScopes); }));
       if (data.cursor != null) ops.push(meta.put(data.cursor, 'cursor'));
       ops.push(meta.put(now, 'last_sync_at'));
-      // Acknowledged records about a person who left this worker's scope go too.
-      if (seen.droppedScopes.length) {
-        ops.push(outbox.getAll().then(function (items) {
-          return Promise.all(items.filter(function (i) {
-            return i.state === 'sent' && seen.droppedScopes.indexOf(i.person_id) !== -1;
-          }).map(function (i) { return outbox.delete(i.seq); }));
-        }));
-      }
       return Promise.all(ops);
     }).then(function () {
       return Pages.dropPeople(seen.droppedScopes).then(function () {
