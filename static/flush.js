@@ -1,11 +1,11 @@
 /* fieldapp flush: send the outbox to POST /api/sync in batches and store what comes back.
  *
  * A classic script loaded after static/outbox.js and static/cached-pages.js by the page (<script>)
- * and by the service worker (importScripts); it adds `flush` and `backoff` to the global
- * `FieldappOutbox`, so both send the same way, and writes through the outbox's write primitives
- * (`transaction`, `updateItem`, `getMeta`, `setMeta`, `emit`), exported for it on purpose. When to
- * flush is decided elsewhere: on the page by static/page/triggers.js, in the worker by sw.js
- * (Background Sync, a page's message, a push).
+ * and by the service worker (importScripts); it adds `flush` to the global `FieldappOutbox`, so
+ * both send the same way, and writes through the outbox's write primitives (`transaction`,
+ * `updateItem`, `getMeta`, `setMeta`, `emit`), exported for it on purpose. When to flush is decided
+ * elsewhere: on the page by static/page/triggers.js (with the retry backoff), in the worker by
+ * sw.js (Background Sync, a page's message, a push).
  *
  * The rule it keeps: an item leaves the unsent states only on the sync endpoint's own well-formed
  * answer that names it. Anything else (no answer, a stalled link, a 5xx, a captive portal's 200
@@ -26,12 +26,6 @@
   var MAX_ROUNDS = 50;  // one flush never loops for ever, whatever a server answers
   var UNSENT = Outbox.UNSENT;
   var STATUSES = ['applied', 'conflict', 'duplicate', 'deferred', 'rejected'];
-
-  /** Backoff for timer retries after `failures` failed attempts: 2 s doubling to 5 min, jittered. */
-  function backoff(failures) {
-    var base = Math.min(300000, 2000 * Math.pow(2, Math.max(0, failures - 1)));
-    return Math.round(base * (0.5 + Math.random() * 0.5));
-  }
 
   function wire(item) {
     return {
@@ -396,5 +390,4 @@
   }
 
   Outbox.flush = flush;
-  Outbox.backoff = backoff;
 })(typeof self !== 'undefined' ? self : this);
