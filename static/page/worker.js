@@ -12,8 +12,12 @@
 
   var Page = window.FieldappPage;
   var sw = navigator.serviceWorker;
-  // The first worker claiming a page that had none is not an update: no reload for it.
-  var hadController = !!(sw && sw.controller);
+  // Whether a worker controlled this page when `register` started to listen for controller
+  // changes: the first worker claiming a page that had none is not an update, so no reload for it.
+  // Read in `register`, with the listener, not when this file loads: a claim in between (while the
+  // later scripts load) would fire no event we hear, and the update's own change would then be
+  // taken for that first claim.
+  var hadController = false;
   var updateRequested = false;
   var reloaded = false;
 
@@ -55,13 +59,14 @@
 
   function register() {
     if (!sw) return;
+    hadController = !!sw.controller;
+    sw.addEventListener('controllerchange', onControllerChange);
     sw.register('/sw.js', {scope: '/'}).then(function (reg) {
       watchForUpdates(reg);
       // A wiped phone lost its shell cache: refill it while there is signal.
       if (navigator.onLine && reg.active) reg.active.postMessage({type: 'precache'});
       askToClaim();
     }).catch(function (e) { console.warn('fieldapp: no service worker', e); });
-    sw.addEventListener('controllerchange', onControllerChange);
   }
 
   ns.worker = {register: register};
