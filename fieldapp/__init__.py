@@ -5,6 +5,7 @@ mapping, then the extensions and the blueprints of fieldapp/web/, in one list.
 """
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -116,14 +117,18 @@ def create_app(test_config=None):
 def _serve_minified_scripts(app):
     """Serve static/build/min/<name>.js (made by terser at set-up) in place of static/<name>.js, at
     the same URL, when it exists: the page, the service worker's importScripts and its precache
-    list keep one set of names. Set FIELDAPP_UNMINIFIED=1 (or MINIFIED_SCRIPTS=False) to debug."""
+    list keep one set of names. Our scripts are static/*.js, static/page/*.js and static/*.mjs, so
+    a name may have one `page/` folder and nothing else (no other folder, no "..": vendored and
+    built files are never looked up there). Set FIELDAPP_UNMINIFIED=1 (or MINIFIED_SCRIPTS=False)
+    to debug."""
     minified = REPO / "static" / "build" / "min"
     plain_static = app.view_functions["static"]
     if not app.config["MINIFIED_SCRIPTS"]:
         return
+    our_script = re.compile(r"(page/)?[A-Za-z0-9_-]+\.m?js")
 
     def static(filename):
-        if "/" not in filename and filename.endswith(".js") and (minified / filename).is_file():
+        if our_script.fullmatch(filename) and (minified / filename).is_file():
             return send_from_directory(minified, filename)
         return plain_static(filename=filename)
 

@@ -17,6 +17,8 @@ for arg in "$@"; do
 done
 
 hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+# The same, over the file names too: a script renamed or moved must be minified again.
+hash_with_names() { { printf '%s\n' "$@"; cat "$@"; } | sha256sum | cut -d' ' -f1; }
 
 # Browser test dependencies: only when missing (apt-get needs root; CI runs as root).
 if [ "$want_test" = 1 ]; then
@@ -59,15 +61,18 @@ if [ ! -f "$assets_stamp" ] || [ ! -f static/build/app.css ] || [ ! -f static/ve
   touch "$assets_stamp"
 fi
 
-# Our page scripts, minified (terser) into static/build/min/: the app serves these in place of the
-# sources at the same URLs (fieldapp/__init__.py), so phones download about half the bytes.
-min_stamp="static/build/min/.fieldapp-setup-$(hash_of package-lock.json static/*.js)"
+# Our scripts (static/*.js, static/page/*.js and the module static/*.mjs), minified (terser) into
+# static/build/min/ and static/build/min/page/: the app serves these in place of the sources at the
+# same URLs (fieldapp/__init__.py), so phones download about half the bytes.
+min_stamp="static/build/min/.fieldapp-setup-$(hash_with_names package-lock.json static/*.js static/page/*.js static/*.mjs)"
 if [ ! -f "$min_stamp" ]; then
   rm -rf static/build/min
-  mkdir -p static/build/min
-  for source in static/*.js; do
-    name="$(basename "$source")"
-    node_modules/.bin/terser "$source" --compress --mangle --comments false \
+  mkdir -p static/build/min/page
+  for source in static/*.js static/page/*.js static/*.mjs; do
+    name="${source#static/}"
+    module=()
+    [[ "$source" == *.mjs ]] && module=(--module)  # its top-level names are its own: mangle them
+    node_modules/.bin/terser "$source" "${module[@]}" --compress --mangle --comments false \
       --output "static/build/min/$name"
   done
   touch "$min_stamp"

@@ -1,32 +1,31 @@
 /* fieldapp flush: send the outbox to POST /api/sync in batches and store what comes back.
  *
- * A classic script loaded after static/outbox.js by the page (<script>) and by the service worker
- * (importScripts); it adds `flush` and `backoff` to the global `FieldappOutbox`, so both send the
- * same way. The rule it keeps: an item leaves the unsent states only on the sync endpoint's own
- * well-formed answer that names it. Anything else (no answer, a stalled link, a 5xx, a captive
- * portal's 200 page, JSON of the wrong protocol or with results that do not match the ids sent) is a
- * failed attempt: the items go back to waiting, with why and when, and are sent again later.
+ * A classic script loaded after static/outbox.js and static/cached-pages.js by the page (<script>)
+ * and by the service worker (importScripts); it adds `flush` to the global `FieldappOutbox`, so
+ * both send the same way, and writes through the outbox's write primitives (`transaction`,
+ * `updateItem`, `getMeta`, `setMeta`, `emit`), exported for it on purpose. When to flush is decided
+ * elsewhere: on the page by static/page/triggers.js (with the retry backoff), in the worker by
+ * sw.js (Background Sync, a page's message, a push).
+ *
+ * The rule it keeps: an item leaves the unsent states only on the sync endpoint's own well-formed
+ * answer that names it. Anything else (no answer, a stalled link, a 5xx, a captive portal's 200
+ * page, JSON of the wrong protocol or with results that do not match the ids sent) is a failed
+ * attempt: the items go back to waiting, with why and when, and are sent again later.
  */
 (function (root) {
   'use strict';
 
+  var C = root.FieldappConstants;
   var Outbox = root.FieldappOutbox;
-  var S = Outbox._store;
-  var SYNC_URL = '/api/sync';
-  var PROTOCOL = 1;
-  var BATCH_MAX = 100;  // the server's default SYNC_MAX_MUTATIONS; a 413 teaches a smaller one
+  var Pages = root.FieldappCachedPages;
+  var PROTOCOL = C.SYNC_PROTOCOL;
   var SENT_KEEP_MS = 3 * 24 * 3600 * 1000;
   // A pull with nothing to send is skipped if the last sync was this recent (saves round trips on
   // every page load over a poor link); "Sync now" and saves always go through.
   var QUIET_PULL_MS = 15000;
+  var MAX_ROUNDS = 50;  // one flush never loops for ever, whatever a server answers
   var UNSENT = Outbox.UNSENT;
   var STATUSES = ['applied', 'conflict', 'duplicate', 'deferred', 'rejected'];
-
-  /** Backoff for timer retries after `failures` failed attempts: 2 s doubling to 5 min, jittered. */
-  function backoff(failures) {
-    var base = Math.min(300000, 2000 * Math.pow(2, Math.max(0, failures - 1)));
-    return Math.round(base * (0.5 + Math.random() * 0.5));
-  }
 
   function wire(item) {
     return {
@@ -41,11 +40,13 @@
     var controller = typeof AbortController === 'function' ? new AbortController() : null;
     var timedOut = false;
     var timer = setTimeout(function () { timedOut = true; if (controller) controller.abort(); }, timeoutMs);
-    return fetch(SYNC_URL, {
+    var headers = {'Content-Type': 'application/json'};
+    headers[C.SYNC_HEADER] = '1';
+    return fetch(C.SYNC_URL, {
       method: 'POST',
       credentials: 'same-origin',
       cache: 'no-store',
-      headers: {'Content-Type': 'application/json', 'X-Fieldapp-Sync': '1'},
+      headers: headers,
       body: JSON.stringify(body),
       signal: controller ? controller.signal : undefined
     }).then(function (resp) {
@@ -108,9 +109,8 @@
   /** Put items back to where they were before an attempt that did not count; with `failure`,
    * note on each why and when, for the worker to see. */
   function restore(batch, failure) {
-    var now = S.nowIso();
-    return S.db().then(function (d) {
-      var t = S.tx(d, 'outbox', 'readwrite');
+    var now = new Date().toISOString();
+    return Outbox.transaction('outbox', function (t) {
       return Promise.all(batch.map(function (item) {
         return t.store.get(item.seq).then(function (cur) {
           if (!cur || cur.state !== 'sending') return;
@@ -118,8 +118,8 @@
           if (failure) { cur.last_error = failure; cur.last_attempt_at = now; }
           return t.store.put(cur);
         });
-      })).then(function () { return t.done; });
-    }).then(function () { S.emit({type: 'changed'}); });
+      }));
+    }).then(function () { Outbox.emit({type: 'changed'}); });
   }
 
   /**
@@ -128,8 +128,7 @@
    * sent once per flush, not round after round); `remaining` counts every such item, batch included.
    */
   function takeBatch(userId, size, answered) {
-    return S.db().then(function (d) {
-      var t = S.tx(d, 'outbox', 'readwrite');
+    return Outbox.transaction('outbox', function (t) {
       return t.store.getAll().then(function (items) {
         var cutoff = Date.now() - SENT_KEEP_MS;
         var ops = [];
@@ -148,239 +147,218 @@
             batch.push(Object.assign({prior_state: prior}, item));
           }
         });
-        return Promise.all(ops).then(function () { return t.done; }).then(function () {
-          return {batch: batch, remaining: remaining};
-        });
+        return Promise.all(ops).then(function () { return {batch: batch, remaining: remaining}; });
       });
     });
   }
 
-  /** Store the answer: every result, every change, the new cursor, in one strict transaction. */
+  /** An item's state from the server's result for it (`now`: when the answer came). */
+  function storeResult(item, r, now) {
+    item.last_error = null;
+    if (r.status === 'applied' || r.status === 'conflict' || r.status === 'duplicate') {
+      item.state = 'sent';
+      item.version = r.version == null ? null : r.version;
+      item.sent_at = now;
+      item.errors = null;
+      var first = r.status === 'duplicate' ? r.first_status : r.status;
+      item.message = first === 'conflict'
+        ? 'A colleague changed the same details: the server kept theirs and recorded both.' : null;
+    } else if (r.status === 'deferred') {
+      item.state = 'deferred';
+      item.message = errorsMessage(r.errors);
+    } else {
+      item.state = 'rejected';
+      item.errors = r.errors || {_mutation: ['The server could not accept this record.']};
+      item.message = errorsMessage(item.errors);
+    }
+  }
+
+  /** Store one change of the pull in the records store `recs`, noting in `seen` the scopes it
+   * changed or dropped and the people it changed. A scope dropped (the person left this worker's
+   * scope) takes every record in it; an older version never overwrites a newer one. */
+  function storeChange(recs, c, seen) {
+    if (c.type === 'scope') {
+      if (!c.deleted) return Promise.resolve();
+      seen.droppedScopes.push(c.record_id);
+      return recs.index('scope').getAllKeys(c.record_id).then(function (keys) {
+        return Promise.all(keys.map(function (k) { return recs.delete(k); }));
+      }).then(function () { return recs.delete(['person', c.record_id]); });
+    }
+    return recs.get([c.type, c.record_id]).then(function (held) {
+      if (held && typeof held.version === 'number' && typeof c.version === 'number' && c.version < held.version) return;
+      var scope = c.scope != null ? c.scope : (held ? held.scope : (c.type === 'person' ? c.record_id : null));
+      if (scope) seen.changedScopes[scope] = true;
+      if (c.type === 'person') seen.changedPeople[c.record_id] = true;
+      if (c.type === 'person' && c.deleted) seen.droppedScopes.push(c.record_id);  // its pages go too
+      return recs.put({
+        type: c.type, record_id: c.record_id, version: c.version, deleted: !!c.deleted,
+        scope: scope, fields: c.deleted ? null : (c.fields || {})
+      });
+    });
+  }
+
+  /** Delete from the `outbox` store the acknowledged items about these people. */
+  function dropSentAbout(outbox, personIds) {
+    if (!personIds.length) return Promise.resolve();
+    return outbox.getAll().then(function (items) {
+      return Promise.all(items.filter(function (i) {
+        return i.state === 'sent' && personIds.indexOf(i.person_id) !== -1;
+      }).map(function (i) { return outbox.delete(i.seq); }));
+    });
+  }
+
+  /** Store the answer: every result, every change, the new cursor, in one strict transaction;
+   * then drop the cached pages of people who left this worker's scope. Resolves with what the
+   * pull changed, for `pagesToRefresh`. */
   function applyAnswer(batch, data) {
     var results = {};
     data.results.forEach(function (r) { results[r.id] = r; });
     var changes = data.changes || [];
-    var droppedScopes = [];
-    var changedScopes = {};
-    var changedPeople = {};
-    var now = S.nowIso();
-    return S.db().then(function (d) {
-      var t = S.tx(d, ['outbox', 'records', 'meta'], 'readwrite');
+    var seen = {droppedScopes: [], changedScopes: {}, changedPeople: {}};
+    var now = new Date().toISOString();
+    return Outbox.transaction(['outbox', 'records', 'meta'], function (t) {
       var outbox = t.objectStore('outbox');
       var recs = t.objectStore('records');
+      var meta = t.objectStore('meta');
       var ops = batch.map(function (sent) {
         return outbox.get(sent.seq).then(function (item) {
           if (!item) return;
-          var r = results[item.id];
-          item.last_error = null;
-          if (r.status === 'applied' || r.status === 'conflict' || r.status === 'duplicate') {
-            item.state = 'sent';
-            item.version = r.version == null ? null : r.version;
-            item.sent_at = now;
-            item.errors = null;
-            var first = r.status === 'duplicate' ? r.first_status : r.status;
-            item.message = first === 'conflict'
-              ? 'A colleague changed the same details: the server kept theirs and recorded both.' : null;
-          } else if (r.status === 'deferred') {
-            item.state = 'deferred';
-            item.message = errorsMessage(r.errors);
-          } else {
-            item.state = 'rejected';
-            item.errors = r.errors || {_mutation: ['The server could not accept this record.']};
-            item.message = errorsMessage(item.errors);
-          }
+          storeResult(item, results[item.id], now);
           return outbox.put(item);
         });
       });
-      // Changes in order; a later one for the same record wins through the version check.
+      // Changes in order; a later one for the same record wins through the version check. Then,
+      // once the changes have said which scopes went (in this same transaction), the acknowledged
+      // records about a person who left this worker's scope go too.
       var chain = Promise.resolve();
       changes.forEach(function (c) {
-        chain = chain.then(function () {
-          if (c.type === 'scope') {
-            if (!c.deleted) return;
-            droppedScopes.push(c.record_id);
-            return recs.index('scope').getAllKeys(c.record_id).then(function (keys) {
-              return Promise.all(keys.map(function (k) { return recs.delete(k); }));
-            }).then(function () { return recs.delete(['person', c.record_id]); });
-          }
-          var key = [c.type, c.record_id];
-          return recs.get(key).then(function (held) {
-            if (held && typeof held.version === 'number' && typeof c.version === 'number' && c.version < held.version) return;
-            var scope = c.scope != null ? c.scope : (held ? held.scope : (c.type === 'person' ? c.record_id : null));
-            if (scope) changedScopes[scope] = true;
-            if (c.type === 'person') changedPeople[c.record_id] = true;
-            if (c.type === 'person' && c.deleted) droppedScopes.push(c.record_id);  // its pages go too
-            return recs.put({
-              type: c.type, record_id: c.record_id, version: c.version, deleted: !!c.deleted,
-              scope: scope, fields: c.deleted ? null : (c.fields || {})
-            });
-          });
-        });
+        chain = chain.then(function () { return storeChange(recs, c, seen); });
       });
-      ops.push(chain);
-      var meta = t.objectStore('meta');
+      ops.push(chain.then(function () { return dropSentAbout(outbox, seen.droppedScopes); }));
       if (data.cursor != null) ops.push(meta.put(data.cursor, 'cursor'));
       ops.push(meta.put(now, 'last_sync_at'));
-      // Acknowledged records about a person who left this worker's scope go too.
-      if (droppedScopes.length) {
-        ops.push(outbox.getAll().then(function (items) {
-          return Promise.all(items.filter(function (i) {
-            return i.state === 'sent' && droppedScopes.indexOf(i.person_id) !== -1;
-          }).map(function (i) { return outbox.delete(i.seq); }));
-        }));
-      }
-      return Promise.all(ops).then(function () { return t.done; });
+      return Promise.all(ops);
     }).then(function () {
-      var after = droppedScopes.length ? S.deletePages(S.personPathMatcher(droppedScopes)) : Promise.resolve();
-      return after.then(function () {
-        return {changedScopes: Object.keys(changedScopes), changedPeople: Object.keys(changedPeople),
+      return Pages.dropPeople(seen.droppedScopes).then(function () {
+        return {changedScopes: Object.keys(seen.changedScopes), changedPeople: Object.keys(seen.changedPeople),
                 anyChange: changes.length > 0};
       });
     });
   }
 
   /**
-   * Which pages to refresh after a sync: the caseload, the contact form and each person's page and
-   * contact form when their data changed or they are not cached yet; and every other page about a
-   * person this phone already holds (their edit form, the NDT and Star forms, a draft Star) when
-   * that person's data changed: never fetched for the first time here, only kept current.
+   * The answer to one round that is not a well-formed sync answer, as the round's result, or null
+   * to go on with `applyAnswer`. `run` is the flush in progress (its batch size may shrink).
    */
-  function pagesToRefresh(changedScopes, changedPeople, anyChange) {
-    return Outbox.records().then(function (all) {
-      var people = all.filter(function (r) { return r.type === 'person' && !r.deleted; });
-      var wanted = {};
-      var changed = {};
-      var renamed = {};
-      changedScopes.forEach(function (s) { changed[s] = true; });
-      changedPeople.forEach(function (s) { renamed[s] = true; });
-      // Look without creating: after a wipe the page cache must not come back empty either.
-      var looking = S.hasCaches() ? caches.has(S.PAGES_CACHE).then(function (has) {
-        return has ? caches.open(S.PAGES_CACHE) : null;
-      }) : Promise.resolve(null);
-      return looking.then(function (cache) {
-        return (cache ? cache.keys() : Promise.resolve([])).then(function (keys) {
-          var held = {};
-          keys.forEach(function (req) { held[new URL(req.url).pathname] = true; });
-          function want(path, when) { if (!held[path] || when) wanted[path] = true; }
-          want('/caseload', anyChange);
-          want('/contacts/new', anyChange);
-          want('/outbox', false);
-          people.forEach(function (p) {
-            want('/people/' + p.record_id, changed[p.record_id]);
-            want('/people/' + p.record_id + '/contacts/new', renamed[p.record_id]);
-            // The NDT form shows the previous total: ready for an assessment with no signal.
-            want('/people/' + p.record_id + '/assessments/new', changed[p.record_id]);
-          });
-          // A draft Star reading on the server can be resumed offline on any of the worker's phones.
-          all.forEach(function (r) {
-            if (r.type !== 'assessment' || r.deleted || !r.fields || r.fields.status !== 'draft') return;
-            want('/people/' + r.fields.person_id + '/star/' + r.record_id + '/edit', changed[r.fields.person_id]);
-          });
-          Object.keys(held).forEach(function (path) {
-            var m = /^\/people\/([^/]+)\/(.+)$/.exec(path);
-            if (!m || m[2] === 'contacts/new') return;
-            if (m[2] === 'edit' ? renamed[m[1]] : changed[m[1]]) wanted[path] = true;
-          });
-          return Object.keys(wanted);
+  function refusal(resp, batch, run) {
+    if (resp.status === 413 && batch.length > 1) {
+      // Too big for the server (or a proxy): halve, never above the limit it states.
+      var max = resp.data && isCount(resp.data.max_mutations) && resp.data.max_mutations > 0
+        ? resp.data.max_mutations : Infinity;
+      run.size = Math.max(1, Math.min(Math.floor(batch.length / 2), max));
+      return Outbox.setMeta({batch_max: run.size}).then(function () { return restore(batch); })
+        .then(function () { return {again: true}; });
+    }
+    if (resp.status === 401 || (resp.status === 409 && resp.data && resp.data.error === 'device_mismatch')) {
+      return restore(batch).then(function () {
+        Outbox.emit({type: 'login-needed'});
+        return {ok: false, loginNeeded: true};
+      });
+    }
+    if (resp.status === 403 && resp.data && resp.data.revoked === true) {
+      return Outbox.wipe().then(function () { Outbox.emit({type: 'revoked'}); return {ok: false, revoked: true}; });
+    }
+    if (resp.status === 413 && batch.length === 1) {
+      return Outbox.updateItem(batch[0].id, function (item) {
+        item.state = 'rejected';
+        item.errors = {_mutation: ['Too large to send. Shorten it or discard it.']};
+        item.message = errorsMessage(item.errors);
+      }).then(function () { return {ok: false}; });
+    }
+    return null;
+  }
+
+  /** A pull with nothing to send, so soon after the last sync that it is skipped. */
+  function quietPull(run, batch) {
+    return !batch.length && run.rounds === 1 && run.session.lastSyncAt &&
+      Date.now() - Date.parse(run.session.lastSyncAt) < QUIET_PULL_MS &&
+      run.reason !== 'sync-now' && run.reason !== 'save' && run.reason !== 'background-sync';
+  }
+
+  /** One round: send the next batch (perhaps empty: a pull) and store the answer. Resolves with
+   * the flush's result, after as many further rounds as the server has more for. */
+  function round(run) {
+    run.rounds += 1;
+    return takeBatch(run.session.userId, run.size, run.answered).then(function (taken) {
+      var batch = taken.batch;
+      if (quietPull(run, batch)) return {ok: true, quiet: true};
+      if (batch.length) {
+        Outbox.emit({type: 'changed'});
+        Outbox.emit({type: 'progress', done: run.done, total: run.done + taken.remaining});
+      }
+      var ids = batch.map(function (i) { return i.id; });
+      var body = {protocol: PROTOCOL, device_id: run.session.deviceId, cursor: run.cursor, mutations: batch.map(wire)};
+      return post(body, run.timeoutMs).then(function (resp) {
+        var refused = refusal(resp, batch, run);
+        if (refused) return refused.then(function (result) { return result.again ? round(run) : result; });
+        if (!wellFormed(resp, ids)) {
+          var failure = failureOf(resp);
+          return restore(batch, failure).then(function () { return {ok: false, status: resp.status, failure: failure}; });
+        }
+        return applyAnswer(batch, resp.data).then(function (applied) {
+          var more = noteAnswer(run, batch, taken, resp.data, applied);
+          return more && run.rounds < MAX_ROUNDS ? round(run) : {ok: true};
         });
+      }, function (error) {
+        // No whole answer (no signal, a dropped connection, a stall): nothing is lost, nothing
+        // is marked sent. If the server did commit, the retry is answered `duplicate`.
+        var failure = error && error.timeout ? 'timeout' : 'network';
+        return restore(batch, failure).then(function () { return {ok: false, network: true, failure: failure}; });
       });
     });
   }
 
-  /** One whole flush: send every batch of this user's unsent items and pull until `more` is false. */
+  /** Keep what a stored answer tells the rest of the flush; true when there is more to send or
+   * to pull. */
+  function noteAnswer(run, batch, taken, data, applied) {
+    batch.forEach(function (i) { run.answered[i.id] = true; });
+    run.done += batch.length;
+    Outbox.emit({type: 'changed'});
+    if (batch.length) Outbox.emit({type: 'progress', done: run.done, total: run.done + taken.remaining - batch.length});
+    run.sentSomething = run.sentSomething || batch.length > 0;
+    applied.changedScopes.forEach(function (x) { run.scopes[x] = true; });
+    applied.changedPeople.forEach(function (x) { run.people[x] = true; });
+    run.anyChange = run.anyChange || applied.anyChange;
+    run.cursor = data.cursor != null ? data.cursor : run.cursor;
+    return data.more === true || taken.remaining > batch.length;
+  }
+
+  /** One whole flush: send every batch of this user's unsent items and pull until `more` is false;
+   * then refresh the cached pages the sync changed (`result.refresh` settles when done). */
   function doFlush(opts) {
     var reason = (opts && opts.reason) || 'unspecified';
     if (root.navigator && root.navigator.onLine === false) {
       return Promise.resolve({ok: false, offline: true});
     }
-    return Promise.all([Outbox.session(), Outbox.settings(), S.getMeta('batch_max')]).then(function (v) {
+    return Promise.all([Outbox.session(), Outbox.settings(), Outbox.getMeta('batch_max')]).then(function (v) {
       var s = v[0];
-      var timeoutMs = v[1].syncTimeoutMs;
       if (!s.userId || !s.deviceId) return {ok: false, reason: 'no-session'};
-      var size = Math.min(BATCH_MAX, v[2] || BATCH_MAX);
-      var cursor = s.cursor || 0;
-      var rounds = 0;
-      var answered = {};
-      var done = 0;
-      var scopes = {};
-      var people = {};
-      var anyChange = false;
-      var sentSomething = false;
-
-      function round() {
-        rounds += 1;
-        return takeBatch(s.userId, size, answered).then(function (taken) {
-          var batch = taken.batch;
-          var quiet = !batch.length && rounds === 1 && s.lastSyncAt &&
-            Date.now() - Date.parse(s.lastSyncAt) < QUIET_PULL_MS &&
-            reason !== 'sync-now' && reason !== 'save' && reason !== 'background-sync';
-          if (quiet) return {ok: true, quiet: true};
-          if (batch.length) {
-            S.emit({type: 'changed'});
-            S.emit({type: 'progress', done: done, total: done + taken.remaining});
-          }
-          var ids = batch.map(function (i) { return i.id; });
-          var body = {protocol: PROTOCOL, device_id: s.deviceId, cursor: cursor, mutations: batch.map(wire)};
-          return post(body, timeoutMs).then(function (resp) {
-            if (resp.status === 413 && batch.length > 1) {
-              // Too big for the server (or a proxy): halve, never above the limit it states.
-              var max = resp.data && isCount(resp.data.max_mutations) && resp.data.max_mutations > 0
-                ? resp.data.max_mutations : Infinity;
-              size = Math.max(1, Math.min(Math.floor(batch.length / 2), max));
-              return S.setMeta({batch_max: size}).then(function () { return restore(batch); }).then(round);
-            }
-            if (resp.status === 401) {
-              return restore(batch).then(function () { S.emit({type: 'login-needed'}); return {ok: false, loginNeeded: true}; });
-            }
-            if (resp.status === 403 && resp.data && resp.data.revoked === true) {
-              return Outbox.wipe().then(function () { S.emit({type: 'revoked'}); return {ok: false, revoked: true}; });
-            }
-            if (resp.status === 409 && resp.data && resp.data.error === 'device_mismatch') {
-              return restore(batch).then(function () { S.emit({type: 'login-needed'}); return {ok: false, loginNeeded: true}; });
-            }
-            if (resp.status === 413 && batch.length === 1) {
-              return S.updateItem(batch[0].id, function (item) {
-                item.state = 'rejected';
-                item.errors = {_mutation: ['Too large to send. Shorten it or discard it.']};
-                item.message = errorsMessage(item.errors);
-              }).then(function () { return {ok: false}; });
-            }
-            if (!wellFormed(resp, ids)) {
-              var failure = failureOf(resp);
-              return restore(batch, failure).then(function () { return {ok: false, status: resp.status, failure: failure}; });
-            }
-            return applyAnswer(batch, resp.data).then(function (applied) {
-              ids.forEach(function (id) { answered[id] = true; });
-              done += batch.length;
-              S.emit({type: 'changed'});
-              if (batch.length) S.emit({type: 'progress', done: done, total: done + taken.remaining - batch.length});
-              sentSomething = sentSomething || batch.length > 0;
-              applied.changedScopes.forEach(function (x) { scopes[x] = true; });
-              applied.changedPeople.forEach(function (x) { people[x] = true; });
-              anyChange = anyChange || applied.anyChange;
-              cursor = resp.data.cursor != null ? resp.data.cursor : cursor;
-              var more = resp.data.more === true || taken.remaining > batch.length;
-              if (more && rounds < 50) return round();
-              return {ok: true};
-            });
-          }, function (error) {
-            // No whole answer (no signal, a dropped connection, a stall): nothing is lost, nothing
-            // is marked sent. If the server did commit, the retry is answered `duplicate`.
-            var failure = error && error.timeout ? 'timeout' : 'network';
-            return restore(batch, failure).then(function () { return {ok: false, network: true, failure: failure}; });
-          });
-        });
-      }
-
-      return round().then(function (result) {
+      var run = {
+        reason: reason, session: s, timeoutMs: v[1].syncTimeoutMs,
+        size: Math.min(C.BATCH_MAX, v[2] || C.BATCH_MAX), cursor: s.cursor || 0,
+        rounds: 0, answered: {}, done: 0, scopes: {}, people: {}, anyChange: false, sentSomething: false
+      };
+      return round(run).then(function (result) {
         if (result.ok && !result.quiet) {
-          result.refresh = pagesToRefresh(Object.keys(scopes), Object.keys(people), anyChange || sentSomething)
-            .then(S.refreshPages).catch(function () { return 0; });
+          result.refresh = Pages.pagesToRefresh(Object.keys(run.scopes), Object.keys(run.people),
+            run.anyChange || run.sentSomething).then(Pages.refresh).catch(function () { return 0; });
         }
         return result;
       });
     });
   }
+
+  var localChain = Promise.resolve();
 
   /**
    * Send what is waiting and pull what changed. Serialised across page, tabs and worker with the
@@ -388,8 +366,6 @@
    * Resolves {ok, pending, waiting, failure?, refresh?}: `refresh` settles when the cached pages
    * are refreshed.
    */
-  var localChain = Promise.resolve();
-
   function flush(opts) {
     var run = function () {
       return doFlush(opts).catch(function (e) { return {ok: false, error: String(e)}; });
@@ -401,18 +377,17 @@
       p = localChain = localChain.then(run, run);
     }
     return p.then(function (result) {
-      return Promise.all([Outbox.list(), S.getMeta('user_id')]).catch(function () { return [[], null]; }).then(function (v) {
+      return Promise.all([Outbox.list(), Outbox.getMeta('user_id')]).catch(function () { return [[], null]; }).then(function (v) {
         var mine = v[0].filter(function (i) { return i.user_id === v[1] && i.state !== 'sent'; });
         result.pending = mine.length;  // everything unsent, rejected included (logout checks this)
         result.waiting = mine.filter(function (i) { return UNSENT.indexOf(i.state) !== -1; }).length;
-        S.emit({type: 'flushed', ok: !!result.ok, pending: result.pending, waiting: result.waiting,
-                failure: result.failure || null, offline: !!result.offline,
-                loginNeeded: !!result.loginNeeded, revoked: !!result.revoked});
+        Outbox.emit({type: 'flushed', ok: !!result.ok, pending: result.pending, waiting: result.waiting,
+                     failure: result.failure || null, offline: !!result.offline,
+                     loginNeeded: !!result.loginNeeded, revoked: !!result.revoked});
         return result;
       });
     });
   }
 
   Outbox.flush = flush;
-  Outbox.backoff = backoff;
 })(typeof self !== 'undefined' ? self : this);

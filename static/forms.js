@@ -1,11 +1,13 @@
 /* fieldapp forms: a casework form's submit becomes outbox mutations (the one write path: never
  * posted to Flask), and `?fix=<mutation id>` fills a form back from a record that needs attention.
- * Classic script, page only; needs FieldappOutbox and FieldappPage (static/status.js). Defines
- * `FieldappForms`; static/app.js routes submits to it. Page contract: README, "One write path".
+ * Classic script, page only; needs FieldappConstants, FieldappOutbox and FieldappPage
+ * (static/status.js). Defines `FieldappForms`; static/page/start.js routes submits to it.
+ * Page contract: README, "One write path".
  */
 (function () {
   'use strict';
 
+  var C = window.FieldappConstants;
   var Outbox = window.FieldappOutbox;
   var Page = window.FieldappPage;
   var notice = Page.notice;
@@ -44,81 +46,88 @@
    * true when ticked and false when not.
    */
   function readForm(form, op) {
-    var fields = {};
-    var nested = {};
-    var seenGroups = {};
-    var objectChanged = {};
+    // What the readers below fill in, and what they have seen so far.
+    var acc = {form: form, update: op === 'update', fields: {}, nested: {}, seenGroups: {}, objectChanged: {}};
     Array.prototype.forEach.call(form.elements, function (el) {
       var name = el.name;
       if (!name || el.disabled || name === 'csrf_token' || name.charAt(0) === '_') return;
       if (['submit', 'button', 'reset', 'file'].indexOf(el.type) !== -1) return;
-      if (el.type === 'checkbox' && el.dataset.type === 'list') {
-        // Checkboxes sharing a name with data-type="list": the ticked values as an array.
-        if (seenGroups[name]) return;
-        seenGroups[name] = true;
-        var boxes = form.querySelectorAll('input[type="checkbox"][name="' + name + '"]');
-        if (op === 'update' && !Array.prototype.some.call(boxes, changed)) return;
-        fields[name] = Array.prototype.filter.call(boxes, function (b) { return b.checked && !b.disabled; })
-          .map(function (b) { return b.value; });
-        return;
-      }
       var dotAt = name.indexOf('.');
       var objectName = dotAt > 0 && name.slice(0, dotAt) !== 'new_person' ? name.slice(0, dotAt) : null;
-      if (el.type === 'checkbox' && isBooleanField(el)) {
-        if (op === 'update' && changed(el)) objectChanged[objectName || name] = true;
-        if (op === 'update' && !objectName && !changed(el)) return;
-        var ticked = el.checked;
-        if (objectName) {
-          nested[objectName] = nested[objectName] || {};
-          nested[objectName][name.slice(dotAt + 1)] = ticked;
-        } else {
-          fields[name] = ticked;
-        }
-        return;
-      }
-      if (objectName) {
-        // Keys of an object field: always read, so an update can send the object whole.
-        if (op === 'update' && changed(el)) objectChanged[objectName] = true;
-        if ((el.type === 'radio') && !el.checked) return;
-        var item = convert(el, el.value);
-        nested[objectName] = nested[objectName] || {};
-        if (item !== '') nested[objectName][name.slice(dotAt + 1)] = item;
-        return;
-      }
-      var isChoice = el.type === 'radio' || el.type === 'checkbox';
-      if (op === 'update') {
-        if (isChoice) {
-          if (seenGroups[name]) return;
-          seenGroups[name] = true;
-          var group = form.querySelectorAll('[name="' + name + '"]');
-          if (!Array.prototype.some.call(group, changed)) return;
-          var picked = Array.prototype.filter.call(group, function (g) { return g.checked; })[0];
-          fields[name] = picked ? convert(picked, picked.value) : null;
-          return;
-        }
-        // data-send-always: part of the change although unchanged here ("Use the other value").
-        if (!changed(el) && !el.hasAttribute('data-send-always')) return;
-      } else if (isChoice && !el.checked) {
-        return;
-      }
-      var value = convert(el, el.value);
-      if (value === '') {
-        if (op === 'update') value = null; else return;
-      }
-      var dot = name.indexOf('.');
-      if (dot > 0) {
-        var prefix = name.slice(0, dot);
-        nested[prefix] = nested[prefix] || {};
-        nested[prefix][name.slice(dot + 1)] = value;
-      } else {
-        fields[name] = value;
-      }
+      if (el.type === 'checkbox' && el.dataset.type === 'list') readList(acc, el);
+      else if (el.type === 'checkbox' && isBooleanField(el)) readBoolean(acc, el, objectName);
+      else if (objectName) readObjectKey(acc, el, objectName);
+      else readValue(acc, el);
     });
-    Object.keys(nested).forEach(function (objectName) {
+    Object.keys(acc.nested).forEach(function (objectName) {
       if (objectName === 'new_person') return;
-      if (op !== 'update' || objectChanged[objectName]) fields[objectName] = nested[objectName];
+      if (!acc.update || acc.objectChanged[objectName]) acc.fields[objectName] = acc.nested[objectName];
     });
-    return {fields: fields, nested: nested};
+    return {fields: acc.fields, nested: acc.nested};
+  }
+
+  function putNested(acc, objectName, key, value) {
+    acc.nested[objectName] = acc.nested[objectName] || {};
+    acc.nested[objectName][key] = value;
+  }
+
+  /** Checkboxes sharing a name with data-type="list": the ticked values as an array. */
+  function readList(acc, el) {
+    var name = el.name;
+    if (acc.seenGroups[name]) return;
+    acc.seenGroups[name] = true;
+    var boxes = acc.form.querySelectorAll('input[type="checkbox"][name="' + name + '"]');
+    if (acc.update && !Array.prototype.some.call(boxes, changed)) return;
+    acc.fields[name] = Array.prototype.filter.call(boxes, function (b) { return b.checked && !b.disabled; })
+      .map(function (b) { return b.value; });
+  }
+
+  /** A lone data-type="boolean" checkbox: true when ticked, false when not. */
+  function readBoolean(acc, el, objectName) {
+    if (acc.update && changed(el)) acc.objectChanged[objectName || el.name] = true;
+    if (acc.update && !objectName && !changed(el)) return;
+    if (objectName) putNested(acc, objectName, el.name.slice(objectName.length + 1), el.checked);
+    else acc.fields[el.name] = el.checked;
+  }
+
+  /** A key of an object field: always read, so an update can send the object whole. */
+  function readObjectKey(acc, el, objectName) {
+    if (acc.update && changed(el)) acc.objectChanged[objectName] = true;
+    if (el.type === 'radio' && !el.checked) return;
+    var item = convert(el, el.value);
+    acc.nested[objectName] = acc.nested[objectName] || {};
+    if (item !== '') acc.nested[objectName][el.name.slice(objectName.length + 1)] = item;
+  }
+
+  /** Any other field (and `new_person.*`, kept apart in `nested`). */
+  function readValue(acc, el) {
+    var name = el.name;
+    var isChoice = el.type === 'radio' || el.type === 'checkbox';
+    if (acc.update) {
+      if (isChoice) return readChangedChoice(acc, name);
+      // data-send-always: part of the change although unchanged here ("Use the other value").
+      if (!changed(el) && !el.hasAttribute('data-send-always')) return;
+    } else if (isChoice && !el.checked) {
+      return;
+    }
+    var value = convert(el, el.value);
+    if (value === '') {
+      if (acc.update) value = null; else return;
+    }
+    var dot = name.indexOf('.');
+    if (dot > 0) putNested(acc, name.slice(0, dot), name.slice(dot + 1), value);
+    else acc.fields[name] = value;
+  }
+
+  /** On an update, a radio group (or checkboxes sharing a name) whose choice changed: the value
+   * picked now, or null. */
+  function readChangedChoice(acc, name) {
+    if (acc.seenGroups[name]) return;
+    acc.seenGroups[name] = true;
+    var group = acc.form.querySelectorAll('[name="' + name + '"]');
+    if (!Array.prototype.some.call(group, changed)) return;
+    var picked = Array.prototype.filter.call(group, function (g) { return g.checked; })[0];
+    acc.fields[name] = picked ? convert(picked, picked.value) : null;
   }
 
   function personName(form, fields, newPerson) {
@@ -152,8 +161,86 @@
       .replace('{person_id}', encodeURIComponent(ids.person_id || ''));
   }
 
+  /** Disable (or enable again) a form's buttons while its submit is being handled. */
   function blockSecondSubmit(form, on) {
     Array.prototype.forEach.call(form.querySelectorAll('button, [type=submit]'), function (b) { b.disabled = on; });
+  }
+
+  /**
+   * The mutations a casework form's submit makes: {type, op, mutations, newPerson, recordId,
+   * personId}, or null when "someone new" has no name (the field says so). A contact that
+   * registers someone new (person_id "new") queues the person's create first.
+   */
+  function buildMutations(form, read, fixId, submitter) {
+    var type = form.dataset.mutationType;
+    var op = form.dataset.mutationOp || 'create';
+    var fields = read.fields;
+    // The button pressed can carry a value ("Save draft" / "Save final reading": name=status).
+    if (submitter && submitter.name) fields[submitter.name] = convert(submitter, submitter.value);
+    var recordedAt = new Date().toISOString();
+    var built = {type: type, op: op, mutations: [], newPerson: null,
+                 recordId: op === 'create' ? Outbox.uuid() : form.dataset.recordId};
+    built.personId = fields.person_id || (type === 'person' ? built.recordId : null);
+    if (type === 'contact' && fields.person_id === 'new') {
+      built.newPerson = read.nested.new_person || {};
+      if (!fixId && !built.newPerson.display_name) {
+        var input = form.querySelector('[name="new_person.display_name"]');
+        if (input) { input.setCustomValidity('Enter a name or description'); input.reportValidity(); }
+        return null;
+      }
+      if (!fixId) {
+        built.personId = fields.person_id = Outbox.uuid();
+        built.mutations.push({
+          id: Outbox.uuid(), type: 'person', op: 'create', record_id: built.personId, base_version: null,
+          recorded_at: recordedAt, fields: built.newPerson, person_id: built.personId,
+          label: 'New person: ' + built.newPerson.display_name, form_url: formUrl()
+        });
+      }
+    }
+    built.mutations.push({
+      id: Outbox.uuid(), type: type, op: op, record_id: built.recordId,
+      base_version: op === 'update' ? Number(form.dataset.baseVersion) : null,
+      recorded_at: recordedAt, fields: fields, person_id: built.personId,
+      label: label(form, fields, built.newPerson), form_url: formUrl()
+    });
+    return built;
+  }
+
+  /** `?fix=`: the queued item gets the form's fields (same mutation and record ids). */
+  function storeFix(form, fixId, built, read) {
+    return Outbox.get(fixId).then(function (item) {
+      if (!item) return;
+      if (item.type !== built.type) {
+        // A person registered through the contact form: fix their details only.
+        return Outbox.replace(fixId, read.nested.new_person || item.fields);
+      }
+      var fields = read.fields;
+      var patch = built.op === 'update' ? readForm(form, 'update').fields : fields;
+      return Outbox.replace(fixId, item.op === 'update' ? Object.assign({}, item.fields, patch) : fields);
+    });
+  }
+
+  /** Saved: say so, ask for a flush, and find where to go next (waiting a little for the flush
+   * when the page must know its outcome). */
+  function afterSave(form, hooks, built, fixId) {
+    try { sessionStorage.setItem(C.SAVED_FLAG, '1'); } catch (e) { /* private mode */ }
+    notice('tpl-saved');
+    if (!navigator.onLine) hooks.registerBackgroundSync();
+    var flushing = hooks.requestFlush('save');
+    var redirect = form.dataset.redirect
+      ? fillTemplate(form.dataset.redirect, {record_id: built.recordId, person_id: built.personId}) : null;
+    if (fixId) redirect = '/outbox';
+    var newPerson = built.newPerson;
+    var wait = newPerson || !(navigator.serviceWorker && navigator.serviceWorker.controller)
+      ? Promise.race([flushing, new Promise(function (r) { setTimeout(r, 5000); })])
+      : Promise.resolve();
+    return wait.then(function () {
+      if (!newPerson) return redirect;
+      // A person made on this phone has no page to show offline until the server has them.
+      return Outbox.get(built.mutations[0].id).then(function (item) {
+        return item && item.state === 'sent' && navigator.onLine ? redirect : '/caseload';
+      });
+    });
   }
 
   /**
@@ -162,73 +249,15 @@
    * `hooks.registerBackgroundSync()` asks the browser to flush later when saved offline.
    */
   function submitMutation(form, hooks, submitter) {
-    var type = form.dataset.mutationType;
-    var op = form.dataset.mutationOp || 'create';
     var fixId = new URLSearchParams(location.search).get('fix');
+    var op = form.dataset.mutationOp || 'create';
     var read = readForm(form, fixId ? 'create' : op);
-    var fields = read.fields;
-    // The button pressed can carry a value ("Save draft" / "Save final reading": name=status).
-    if (submitter && submitter.name) fields[submitter.name] = convert(submitter, submitter.value);
-    var recordedAt = new Date().toISOString();
-    var mutations = [];
-    var newPerson = null;
-    var recordId = op === 'create' ? Outbox.uuid() : form.dataset.recordId;
-    var personId = fields.person_id || (type === 'person' ? recordId : null);
-
-    if (type === 'contact' && fields.person_id === 'new' && fixId) {
-      newPerson = read.nested.new_person || {};
-    } else if (type === 'contact' && fields.person_id === 'new') {
-      newPerson = read.nested.new_person || {};
-      if (!newPerson.display_name) {
-        var input = form.querySelector('[name="new_person.display_name"]');
-        if (input) { input.setCustomValidity('Enter a name or description'); input.reportValidity(); }
-        return Promise.resolve(null);
-      }
-      personId = Outbox.uuid();
-      fields.person_id = personId;
-      mutations.push({
-        id: Outbox.uuid(), type: 'person', op: 'create', record_id: personId, base_version: null,
-        recorded_at: recordedAt, fields: newPerson, person_id: personId,
-        label: 'New person: ' + newPerson.display_name, form_url: formUrl()
-      });
-    }
-    mutations.push({
-      id: Outbox.uuid(), type: type, op: op, record_id: recordId,
-      base_version: op === 'update' ? Number(form.dataset.baseVersion) : null,
-      recorded_at: recordedAt, fields: fields, person_id: personId,
-      label: label(form, fields, newPerson), form_url: formUrl()
-    });
-
+    var built = buildMutations(form, read, fixId, submitter);
+    if (!built) return Promise.resolve(null);
     blockSecondSubmit(form, true);
-    var stored = fixId
-      ? Outbox.get(fixId).then(function (item) {
-          if (!item) return;
-          if (item.type !== type) {
-            // A person registered through the contact form: fix their details only.
-            return Outbox.replace(fixId, read.nested.new_person || item.fields);
-          }
-          var patch = op === 'update' ? readForm(form, 'update').fields : fields;
-          return Outbox.replace(fixId, item.op === 'update' ? Object.assign({}, item.fields, patch) : fields);
-        })
-      : Outbox.enqueueAll(mutations);
-
+    var stored = fixId ? storeFix(form, fixId, built, read) : Outbox.enqueueAll(built.mutations);
     return stored.then(function () {
-      try { sessionStorage.setItem('fieldapp-saved', '1'); } catch (e) { /* private mode */ }
-      notice('tpl-saved');
-      if (!navigator.onLine) hooks.registerBackgroundSync();
-      var flushing = hooks.requestFlush('save');
-      var redirect = form.dataset.redirect ? fillTemplate(form.dataset.redirect, {record_id: recordId, person_id: personId}) : null;
-      if (fixId) redirect = '/outbox';
-      var wait = newPerson || !(navigator.serviceWorker && navigator.serviceWorker.controller)
-        ? Promise.race([flushing, new Promise(function (r) { setTimeout(r, 5000); })])
-        : Promise.resolve();
-      return wait.then(function () {
-        if (!newPerson) return redirect;
-        // A person made on this phone has no page to show offline until the server has them.
-        return Outbox.get(mutations[0].id).then(function (item) {
-          return item && item.state === 'sent' && navigator.onLine ? redirect : '/caseload';
-        });
-      });
+      return afterSave(form, hooks, built, fixId);
     }).then(function (target) {
       if (target) location.assign(target);
       else blockSecondSubmit(form, false);
@@ -239,6 +268,89 @@
     });
   }
 
+  /** Flatten a record's fields to input names: an object field (scores, notes, disagree) fills
+   * its dotted inputs. */
+  function inputValues(fields) {
+    var flat = {};
+    Object.keys(fields).forEach(function (key) {
+      var value = fields[key];
+      if (value && typeof value === 'object' && !Array.isArray(value)) {
+        Object.keys(value).forEach(function (k) { flat[key + '.' + k] = value[k]; });
+      } else {
+        flat[key] = value;
+      }
+    });
+    return flat;
+  }
+
+  /** The fix form of a contact about a person still on this phone (not in the form's list):
+   * offer them as the choice. */
+  function offerRecordedPerson(radio, personId) {
+    var input = radio.cloneNode();
+    input.id = 'person_id-fix';
+    input.value = personId;
+    input.checked = true;
+    var lab = document.createElement('label');
+    lab.className = 'govuk-label govuk-radios__label';
+    lab.htmlFor = input.id;
+    lab.textContent = 'The person recorded with it';
+    var wrap = document.createElement('div');
+    wrap.className = 'govuk-radios__item';
+    wrap.append(input, lab);
+    radio.closest('.govuk-radios').prepend(wrap);
+  }
+
+  /** Set the inputs named `name` to `value` (a list ticks its checkboxes; true/false pick yes/no). */
+  function fillInput(form, name, value) {
+    // Buttons carry their own value (name=status on "Save draft"): never overwrite it.
+    var els = Array.prototype.filter.call(form.querySelectorAll('[name="' + name + '"]'),
+      function (el) { return ['submit', 'button', 'reset'].indexOf(el.type) === -1; });
+    if (!els.length) return;
+    var text = value === true ? 'yes' : value === false ? 'no' : value == null ? '' : String(value);
+    if (Array.isArray(value)) {
+      els.forEach(function (el) { el.checked = value.indexOf(el.value) !== -1; });
+    } else if (els[0].type === 'radio' || els[0].type === 'checkbox') {
+      var found = false;
+      els.forEach(function (el) { el.checked = el.value === text; found = found || el.checked; });
+      if (!found && name === 'person_id') offerRecordedPerson(els[0], text);
+    } else if (els[0].tagName === 'SELECT' && !Array.prototype.some.call(els[0].options, function (o) { return o.value === text; })) {
+      els[0].add(new Option(text, text, true, true));
+    } else {
+      els[0].value = text;
+    }
+  }
+
+  /** The server's errors: a summary at the top (focused), and each message by its field. */
+  function showErrors(form, errors, prefix) {
+    var summary = notice('tpl-form-errors', function (el) {
+      var list = slot(el, 'list');
+      Object.keys(errors).forEach(function (field) {
+        var li = document.createElement('li');
+        var target = form.querySelector('[name="' + prefix + field + '"]');
+        var msg = [].concat(errors[field]).join(' ');
+        if (target && target.id) {
+          var a = document.createElement('a');
+          a.href = '#' + target.id;
+          a.textContent = msg;
+          li.appendChild(a);
+          var group = target.closest('.govuk-form-group');
+          if (group) {
+            group.classList.add('govuk-form-group--error');
+            var p = document.createElement('p');
+            p.className = 'govuk-error-message';
+            p.textContent = msg;
+            var labelEl = group.querySelector('.govuk-label, legend');
+            if (labelEl) labelEl.after(p); else group.prepend(p);
+          }
+        } else {
+          li.textContent = msg;
+        }
+        list.appendChild(li);
+      });
+    });
+    if (summary) summary.focus();
+  }
+
   /** `?fix=<mutation id>`: fill the form from a rejected outbox item and show the server's errors. */
   function prepareFix() {
     var fixId = new URLSearchParams(location.search).get('fix');
@@ -246,7 +358,6 @@
     if (!fixId || !form) return Promise.resolve();
     return Outbox.get(fixId).then(function (item) {
       if (!item) return;
-      var fields = item.fields || {};
       var prefix = '';
       if (item.type !== form.dataset.mutationType) {
         // A person registered through the contact form: fill the "someone new" block.
@@ -254,84 +365,12 @@
         if (someoneNew) someoneNew.click();
         prefix = 'new_person.';
       }
-      var flat = {};
-      Object.keys(fields).forEach(function (key) {
-        var value = fields[key];
-        if (value && typeof value === 'object' && !Array.isArray(value)) {
-          // An object field (scores, notes, disagree) fills its dotted inputs.
-          Object.keys(value).forEach(function (k) { flat[key + '.' + k] = value[k]; });
-        } else {
-          flat[key] = value;
-        }
-      });
-      Object.keys(flat).forEach(function (key) {
-        var name = prefix + key;
-        var value = flat[key];
-        // Buttons carry their own value (name=status on "Save draft"): never overwrite it.
-        var els = Array.prototype.filter.call(form.querySelectorAll('[name="' + name + '"]'),
-          function (el) { return ['submit', 'button', 'reset'].indexOf(el.type) === -1; });
-        if (!els.length) return;
-        var text = value === true ? 'yes' : value === false ? 'no' : value == null ? '' : String(value);
-        if (Array.isArray(value)) {
-          els.forEach(function (el) { el.checked = value.indexOf(el.value) !== -1; });
-          return;
-        }
-        if (els[0].type === 'radio' || els[0].type === 'checkbox') {
-          var found = false;
-          els.forEach(function (el) { el.checked = el.value === text; found = found || el.checked; });
-          if (!found && name === 'person_id') {
-            // A person still on this phone: offer them as the choice.
-            var input = els[0].cloneNode();
-            input.id = 'person_id-fix';
-            input.value = text;
-            input.checked = true;
-            var lab = document.createElement('label');
-            lab.className = 'govuk-label govuk-radios__label';
-            lab.htmlFor = input.id;
-            lab.textContent = 'The person recorded with it';
-            var wrap = document.createElement('div');
-            wrap.className = 'govuk-radios__item';
-            wrap.append(input, lab);
-            els[0].closest('.govuk-radios').prepend(wrap);
-          }
-        } else if (els[0].tagName === 'SELECT' && !Array.prototype.some.call(els[0].options, function (o) { return o.value === text; })) {
-          els[0].add(new Option(text, text, true, true));
-        } else {
-          els[0].value = text;
-        }
-      });
+      var flat = inputValues(item.fields || {});
+      Object.keys(flat).forEach(function (key) { fillInput(form, prefix + key, flat[key]); });
       document.dispatchEvent(new Event('fieldapp:form-filled'));  // conditional reveals follow
-      if (item.state === 'rejected' && item.errors) {
-        var summary = notice('tpl-form-errors', function (el) {
-          var list = slot(el, 'list');
-          Object.keys(item.errors).forEach(function (field) {
-            var li = document.createElement('li');
-            var target = form.querySelector('[name="' + prefix + field + '"]');
-            var msg = [].concat(item.errors[field]).join(' ');
-            if (target && target.id) {
-              var a = document.createElement('a');
-              a.href = '#' + target.id;
-              a.textContent = msg;
-              li.appendChild(a);
-              var group = target.closest('.govuk-form-group');
-              if (group) {
-                group.classList.add('govuk-form-group--error');
-                var p = document.createElement('p');
-                p.className = 'govuk-error-message';
-                p.textContent = msg;
-                var labelEl = group.querySelector('.govuk-label, legend');
-                if (labelEl) labelEl.after(p); else group.prepend(p);
-              }
-            } else {
-              li.textContent = msg;
-            }
-            list.appendChild(li);
-          });
-        });
-        if (summary) summary.focus();
-      }
+      if (item.state === 'rejected' && item.errors) showErrors(form, item.errors, prefix);
     });
   }
 
-  window.FieldappForms = {submit: submitMutation, prepareFix: prepareFix};
+  window.FieldappForms = {submit: submitMutation, prepareFix: prepareFix, blockSecondSubmit: blockSecondSubmit};
 })();

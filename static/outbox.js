@@ -1,9 +1,10 @@
 /* fieldapp outbox: the phone's store of unsent changes and of what the server has sent back.
  *
  * A classic script loaded by the page (<script>) and by the service worker (importScripts). It
- * defines the global `FieldappOutbox` and needs the global `idb` (npm idb 8 UMD build) loaded before
- * it; static/flush.js, loaded after it by both, adds `flush` (sending batches, storing answers), so
- * page and worker flush the same way.
+ * defines the global `FieldappOutbox` and needs the globals `idb` (npm idb 8 UMD build) and
+ * `FieldappConstants` (static/constants.js) loaded before it. Loaded after it by both:
+ * static/cached-pages.js (the phone's copies of pages) and static/flush.js, which adds `flush`
+ * (sending batches, storing answers), so page and worker flush the same way.
  *
  * IndexedDB database `fieldapp`:
  *   outbox  {seq (auto), id (mutation id), type, op, record_id, base_version, recorded_at, fields,
@@ -13,28 +14,29 @@
  *   meta    key -> value: device_id, cursor, user_id, last_sync_at, batch_max, settings
  *
  * Every offline store of casework goes through here, so that it can be encrypted and wiped in one
- * place (`wipe`). Events go out on BroadcastChannel('fieldapp') so every open page and the worker
- * stay in step: {type: 'changed'}, {type: 'progress', done, total}, {type: 'flushed', ok, pending,
- * waiting, failure}, {type: 'login-needed'}, {type: 'revoked'}, {type: 'wiped'}.
+ * place (`wipe`). The flush stores a whole answer (results, changes, cursor) in one transaction, so
+ * the store exports its write primitives for static/flush.js on purpose: `transaction`,
+ * `updateItem`, `getMeta`, `setMeta` and `emit`; page code uses the operations above them.
+ * Events go out on BroadcastChannel('fieldapp') so every open page and the worker stay in step:
+ * {type: 'changed'}, {type: 'progress', done, total}, {type: 'flushed', ok, pending, waiting,
+ * failure}, {type: 'login-needed'}, {type: 'revoked'}, {type: 'wiped'}.
  */
 (function (root) {
   'use strict';
 
+  var C = root.FieldappConstants;
   var DB_NAME = 'fieldapp';
   var DB_VERSION = 1;
-  var CACHE_PREFIX = 'fieldapp-';
-  var PAGES_CACHE = 'fieldapp-pages';
   var UNSENT = ['waiting', 'sending', 'deferred'];
   var STRICT = {durability: 'strict'};
   // Timings a test may shorten with `configure` (kept in meta, so the worker's flush sees them too):
   // how long one sync request may take before it counts as failed (a stalled link), and the timer
   // that retries while records wait after a good answer (e.g. one waiting for another record).
-  var DEFAULT_SETTINGS = {syncTimeoutMs: 20000, waitTimerMs: 30000};
+  var DEFAULT_SETTINGS = {syncTimeoutMs: C.SYNC_TIMEOUT_MS, waitTimerMs: C.WAIT_TIMER_MS};
 
   var dbPromise = null;
   var channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('fieldapp') : null;
   var listeners = [];
-  var localChain = Promise.resolve();
 
   /** Open (once) the database; close it when another context wants to delete or upgrade it. */
   function db() {
@@ -64,6 +66,21 @@
     return d.transaction(stores, mode, STRICT);
   }
 
+  /**
+   * Run `work(t)` in one strict read-write transaction over `stores` (an idb transaction: use
+   * only its stores' requests inside, or it commits early) and resolve with what `work` resolved
+   * to, once the transaction has committed. For static/flush.js, which must store a sync answer's
+   * results, changes and cursor all together or not at all.
+   */
+  function transaction(stores, work) {
+    return db().then(function (d) {
+      var t = tx(d, stores, 'readwrite');
+      return Promise.resolve(work(t)).then(function (value) {
+        return t.done.then(function () { return value; });
+      });
+    });
+  }
+
   /** Tell every page (and this context's listeners) that something happened. */
   function emit(event) {
     if (channel) {
@@ -87,18 +104,6 @@
       });
     };
   }
-
-  // A wipe (logout, revoked phone) in any context must leave no page behind, even one that a
-  // background refresh in another context (the service worker) fetched just before and stores just
-  // after. Every context counts the wipes it hears of; a refresh stops when the count moves, and
-  // once the refreshes in flight here settle, the page cache is deleted again.
-  var wipes = 0;
-  var refreshing = Promise.resolve();
-  on(function (event) {
-    if (!event || event.type !== 'wiped') return;
-    wipes += 1;
-    refreshing.then(function () { if (hasCaches()) return caches.delete(PAGES_CACHE); });
-  });
 
   function uuid() {
     if (root.crypto && root.crypto.randomUUID) return root.crypto.randomUUID();
@@ -154,7 +159,8 @@
           writes.push(meta.put(0, 'cursor'), meta.delete('last_sync_at'), t.objectStore('records').clear());
         }
         return Promise.all(writes).then(function () { return t.done; }).then(function () {
-          if (changedUser) return deletePages(function () { return true; });
+          // The previous user's page copies go with their records.
+          if (changedUser && hasCaches()) return caches.delete(C.PAGES_CACHE);
         });
       });
     });
@@ -315,62 +321,10 @@
   }
 
   // ---- caches -------------------------------------------------------------------------------
+  // The page copies themselves (refreshing, dropping a person's) are static/cached-pages.js; the
+  // store only deletes them wholesale: at a wipe, and when another user signs in.
 
   function hasCaches() { return typeof caches !== 'undefined'; }
-
-  /** Delete cached pages whose path satisfies `match(pathname)`. */
-  function deletePages(match) {
-    if (!hasCaches()) return Promise.resolve();
-    return caches.open(PAGES_CACHE).then(function (cache) {
-      return cache.keys().then(function (keys) {
-        return Promise.all(keys.filter(function (req) {
-          return match(new URL(req.url).pathname);
-        }).map(function (req) { return cache.delete(req); }));
-      });
-    });
-  }
-
-  function personPathMatcher(personIds) {
-    return function (path) {
-      return personIds.some(function (p) {
-        return path === '/people/' + p || path.indexOf('/people/' + p + '/') === 0;
-      });
-    };
-  }
-
-  /**
-   * Fetch the pages a worker needs offline and keep the full-page 200 answers in the page cache
-   * (never a redirect to /login); a page that is gone (404, 410: e.g. a draft made final) leaves
-   * the cache. `X-Fieldapp-Refresh: 1` tells the server this is not a view.
-   */
-  function refreshPages(paths) {
-    if (!hasCaches() || !paths.length) return Promise.resolve(0);
-    var queue = paths.slice();
-    var stored = 0;
-    var started = wipes;
-    var run = caches.open(PAGES_CACHE).then(function (cache) {
-      function next() {
-        var path = queue.shift();
-        if (!path || wipes !== started) return Promise.resolve();
-        return fetch(path, {
-          credentials: 'same-origin', redirect: 'manual', cache: 'no-store',
-          headers: {'X-Fieldapp-Refresh': '1'}
-        }).then(function (resp) {
-          var type = resp.headers.get('Content-Type') || '';
-          if (wipes !== started) return;  // logged out meanwhile: keep nothing
-          if (resp.status === 200 && resp.type !== 'opaqueredirect' && !resp.redirected &&
-              type.indexOf('text/html') === 0) {
-            stored += 1;
-            return cache.put(path, resp);
-          }
-          if (resp.status === 404 || resp.status === 410) return cache.delete(path);
-        }).catch(function () { /* offline again: keep the old copy */ }).then(next);
-      }
-      return Promise.all([next(), next(), next()]).then(function () { return stored; });
-    });
-    refreshing = Promise.all([refreshing, run.catch(function () {})]);
-    return run;
-  }
 
   /** Delete the database and every fieldapp- cache (logout, and a revoked phone). */
   function wipe() {
@@ -385,7 +339,7 @@
     }).then(function () {
       if (!hasCaches()) return;
       return caches.keys().then(function (names) {
-        return Promise.all(names.filter(function (n) { return n.indexOf(CACHE_PREFIX) === 0; })
+        return Promise.all(names.filter(function (n) { return n.indexOf(C.CACHE_PREFIX) === 0; })
           .map(function (n) { return caches.delete(n); }));
       });
     }).then(function () { emit({type: 'wiped'}); });
@@ -420,11 +374,12 @@
     uuid: uuid,
     on: on,
     UNSENT: UNSENT,
-    // For static/flush.js only: the store's own pieces, so the flush writes through the same code.
-    _store: {
-      db: db, tx: tx, emit: emit, getMeta: getMeta, setMeta: setMeta, updateItem: updateItem,
-      deletePages: deletePages, personPathMatcher: personPathMatcher, refreshPages: refreshPages,
-      hasCaches: hasCaches, nowIso: nowIso, PAGES_CACHE: PAGES_CACHE
-    }
+    // The write primitives, for static/flush.js (see the header): not for page code, which goes
+    // through the operations above.
+    transaction: transaction,
+    updateItem: updateItem,
+    getMeta: getMeta,
+    setMeta: setMeta,
+    emit: emit
   };
 })(typeof self !== 'undefined' ? self : this);

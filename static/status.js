@@ -1,9 +1,10 @@
 /* fieldapp page status: what the worker sees of the outbox. The shared page helpers (templates,
- * notices, times), the outbox lists (`[data-outbox-list]`), the people registered on this phone on
- * the caseload, and the sync status line (`[data-sync-status]`, and `[data-sync-progress]` on the
- * outbox page): how many wait, how far a long send has got, and when a failed one is tried again.
- * Classic script, page only; needs FieldappOutbox. Defines `FieldappPage`; static/app.js starts it.
- * The words come from the <template> elements in templates/_outbox.html.
+ * notices, times), the outbox lists (`[data-outbox-list]`) and their "Fix" and "Discard" buttons,
+ * the people registered on this phone on the caseload, and the sync status line
+ * (`[data-sync-status]`, and `[data-sync-progress]` on the outbox page): how many wait, how far a
+ * long send has got, and when a failed one is tried again.
+ * Classic script, page only; needs FieldappOutbox. Defines `FieldappPage`; static/page/start.js
+ * starts it. The words come from the <template> elements in templates/_outbox.html.
  */
 (function () {
   'use strict';
@@ -226,6 +227,23 @@
     });
   }
 
+  /** A click on an outbox item's "Fix" (open the form it came from, filled in) or "Discard"
+   * (the first click asks to confirm, the second throws the record away). */
+  function itemAction(button) {
+    var action = button.dataset.action;
+    if (action === 'fix' && button.dataset.href) {
+      location.assign(button.dataset.href);
+    } else if (action === 'discard') {
+      if (!button.dataset.confirming) {
+        button.dataset.confirming = '1';
+        button.textContent = button.dataset.confirmText || 'Yes, discard it';
+        return;
+      }
+      var item = button.closest('[data-mutation-id]');
+      if (item) Outbox.discard(item.dataset.mutationId);
+    }
+  }
+
   var rendering = null;
   var again = false;
 
@@ -248,6 +266,7 @@
     clock: clock,
     age: age,
     render: render,
+    itemAction: itemAction,
     /** A flush's progress ({done, total}), or null when it has finished. */
     setProgress: function (p) { progress = p; render(); },
     /** When the next attempt after a failure is due ({at, failure}), or null. */

@@ -3,51 +3,31 @@
  * Owns: the app shell (CSS, scripts, icons, manifest, the /offline page) precached per version; the
  * cached copies of the casework pages a worker needs with no signal (caseload, people, forms, outbox),
  * kept across versions and cleared at logout; and flushing the outbox (shared with the page through
- * /static/outbox.js and /static/flush.js) on Background Sync and when a page asks.
+ * /static/outbox.js, /static/cached-pages.js and /static/flush.js) on Background Sync and when a
+ * page asks.
  * Leaves to the network, never cached: /api/ (the sync endpoint), /login, /logout, /admin and every
  * non-GET request. Casework forms are never posted to Flask: the page turns them into outbox
  * mutations.
- * Served from /sw.js by fieldapp/shell.py, which replaces the version placeholder with a content hash.
+ * Served from /sw.js by fieldapp/web/shell.py, which writes in what only the server knows: the version
+ * (a content hash of the shell) for __VERSION__, and, as JSON arrays, the precache list for
+ * __PRECACHE__ and the path patterns of its caching policy (shell.SW_ROUTES) for __CASEWORK_PAGES__
+ * and __NETWORK_ONLY__. The names shared with the page are in /static/constants.js.
  */
 
 // ---- constants ------------------------------------------------------------------------------
+importScripts('/static/constants.js');
+const C = self.FieldappConstants;
 const VERSION = '__VERSION__';
-const SHELL_CACHE = 'fieldapp-shell-' + VERSION;
-const PAGES_CACHE = 'fieldapp-pages';
+const SHELL_CACHE = C.SHELL_CACHE_PREFIX + VERSION;
+const PAGES_CACHE = C.PAGES_CACHE;
 const NAVIGATION_TIMEOUT_MS = 4000;
-const OFFLINE_MARK = '<meta name="fieldapp-offline-copy" content="1">';
-const PRECACHE = [
-  '/static/build/app.css',
-  '/static/vendor/htmx.min.js',
-  '/static/vendor/idb.umd.js',
-  '/static/outbox.js',
-  '/static/flush.js',
-  '/static/status.js',
-  '/static/forms.js',
-  '/static/app.js',
-  '/static/assessment.js',
-  '/static/govuk-init.mjs',
-  '/manifest.webmanifest',
-  '/static/icons/icon-192.png',
-  '/static/icons/icon-512.png',
-  '/static/icons/icon-maskable-512.png',
-  '/offline'
-];
-// Full pages worth keeping for offline reading (matched on the path, query string ignored).
-const CASEWORK_PAGES = [
-  /^\/caseload$/,
-  /^\/outbox$/,
-  /^\/contacts\/new$/,
-  /^\/people\/[^/]+$/,
-  /^\/people\/[^/]+\/contacts\/new$/,
-  /^\/people\/[^/]+\/edit$/,
-  /^\/people\/[^/]+\/(assessments|star)\/new$/,
-  /^\/people\/[^/]+\/star\/[^/]+\/edit$/,
-  /^\/people\/[^/]+\/peer-sessions\/new$/,
-  /^\/peer\/hours$/
-];
-const NETWORK_ONLY = [/^\/api\//, /^\/login$/, /^\/logout$/, /^\/admin(\/|$)/, /^\/sw\.js$/,
-  /^\/coordination(\/|$)/, /^\/people\/matches$/, /^\/account(\/|$)/];
+const OFFLINE_MARK = '<meta name="' + C.OFFLINE_COPY_META + '" content="1">';
+// Every shell URL, precached at install: a changed file changes VERSION, so a new worker installs.
+const PRECACHE = __PRECACHE__;
+// Path patterns (RegExp sources, matched on the path, query string ignored): full pages worth
+// keeping for offline reading, and requests never cached at all.
+const CASEWORK_PAGES = __CASEWORK_PAGES__.map((source) => new RegExp(source));
+const NETWORK_ONLY = __NETWORK_ONLY__.map((source) => new RegExp(source));
 
 // ---- install: the new shell is complete before this worker may take over --------------------
 self.addEventListener('install', (event) => {
@@ -71,7 +51,7 @@ self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     const names = await caches.keys();
     await Promise.all(names
-      .filter((name) => name.startsWith('fieldapp-shell-') && name !== SHELL_CACHE)
+      .filter((name) => name.startsWith(C.SHELL_CACHE_PREFIX) && name !== SHELL_CACHE)
       .map((name) => caches.delete(name)));
     await self.clients.claim();
   })());
@@ -164,9 +144,9 @@ async function partial(request, url) {
   } catch (error) {
     const copy = await cachedPage(url.pathname);
     if (!copy) throw error;
-    // The page script selects the swapped element out of the full page (see app.js).
+    // The page selects the swapped element out of the full page (static/page/offline-view.js).
     const headers = new Headers(copy.headers);
-    headers.set('X-Fieldapp-Offline-Copy', '1');
+    headers.set(C.OFFLINE_COPY_HEADER, '1');
     return new Response(copy.body, {status: copy.status, statusText: copy.statusText, headers});
   }
 }
@@ -191,7 +171,7 @@ async function offlinePage() {
 }
 
 // ---- the outbox and flush (the same module the page uses) -------------------------------------
-importScripts('/static/vendor/idb.umd.js', '/static/outbox.js', '/static/flush.js');
+importScripts('/static/vendor/idb.umd.js', '/static/outbox.js', '/static/cached-pages.js', '/static/flush.js');
 
 /** Flush, and keep this worker alive until the cached pages are refreshed too. */
 async function flushOutbox(reason) {
@@ -202,7 +182,7 @@ async function flushOutbox(reason) {
 
 // ---- sync and message: both flush ---------------------------------------------------------------
 self.addEventListener('sync', (event) => {
-  if (event.tag !== 'fieldapp-outbox') return;
+  if (event.tag !== C.SYNC_TAG) return;
   event.waitUntil(flushOutbox('background-sync').then((result) => {
     // A failed attempt with records still waiting: let the browser try again later.
     if (!result.ok && !result.loginNeeded && !result.revoked && result.pending > 0) {

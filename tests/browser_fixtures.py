@@ -1,10 +1,11 @@
 """Browser-test fixtures (a pytest plugin loaded by conftest.py): Debian's Chromium driven by
 Playwright, and the real app served in-process on 127.0.0.1 with the demo data.
 
-See /work/shared/testing.md: no browser download, one browser per session, a server that can be
-stopped and restarted on the same port to play a dead server, and `SyncFaults` in front of the app
-for the faults no browser switch can make (an answer lost after the server committed, a stalled
-link). A test changes the server's settings with `@pytest.mark.server_config(SYNC_DEFER_DAYS=...)`.
+No browser is downloaded (scripts/setup.sh --test installs Debian's Chromium), one browser per
+session, a server that can be stopped and restarted on the same port to play a dead server, and
+`SyncFaults` in front of the app for the faults no browser switch can make (an answer lost after
+the server committed, a stalled link). A test changes the server's settings with
+`@pytest.mark.server_config(SYNC_DEFER_DAYS=...)`.
 """
 
 import io

@@ -1,8 +1,9 @@
 """The phone with no signal: offline reading, the outbox, and sending exactly once when the
 signal comes back. Debian's Chromium driven by Playwright against the real app (see
-tests/browser_fixtures.py and /work/shared/testing.md)."""
+tests/browser_fixtures.py and the README's "Tests")."""
 
 import re
+import shutil
 import time
 from datetime import datetime, timedelta
 
@@ -319,14 +320,29 @@ def test_signed_out_keeps_the_outbox_and_a_revoked_phone_wipes_itself(phone, liv
     assert live_server.query("SELECT count(*) AS n FROM contact WHERE place = 'Test: bus shelter, Chatteris'")[0]["n"] == 0
 
 
-def test_a_new_version_is_offered_and_replaces_the_old_shell(phone, live_server, monkeypatch):
+def shell_caches(page):
+    return page.evaluate("async () => (await caches.keys()).filter((n) => n.startsWith('fieldapp-shell-'))")
+
+
+def test_a_new_version_is_offered_and_replaces_the_old_shell(phone, live_server, tmp_path):
     from fieldapp.web import shell
 
     page = sign_in(phone(), "outreach")
-    old = page.evaluate("async () => (await caches.keys()).filter((n) => n.startsWith('fieldapp-shell-'))")
+    old = shell_caches(page)
     assert len(old) == 1
 
-    monkeypatch.setattr(shell, "shell_version", lambda: "new-version-for-test")
+    # A new release changes one precached file. The server serves a copy of its static folder with
+    # the style sheet changed (served as it is, not from static/build/min/), so nothing but the
+    # content hash of the shell tells the phone there is a new version.
+    release = tmp_path / "static"
+    shutil.copytree(live_server.app.static_folder, release)
+    css = release / "build" / "app.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n/* the next release */\n", encoding="utf-8")
+    live_server.app.static_folder = str(release)
+    with live_server.app.app_context():
+        new_shell = "fieldapp-shell-" + shell.shell_version()
+    assert new_shell not in old
+
     page.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()")
     offer = page.locator("[data-notice=update-ready]")
     expect(offer).to_contain_text("A new version is ready")
@@ -335,8 +351,14 @@ def test_a_new_version_is_offered_and_replaces_the_old_shell(phone, live_server,
     wait_controlled(page)
     deadline = time.monotonic() + 10
     while True:
-        shells = page.evaluate("async () => (await caches.keys()).filter((n) => n.startsWith('fieldapp-shell-'))")
-        if shells == ["fieldapp-shell-new-version-for-test"] or time.monotonic() > deadline:
+        shells = shell_caches(page)
+        if shells == [new_shell] or time.monotonic() > deadline:
             break
         page.wait_for_timeout(100)
-    assert shells == ["fieldapp-shell-new-version-for-test"]
+    assert shells == [new_shell]
+    # The new shell holds the new release's file.
+    assert page.evaluate(
+        """async (name) => (await (await (await caches.open(name)).match('/static/build/app.css')).text())
+            .includes('the next release')""",
+        new_shell,
+    )

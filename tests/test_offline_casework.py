@@ -134,3 +134,46 @@ def test_registering_someone_new_offline_shows_people_already_on_the_phone(phone
     matches = page.locator("#new-person-matches")
     expect(matches).to_contain_text("Already on the system?")
     expect(matches).to_contain_text("Woman in green coat")
+
+
+def test_a_person_who_leaves_the_workers_scope_leaves_the_phone(phone, live_server):
+    from tests.test_offline import fill_contact
+
+    dan = person_id(live_server, "Dan")
+    page = sign_in(phone(), "outreach")
+    wait_cached(page, f"/people/{dan}")
+    page.goto(f"/people/{dan}/contacts/new")
+    fill_contact(page, "Test: bus station steps, Wisbech")
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url(f"**/people/{dan}")
+    sync_now(page)
+
+    # What the phone holds about Dan: his records, his cached pages, the contact it sent.
+    held = """async (dan) => {
+        const records = (await FieldappOutbox.records()).filter((r) => r.scope === dan || r.record_id === dan);
+        const sent = (await FieldappOutbox.list()).filter((i) => i.person_id === dan);
+        const pages = (await (await caches.open('fieldapp-pages')).keys())
+            .map((r) => new URL(r.url).pathname).filter((p) => p.startsWith('/people/' + dan));
+        return {records: records.length, sent: sent.map((i) => i.state), pages: pages.length};
+    }"""
+    before = page.evaluate(held, dan)
+    assert before["records"] > 0 and before["sent"] == ["sent"] and before["pages"] > 0
+
+    # A coordinator moves Dan to the navigators' team, with the navigator as his trusted person.
+    navigator = live_server.query("SELECT id FROM user WHERE username = 'navigator'")[0]["id"]
+    coordinator = sign_in(phone(), "coordinator")
+    coordinator.goto(f"/coordination/people/{dan}/assign")
+    coordinator.select_option("#trusted_person_id", str(navigator))
+    coordinator.select_option("#team", "Fenland navigators")
+    coordinator.click("form[action*='/assign'] button")
+    if coordinator.locator("button:has-text('Assign anyway')").count():
+        coordinator.click("button:has-text('Assign anyway')")
+    coordinator.wait_for_url(f"**/people/{dan}")
+
+    # The worker's next sync takes everything about Dan off the phone.
+    page.goto("/caseload")
+    sync_now(page)
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while (left := page.evaluate(held, dan)) != {"records": 0, "sent": [], "pages": 0}:
+        assert time.monotonic() < deadline, f"still on the phone: {left}"
+        page.wait_for_timeout(100)

@@ -3,6 +3,9 @@
 `/sw.js` is served from the site root (not /static/) so its scope is the whole app, with a version
 made from the content of everything it precaches: any change to those files makes a new worker,
 which installs a fresh shell cache beside the old one and deletes the old one when it activates.
+What the worker must know of the server is written into it here, as it is served, so it is said
+once: the version, the list of files it precaches (`PRECACHED_STATIC`, `PRECACHED_PAGES`) and the
+path patterns of its caching policy (`SW_ROUTES`).
 """
 
 import hashlib
@@ -16,25 +19,65 @@ bp = Blueprint("shell", __name__)
 
 THEME_COLOUR = "#0b0c0c"
 
-# Static files the worker precaches (relative to the static folder), besides /offline and the
-# manifest. Keep in step with PRECACHE in static/sw.js.
+# Static files the worker precaches (relative to the static folder): every script and style sheet
+# templates/base.html loads (tests/test_service_worker.py checks it), the assessment forms' script
+# and the icons.
 PRECACHED_STATIC = [
     "build/app.css",
     "vendor/htmx.min.js",
     "vendor/idb.umd.js",
+    "constants.js",
     "outbox.js",
+    "cached-pages.js",
     "flush.js",
     "status.js",
     "forms.js",
-    "app.js",
+    "page/worker.js",
+    "page/triggers.js",
+    "page/logout.js",
+    "page/caseload.js",
+    "page/offline-view.js",
+    "page/start.js",
     "assessment.js",
     "govuk-init.mjs",
     "icons/icon-192.png",
     "icons/icon-512.png",
     "icons/icon-maskable-512.png",
 ]
+# Pages of this blueprint the worker precaches too.
+PRECACHED_PAGES = ["/manifest.webmanifest", "/offline"]
 # Templates that make up the precached /offline page.
 PRECACHED_TEMPLATES = ["base.html", "_outbox.html", "shell/offline.html"]
+
+# The service worker's caching policy by path, for GET requests. A "casework" page is kept on the
+# phone for reading offline (the worker stores it when opened, a sync refreshes it); a
+# "network-only" path is never cached, and a page of it offline is the /offline page; a path that
+# matches a network-only pattern is never cached even if a casework one matches it too
+# (/people/matches). Anything else: static files cache-first, other pages network first with no
+# copy kept. The patterns are sent to the worker as JavaScript RegExp sources: keep to what both
+# Python and JavaScript read the same way (^ $ [^/] ( | ) \.).
+CASEWORK = "casework"
+NETWORK_ONLY = "network-only"
+SW_ROUTES = [
+    (r"^/caseload$", CASEWORK),
+    (r"^/outbox$", CASEWORK),
+    (r"^/contacts/new$", CASEWORK),
+    (r"^/people/[^/]+$", CASEWORK),
+    (r"^/people/[^/]+/contacts/new$", CASEWORK),
+    (r"^/people/[^/]+/edit$", CASEWORK),
+    (r"^/people/[^/]+/(assessments|star)/new$", CASEWORK),
+    (r"^/people/[^/]+/star/[^/]+/edit$", CASEWORK),
+    (r"^/people/[^/]+/peer-sessions/new$", CASEWORK),
+    (r"^/peer/hours$", CASEWORK),
+    (r"^/api/", NETWORK_ONLY),
+    (r"^/login$", NETWORK_ONLY),
+    (r"^/logout$", NETWORK_ONLY),
+    (r"^/admin(/|$)", NETWORK_ONLY),
+    (r"^/sw\.js$", NETWORK_ONLY),
+    (r"^/coordination(/|$)", NETWORK_ONLY),
+    (r"^/people/matches$", NETWORK_ONLY),
+    (r"^/account(/|$)", NETWORK_ONLY),
+]
 
 MANIFEST = {
     "name": "fieldapp",
@@ -61,6 +104,22 @@ MANIFEST = {
 _version_cache = {}
 
 
+def route_patterns(policy):
+    """The `SW_ROUTES` patterns of one policy (`CASEWORK` or `NETWORK_ONLY`), in order."""
+    return [pattern for pattern, their_policy in SW_ROUTES if their_policy == policy]
+
+
+def sw_lists():
+    """What /sw.js is given besides its version, by placeholder: the URLs it precaches and the
+    path patterns of its caching policy."""
+    static = current_app.static_url_path
+    return {
+        "__PRECACHE__": [f"{static}/{name}" for name in PRECACHED_STATIC] + PRECACHED_PAGES,
+        "__CASEWORK_PAGES__": route_patterns(CASEWORK),
+        "__NETWORK_ONLY__": route_patterns(NETWORK_ONLY),
+    }
+
+
 def _shell_files():
     static = Path(current_app.static_folder)
     templates = Path(current_app.root_path).parent / "templates"
@@ -70,18 +129,21 @@ def _shell_files():
 
 
 def shell_version():
-    """A short content hash of sw.js, the precached files and the manifest.
+    """A short content hash of sw.js, the precached files, the manifest and the lists written
+    into sw.js.
 
     Recomputed only when a file's size or modification time changes, so serving /sw.js stays cheap.
     """
     files = _shell_files()
-    stamp = tuple(
+    lists = json.dumps(sw_lists(), sort_keys=True)
+    stamp = (lists,) + tuple(
         (str(f), f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else (str(f), None, None)
         for f in files
     )
     if stamp in _version_cache:
         return _version_cache[stamp]
     digest = hashlib.sha256(json.dumps(MANIFEST, sort_keys=True).encode())
+    digest.update(lists.encode())
     for f in files:
         digest.update(str(f.name).encode())
         if f.exists():
@@ -94,13 +156,16 @@ def shell_version():
 
 @bp.route("/sw.js")
 def service_worker():
-    """The service worker, from the root so that it may control every page."""
+    """The service worker, from the root so that it may control every page, with its version and
+    lists written in (see static/sw.js's header)."""
     # The copy minified at set-up (static/build/min/sw.js) when there is one: fewer bytes per check.
     static = Path(current_app.static_folder)
     minified = static / "build" / "min" / "sw.js"
     use_minified = minified.is_file() and current_app.config.get("MINIFIED_SCRIPTS", True)
     source = (minified if use_minified else static / "sw.js").read_text(encoding="utf-8")
     body = source.replace("__VERSION__", shell_version())
+    for placeholder, value in sw_lists().items():
+        body = body.replace(placeholder, json.dumps(value, separators=(",", ":")))
     response = Response(body, mimetype="application/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"

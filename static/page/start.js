@@ -1,0 +1,136 @@
+/* fieldapp page script, the entry: reads the page and starts the others, in order.
+ *
+ * Loaded last of the classic scripts (templates/base.html): static/constants.js, outbox.js,
+ * cached-pages.js, flush.js, status.js (`FieldappPage`) and forms.js (`FieldappForms`), then the
+ * modules of static/page/, which each add one part to the `Fieldapp` namespace and run nothing
+ * until started here:
+ *   worker.js        the service worker: registration, update prompt, reload once, claim
+ *   triggers.js      when to flush: app open, online, page visible, the timer, "Sync now"
+ *   logout.js        sign out: flush first, refuse while records wait, wipe
+ *   caseload.js      the caseload offline: filter, copy ages, similar names
+ *   offline-view.js  a page shown from the phone's copy: banner, audit `view`, htmx partials
+ * Owns the routing of the page's events to them: every form's submit (casework → FieldappForms,
+ * logout → Fieldapp.logout, login → the device id), `[data-action]` clicks, and the outbox's
+ * events (FieldappOutbox.on) to the status line and the flush timer.
+ */
+(function (ns) {
+  'use strict';
+
+  var C = window.FieldappConstants;
+  var Outbox = window.FieldappOutbox;
+  var Page = window.FieldappPage;
+  var Forms = window.FieldappForms;
+  var userId = Page.userId;
+
+  /** GOV.UK Frontend's classes, set before the first paint so conditional reveals start hidden;
+   * "supported" only where static/govuk-init.mjs (a module) will run to reveal them. */
+  function markScriptsRunning() {
+    document.body.classList.add('js-enabled');
+    if ('noModule' in HTMLScriptElement.prototype) document.body.classList.add('govuk-frontend-supported');
+  }
+
+  /** The device id field of the login form, filled from this phone's id (made once, kept). */
+  function deviceIdField(form) {
+    return form.querySelector('[data-device-id-field], input[name="device_id"]');
+  }
+
+  function prepareLogin() {
+    var login = document.querySelector('form[data-login]');
+    if (!login) return;
+    var field = deviceIdField(login);
+    Outbox.deviceId().then(function (id) { if (field && !field.value) field.value = id; });
+  }
+
+  /** Every form's submit, in the capture phase so nothing else sees a casework form's. */
+  function routeSubmit(event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    if (form.matches('form[data-mutation-type]')) {
+      event.preventDefault();
+      event.stopPropagation();
+      var hooks = {requestFlush: ns.triggers.requestFlush, registerBackgroundSync: ns.triggers.registerBackgroundSync};
+      Forms.submit(form, hooks, event.submitter).catch(function (e) { console.error('fieldapp: could not save', e); });
+    } else if (form.matches('form[data-logout]')) {
+      event.preventDefault();
+      event.stopPropagation();
+      ns.logout.signOut(form);
+    } else if (form.matches('form[data-login]')) {
+      var field = deviceIdField(form);
+      if (field && !field.value) {
+        event.preventDefault();
+        Outbox.deviceId().then(function (id) { field.value = id; form.submit(); });
+      }
+    }
+  }
+
+  /** A field the script marked invalid (forms.js) is valid again once the worker types. */
+  function clearCustomValidity(event) {
+    if (event.target && event.target.setCustomValidity) event.target.setCustomValidity('');
+  }
+
+  /** What the outbox says (from this page, another tab or the worker) shown on this page. */
+  function routeOutboxEvent(event) {
+    if (!event) return;
+    if (event.type === 'changed') Page.render();
+    if (event.type === 'progress') Page.setProgress({done: event.done, total: event.total});
+    if (event.type === 'flushed') { Page.setProgress(null); ns.triggers.afterFlush(event); }
+    if (event.type === 'login-needed') Page.notice('tpl-login-needed');
+    if (event.type === 'revoked') {
+      (document.querySelector('main') || document.body).replaceChildren();
+      Page.notice('tpl-revoked');
+    }
+  }
+
+  /** `[data-action]` buttons: "Sync now", and an outbox item's "Fix" and "Discard". */
+  function routeClick(event) {
+    var button = event.target.closest && event.target.closest('[data-action]');
+    if (!button) return;
+    if (button.dataset.action === 'sync-now') ns.triggers.onSyncNow(event);
+    else Page.itemAction(button);
+  }
+
+  /** "Saved" after the redirect that follows a casework form's save. */
+  function showSaved() {
+    try {
+      if (sessionStorage.getItem(C.SAVED_FLAG)) {
+        sessionStorage.removeItem(C.SAVED_FLAG);
+        Page.notice('tpl-saved');
+      }
+    } catch (e) { /* private mode */ }
+  }
+
+  /** Signed in: keep storage, note who this is (another user starts from an empty copy), show the
+   * outbox and a form to fix, then the app-open flush. */
+  function startSession() {
+    Outbox.persist();
+    return Outbox.setSession({userId: userId, deviceId: document.body.dataset.deviceId}).then(function () {
+      return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings()]);
+    }).then(ns.triggers.onAppOpen);
+  }
+
+  function start() {
+    markScriptsRunning();
+    Outbox.on(routeOutboxEvent);
+    document.addEventListener('submit', routeSubmit, true);
+    document.addEventListener('input', clearCustomValidity);
+    ns.worker.register();
+    ns.offlineView.showBanner();
+    ns.caseload.wire();
+    ns.caseload.wireOfflineMatches();
+    showSaved();
+    ns.offlineView.recordView(userId);
+    prepareLogin();
+    if (!userId) return;
+    startSession();
+    document.addEventListener('click', routeClick);
+    ns.triggers.listen();
+    document.addEventListener('htmx:after:request', ns.offlineView.selectFromCopy);
+    document.addEventListener('htmx:after:swap', Page.render);
+  }
+
+  try {
+    start();
+  } catch (e) {
+    console.error('fieldapp: the page script could not start', e);
+  }
+})(window.Fieldapp = window.Fieldapp || {});
