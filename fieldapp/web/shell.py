@@ -65,6 +65,7 @@ SW_ROUTES = [
     (r"^/people/[^/]+$", CASEWORK),
     (r"^/people/[^/]+/contacts/new$", CASEWORK),
     (r"^/people/[^/]+/edit$", CASEWORK),
+    (r"^/people/[^/]+/consent/new$", CASEWORK),
     (r"^/people/[^/]+/(assessments|star)/new$", CASEWORK),
     (r"^/people/[^/]+/star/[^/]+/edit$", CASEWORK),
     (r"^/people/[^/]+/peer-sessions/new$", CASEWORK),
