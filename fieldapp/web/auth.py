@@ -123,8 +123,7 @@ def logout():
     logout_user()
     session.clear()
     flash("You have signed out")
-    response = redirect(url_for("auth.login"))
-    # The browser's HTTP cache only: storage (IndexedDB, the service worker's caches) is the
-    # phone script's to wipe, after it has made sure no one's unsent record is in it.
-    response.headers["Clear-Site-Data"] = '"cache"'
-    return response
+    # No Clear-Site-Data: casework pages are never in the browser's HTTP cache (no-store), the
+    # phone script wipes storage once no record waits, and Chromium can hold a navigation for many
+    # seconds while it clears a cache.
+    return redirect(url_for("auth.login"))
