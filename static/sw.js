@@ -35,7 +35,12 @@ self.addEventListener('install', (event) => {
 });
 
 /** Put every shell file (or, with `onlyMissing`, those not there yet) in this version's cache,
- * bypassing the HTTP cache. */
+ * bypassing the HTTP cache. Static files are fetched without cookies: they need none, and every
+ * answer to a request that carries a signed-in session sends that session back as it was when the
+ * request started (a permanent session is refreshed on each request). An install often runs while
+ * the worker signs in, so a shell request in flight across the login could put back a session
+ * that does not yet hold the CSRF token the pages rendered since hold. /offline and the manifest
+ * are pages of the app and keep the session. */
 async function precache(onlyMissing) {
   const cache = await caches.open(SHELL_CACHE);
   let urls = PRECACHE;
@@ -43,7 +48,9 @@ async function precache(onlyMissing) {
     const held = await Promise.all(PRECACHE.map((url) => cache.match(url, {ignoreSearch: true})));
     urls = PRECACHE.filter((url, i) => !held[i]);
   }
-  await cache.addAll(urls.map((url) => new Request(url, {cache: 'reload', credentials: 'same-origin'})));
+  await cache.addAll(urls.map((url) => new Request(url, {
+    cache: 'reload', credentials: url.startsWith('/static/') ? 'omit' : 'same-origin'
+  })));
 }
 
 // ---- activate: drop older shells, take control of open pages ---------------------------------

@@ -198,7 +198,8 @@ def test_logout_waits_for_unsent_records_then_wipes_the_phone(phone, live_server
     dan = person_id(live_server, "Dan")
     context = phone()
     page = sign_in(context, "outreach")
-    wait_cached(page, f"/people/{dan}/contacts/new")
+    # The contact form, and Dan's page the save leads to, both read offline.
+    wait_cached(page, f"/people/{dan}/contacts/new", f"/people/{dan}")
 
     context.set_offline(True)
     page.goto(f"/people/{dan}/contacts/new")
@@ -287,7 +288,7 @@ def test_signed_out_keeps_the_outbox_and_a_revoked_phone_wipes_itself(phone, liv
     context = phone()
     page = sign_in(context, "outreach")
     device_id = page.evaluate("document.body.dataset.deviceId")
-    wait_cached(page, f"/people/{dan}/contacts/new")
+    wait_cached(page, f"/people/{dan}/contacts/new", f"/people/{dan}")
 
     # The session has gone (expired, or the cookie was lost): the record stays, the worker is told.
     context.set_offline(True)

@@ -27,11 +27,15 @@ def test_ndt_and_star_completed_offline_reach_the_server_once(phone, live_server
     star_before = {row["id"] for row in assessments(live_server, dan, "homelessness-star")}
     context = phone()
     page = sign_in(context, "outreach")
-    # Opened once with signal (the NDT form is also fetched in the background after a sync).
+    # Opened once with signal (the NDT form is also fetched in the background after a sync; the
+    # outbox page too, but leaving the first page at once can cut that fetch short, so it is
+    # opened here as well: it is where the draft is resumed offline).
     page.goto(f"/people/{dan}/star/new")
     page.goto(f"/people/{dan}/assessments/new")
+    page.goto("/outbox")
     page.goto(f"/people/{dan}")
-    wait_cached(page, f"/people/{dan}", f"/people/{dan}/assessments/new", f"/people/{dan}/star/new")
+    wait_cached(page, f"/people/{dan}", f"/people/{dan}/assessments/new", f"/people/{dan}/star/new",
+                "/outbox")
 
     context.set_offline(True)
     # The NDT, level by level, with the weighted total shown as they go.
