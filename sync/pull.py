@@ -3,14 +3,18 @@
 How scope changes travel without losing anything when an answer is lost:
 - `sync_device_scope` records, per device, each scope it was told to hold (present=1) or drop
   (present=0), stamped with the sequence number of a marker row appended to the change log in the
-  same answer. The answer's cursor is that marker, so the device's next cursor proves whether it
-  received the answer: rows stamped after the highest cursor it has ever sent were never received
-  and are forgotten, so the same scope change is sent again (never on the strength of an older
-  cursor in a late replay: `_held_scopes`).
-- A pull first catches up on the log for the scopes the device holds and may still see; only
-  when caught up does it compare what the device holds with what the user may see now, send the
-  whole current record of every scope that came in (whatever the cursor), and tell it to drop every
-  scope that went out.
+  same answer. The answer's cursor is that marker, so the device's cursors prove which answers it
+  received (`_held_scopes`): a phone has one request in flight and takes only that one's answer, so
+  the first request carrying a cursor above the highest it has sent (`sync_device_cursor`) proves
+  the answer with that cursor arrived and every other answer made since was lost (forgotten, so
+  the same scope change is sent again). Rows stamped after the highest cursor sent are not known
+  either way: the last answer may have arrived, or been lost, and a late or reordered request
+  carrying an older cursor proves nothing. Until a cursor settles them they count both ways: the
+  scope is sent again if it may be missing, and a drop is sent if the phone may hold it.
+- A pull first catches up on the log for the scopes the device surely holds and may still see;
+  only when caught up does it compare what the device holds with what the user may see now, send
+  the whole current record of every scope that came in (whatever the cursor), and tell it to drop
+  every scope that went out.
 Runs inside the engine's IMMEDIATE transaction, so the log cannot move under it.
 """
 
@@ -43,14 +47,14 @@ class Pull:
     def _pull_page(self, actor, device_id: str, cursor: int) -> dict:
         db = self.db
         visible = set(self.visible_scopes(db, actor))
-        held = _held_scopes(db, device_id, cursor)
-        following = sorted(held & visible)
+        surely, maybe = _held_scopes(db, device_id, cursor)
+        following = sorted(surely & visible)
         changes, last_seq, more = self._log_changes(following, cursor)
         if more:
             return {"changes": changes, "cursor": last_seq, "more": True}
 
-        came_in = sorted(visible - held)
-        went_out = sorted(held - visible)
+        came_in = sorted(visible - surely)
+        went_out = sorted(maybe - visible)
         end = db.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_change").fetchone()[0]
         if not came_in and not went_out:
             return {"changes": changes, "cursor": max(end, cursor), "more": False}
@@ -117,36 +121,49 @@ class Pull:
         return changes
 
 
-def _held_scopes(db, device_id: str, cursor: int) -> set[str]:
-    """The scopes the device holds, forgetting any answer it never received.
+def _held_scopes(db, device_id: str, cursor: int) -> tuple[set[str], set[str]]:
+    """What the device holds: (the scopes it surely holds, the scopes it may hold).
 
-    A cursor proves receipt of every answer up to it, so the proof is the highest cursor the device
-    has ever sent, not the one in this request: a request that stalled and arrives after newer ones
-    (a replay, a retry overtaken) carries an older cursor, and forgetting on its strength would
-    forget scopes the phone holds, so a person who later leaves its user's scope would never be
-    dropped from it."""
+    A request whose cursor is above the highest the device has sent is the first since the phone
+    took the answer with that cursor: that answer's rows are confirmed, and the rows of every other
+    answer made after the previous highest were lost (their requests were given up on), so they are
+    forgotten. Any other request (a retry with the same cursor, a late or reordered one with an
+    older cursor) proves nothing: it forgets nothing, or a late replay would make the server forget
+    a person the phone holds and never tell it to drop them. Rows after the highest cursor sent
+    stay unsettled until a cursor settles them: a scope sent in one may not have arrived (so it is
+    not surely held, and is sent again while the user may see it), and a scope dropped in one may
+    still be on the phone (so it is maybe held, and the drop is sent again)."""
     row = db.execute("SELECT confirmed FROM sync_device_cursor WHERE device_id = ?",
                      [device_id]).fetchone()
-    confirmed = max(cursor, row[0] if row else 0)
-    db.execute("INSERT INTO sync_device_cursor (device_id, confirmed) VALUES (?, ?)"
-               " ON CONFLICT(device_id) DO UPDATE SET confirmed = excluded.confirmed",
-               [device_id, confirmed])
-    db.execute("DELETE FROM sync_device_scope WHERE device_id = ? AND seq > ?",
-               [device_id, confirmed])
+    confirmed = row[0] if row else 0
+    if cursor > confirmed:
+        db.execute("DELETE FROM sync_device_scope WHERE device_id = ? AND seq > ? AND seq != ?",
+                   [device_id, confirmed, cursor])
+        db.execute("INSERT INTO sync_device_cursor (device_id, confirmed) VALUES (?, ?)"
+                   " ON CONFLICT(device_id) DO UPDATE SET confirmed = excluded.confirmed",
+                   [device_id, cursor])
+        confirmed = cursor
     rows = db.execute(
         "SELECT scope, present, seq FROM sync_device_scope WHERE device_id = ? ORDER BY seq",
         [device_id]).fetchall()
-    latest: dict[str, tuple[int, int]] = {}
+    settled: dict[str, int] = {}
+    sent_since, dropped_since = set(), set()
     for scope, present, seq in rows:
-        latest[scope] = (present, seq)
-    # Keep the table small: older rows for a scope, and confirmed drops, say nothing more.
+        if seq <= confirmed:
+            settled[scope] = present
+        else:
+            (sent_since if present else dropped_since).add(scope)
+    # Keep the table small: settled rows older than a settled row for the same scope, and settled
+    # drops, say nothing more.
     db.execute(
-        "DELETE FROM sync_device_scope WHERE device_id = ? AND EXISTS (SELECT 1 FROM"
+        "DELETE FROM sync_device_scope WHERE device_id = ? AND seq <= ? AND EXISTS (SELECT 1 FROM"
         " sync_device_scope newer WHERE newer.device_id = sync_device_scope.device_id AND"
-        " newer.scope = sync_device_scope.scope AND newer.seq > sync_device_scope.seq)",
-        [device_id])
-    db.execute("DELETE FROM sync_device_scope WHERE device_id = ? AND present = 0", [device_id])
-    return {scope for scope, (present, _) in latest.items() if present}
+        " newer.scope = sync_device_scope.scope AND newer.seq > sync_device_scope.seq AND"
+        " newer.seq <= ?)", [device_id, confirmed, confirmed])
+    db.execute("DELETE FROM sync_device_scope WHERE device_id = ? AND present = 0 AND seq <= ?",
+               [device_id, confirmed])
+    held = {scope for scope, present in settled.items() if present}
+    return held - dropped_since, held | sent_since
 
 
 def _stamp(db, device_id: str, scope: str, marker: int, *, present: bool) -> None:

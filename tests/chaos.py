@@ -1,12 +1,9 @@
-"""Tools for the chaos sync test: a real server process, a faulty proxy, and simulated phones.
+"""Tools for the chaos sync test: a real server process and a faulty proxy in front of it.
 
-Everything talks to 127.0.0.1 only and every loop is bounded. The phones speak the real wire
-protocol over HTTP, exactly as static/outbox.js does: a mutation leaves the outbox only on a
-well-formed answer from the sync endpoint.
+Everything talks to 127.0.0.1 only and every loop is bounded. The simulated phones are in
+tests/chaos_phone.py, the coordinator who changes who sees whom in tests/chaos_scope.py.
 """
 
-import http.client
-import json
 import os
 import random
 import re
@@ -16,10 +13,11 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# How long a stalled answer is held back: longer than a phone waits (tests/chaos_phone.py).
+STALL_SECONDS = 1.5
 
 
 def free_port() -> int:
@@ -164,119 +162,9 @@ class FaultyProxy:
             if fault == "drop_answer":
                 return
             if fault == "stall":
-                time.sleep(3)  # longer than the phone's timeout: it has given up
+                time.sleep(STALL_SECONDS)  # the phone has given up by now
                 return
             try:
                 client.sendall(answer)
             except OSError:
                 pass
-
-
-class Phone:
-    """A simulated phone: a session cookie, a device id, an outbox, what it holds, a cursor."""
-
-    def __init__(self, name, username, server_port, rng, *, clock_skew_days=0.0):
-        self.name = name
-        self.username = username
-        self.device_id = str(uuid.uuid4())
-        self.rng = rng
-        self.skew_days = clock_skew_days
-        self.cookie = None
-        self.outbox = []
-        self.held = {}  # (type, record_id) -> {"version", "fields"}
-        self.cursor = 0
-        self.stats = {"requests": 0, "failures": 0, "bytes_sent": 0, "bytes_received": 0}
-        self.acknowledged = set()  # mutation ids the server answered applied/conflict/duplicate
-        self.acknowledged_batch = []  # the last batch acknowledged, for replaying it
-        self._login(server_port)
-
-    def _login(self, port):
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        connection.request("GET", "/login")
-        response = connection.getresponse()
-        page = response.read().decode()
-        cookie = response.getheader("Set-Cookie").split(";")[0]
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        form = (f"csrf_token={token}&username={self.username}&password=demo"
-                f"&device_id={self.device_id}")
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        connection.request("POST", "/login", body=form, headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
-        response = connection.getresponse()
-        response.read()
-        assert response.status in (302, 303), f"login failed for {self.username}"
-        self.cookie = response.getheader("Set-Cookie").split(";")[0]
-
-    def recorded_at(self):
-        """The phone's clock: skewed by days, and sometimes jumping backwards."""
-        skew = self.skew_days * 86400 - (self.rng.random() < 0.2) * self.rng.uniform(0, 7200)
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + skew))
-
-    def queue(self, type_name, op, record_id, fields, base_version=None):
-        mutation = {"id": str(uuid.uuid4()), "type": type_name, "op": op, "record_id": record_id,
-                    "base_version": base_version, "recorded_at": self.recorded_at(),
-                    "fields": fields}
-        self.outbox.append(mutation)
-        return mutation
-
-    def people(self):
-        held = [rid for (t, rid), r in self.held.items() if t == "person"]
-        queued = [m["record_id"] for m in self.outbox if m["type"] == "person" and m["op"] == "create"]
-        return sorted(held) + queued
-
-    def sync(self, port, *, timeout=2.0, batch=25):
-        """One exchange; returns the answer, or None when it failed (nothing leaves the outbox)."""
-        sent = self.outbox[:batch]
-        body = json.dumps({"protocol": 1, "device_id": self.device_id, "cursor": self.cursor,
-                           "mutations": sent}).encode()
-        self.stats["requests"] += 1
-        self.stats["bytes_sent"] += len(body)
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-            connection.request("POST", "/api/sync", body=body, headers={
-                "Content-Type": "application/json", "X-Fieldapp-Sync": "1",
-                "Cookie": self.cookie, "Connection": "close"})
-            response = connection.getresponse()
-            raw = response.read()
-        except (OSError, http.client.HTTPException):
-            self.stats["failures"] += 1
-            return None
-        self.stats["bytes_received"] += len(raw)
-        try:
-            answer = json.loads(raw)
-        except ValueError:
-            answer = None
-        well_formed = (response.status == 200 and isinstance(answer, dict)
-                       and answer.get("protocol") == 1
-                       and [r.get("id") for r in answer.get("results", [])] == [m["id"] for m in sent])
-        if not well_formed:
-            self.stats["failures"] += 1
-            return None
-        return self._take(sent, answer)
-
-    def _take(self, sent, answer):
-        results = {r["id"]: r for r in answer["results"]}
-        kept = []
-        for mutation in self.outbox:
-            result = results.get(mutation["id"])
-            if result is None or result["status"] == "deferred":
-                kept.append(mutation)
-            elif result["status"] == "rejected":
-                raise AssertionError(f"{self.name}: rejected {mutation} {result}")
-            else:
-                self.acknowledged.add(mutation["id"])
-        if any(r["status"] in ("applied", "conflict") for r in answer["results"]):
-            self.acknowledged_batch = [m for m in sent if m["id"] in self.acknowledged]
-        self.outbox = kept
-        for change in answer["changes"]:
-            if change["type"] == "scope":
-                self.held = {k: v for k, v in self.held.items()
-                             if v["fields"].get("person_id", k[1]) != change["record_id"]}
-                continue
-            key = (change["type"], change["record_id"])
-            if change["deleted"]:
-                self.held.pop(key, None)
-            elif key not in self.held or self.held[key]["version"] <= change["version"]:
-                self.held[key] = {"version": change["version"], "fields": change["fields"]}
-        self.cursor = answer["cursor"]
-        return answer

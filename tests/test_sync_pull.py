@@ -153,3 +153,52 @@ def test_reordered_requests_still_drop_a_person_who_left(engine, visibility):
     visibility.scopes[BEN.id].discard(person_id)
     page = engine.pull(BEN, "d-ben", second["cursor"])
     assert person_id in {c["record_id"] for c in page["changes"] if c["type"] == "scope"}
+
+
+def _drop(person_id):
+    return {"type": "scope", "record_id": person_id, "version": 0, "deleted": True,
+            "scope": person_id, "fields": None}
+
+
+def test_a_late_request_before_the_next_sync_never_forgets_what_the_last_answer_carried(
+        engine, visibility):
+    """The answer bringing a person arrived, but the phone has not synced since, so no cursor it
+    sent proves it yet. A stalled older request arriving now must not make the server forget
+    that the phone holds the person: when they leave its user's scope, the phone is told."""
+    start = engine.pull(BEN, "d-ben", 0)["cursor"]
+    start = engine.pull(BEN, "d-ben", start)["cursor"]  # the server has seen this cursor
+    person_id = new_person(engine, visibility)
+    held = engine.pull(BEN, "d-ben", start)  # received: the phone holds the person
+    assert person_id in {c["scope"] for c in held["changes"]}
+    engine.pull(BEN, "d-ben", 0)  # an older request, stalled until now
+    visibility.scopes[BEN.id].discard(person_id)  # the share ends
+    assert _drop(person_id) in engine.pull(BEN, "d-ben", held["cursor"])["changes"]
+
+
+def test_two_requests_in_the_opposite_order_never_forget_what_the_first_answer_carried(
+        engine, visibility):
+    """The phone's request stalls, its retry (same cursor) is answered with a person, then the
+    stalled one arrives: the phone still holds the person and must be told to drop them."""
+    cursor = engine.pull(BEN, "d-ben", 0)["cursor"]
+    person_id = new_person(engine, visibility)
+    retry = engine.pull(BEN, "d-ben", cursor)  # answered and received
+    assert person_id in {c["scope"] for c in retry["changes"]}
+    engine.pull(BEN, "d-ben", cursor)  # the stalled first request, with the same cursor
+    visibility.scopes[BEN.id].discard(person_id)
+    assert _drop(person_id) in engine.pull(BEN, "d-ben", retry["cursor"])["changes"]
+
+
+def test_what_a_late_requests_answer_carried_is_sent_again(engine, visibility):
+    """A late request's answer reaches nobody (the phone gave up on it): a person who came into
+    scope in it still reaches the phone at its next sync, whichever cursor that carries."""
+    cursors = {}
+    for device in ("d-retry", "d-next"):
+        first = engine.pull(BEN, device, 0)["cursor"]
+        second = engine.pull(BEN, device, first)["cursor"]  # received, not yet proved
+        cursors[device] = first if device == "d-retry" else second
+    person_id = new_person(engine, visibility)
+    for device, cursor in cursors.items():  # a retry of the last request seen, or the next one
+        late = engine.pull(BEN, device, 0)
+        assert person_id in {c["scope"] for c in late["changes"]}
+        page = engine.pull(BEN, device, cursor)
+        assert person_id in {c["scope"] for c in page["changes"] if c["type"] == "person"}
