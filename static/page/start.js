@@ -9,6 +9,7 @@
  *   logout.js        sign out: flush first, refuse while records wait, wipe
  *   caseload.js      the caseload offline: filter, copy ages, similar names
  *   offline-view.js  a page shown from the phone's copy: banner, audit `view`, htmx partials
+ *   offline-ready.js the "Ready for offline use" cue, from what the phone holds
  * Owns the routing of the page's events to them: every form's submit (casework → FieldappForms,
  * logout → Fieldapp.logout, login → the device id), `[data-action]` clicks, and the outbox's
  * events (FieldappOutbox.on) to the status line and the flush timer.
@@ -74,6 +75,7 @@
     if (event.type === 'changed') Page.render();
     if (event.type === 'progress') Page.setProgress({done: event.done, total: event.total});
     if (event.type === 'flushed') { Page.setProgress(null); ns.triggers.afterFlush(event); }
+    if (event.type === 'pages-refreshed' || event.type === 'wiped') ns.offlineReady.render();
     if (event.type === 'login-needed') Page.notice('tpl-login-needed');
     if (event.type === 'revoked') {
       (document.querySelector('main') || document.body).replaceChildren();
@@ -103,8 +105,9 @@
    * outbox and a form to fix, then the app-open flush. */
   function startSession() {
     Outbox.persist();
-    return Outbox.setSession({userId: userId, deviceId: document.body.dataset.deviceId}).then(function () {
-      return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings()]);
+    var forms = (document.body.dataset.offlineForms || '').split(' ').filter(Boolean);
+    return Outbox.setSession({userId: userId, deviceId: document.body.dataset.deviceId, forms: forms}).then(function () {
+      return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render()]);
     }).then(ns.triggers.onAppOpen);
   }
 
