@@ -44,6 +44,7 @@ PRECACHED_STATIC = [
     "page/caseload.js",
     "page/offline-view.js",
     "page/offline-ready.js",
+    "page/pending-person.js",
     "page/start.js",
     "assessment.js",
     "govuk-init.mjs",

@@ -10,6 +10,7 @@
  *   caseload.js      the caseload offline: filter, copy ages, similar names
  *   offline-view.js  a page shown from the phone's copy: banner, audit `view`, htmx partials
  *   offline-ready.js the "Ready for offline use" cue, from what the phone holds
+ *   pending-person.js  the page and contact form of someone registered on this phone, not sent yet
  * Owns the routing of the page's events to them: every form's submit (casework → FieldappForms,
  * logout → Fieldapp.logout, login → the device id), `[data-action]` clicks, and the outbox's
  * events (FieldappOutbox.on) to the status line and the flush timer.
@@ -107,7 +108,9 @@
     Outbox.persist();
     var forms = (document.body.dataset.offlineForms || '').split(' ').filter(Boolean);
     return Outbox.setSession({userId: userId, deviceId: document.body.dataset.deviceId, forms: forms}).then(function () {
-      return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render()]);
+      ns.pendingPerson.narrowList();
+      return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
+                          ns.pendingPerson.showPage(), ns.pendingPerson.offerInContactForm()]);
     }).then(ns.triggers.onAppOpen);
   }
 
