@@ -57,3 +57,39 @@ def test_someone_registered_offline_can_be_opened_and_recorded_again(phone, live
                       {"place": "Test: second contact, Broad Street, March"}]
     assert live_server.query(
         "SELECT COUNT(*) AS n FROM person WHERE display_name = 'Man with red rucksack'") == [{"n": 1}]
+
+
+def test_what_was_saved_offline_shows_until_sent_then_the_page_is_fresh(phone, live_server):
+    from tests.test_offline import person_id
+    dan = person_id(live_server, "Dan")
+    page = sign_in(phone(), "outreach")
+    wait_cached(page, "/caseload", f"/people/{dan}", f"/people/{dan}/edit", f"/people/{dan}/contacts/new")
+    page.context.set_offline(True)
+
+    # A contact with Dan: his caseload row says it is on the phone, waiting.
+    page.goto(f"/people/{dan}/contacts/new")
+    fill_contact(page, "Test: shown while waiting, Wisbech")
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url(f"**/people/{dan}")
+    page.goto("/caseload")
+    row = page.locator("[data-caseload-row]", has=page.locator(f"a[href='/people/{dan}']"))
+    expect(row.locator("[data-pending-contact]")).to_contain_text("Contact saved on this phone")
+    expect(row.locator("[data-pending-contact]")).to_contain_text("waiting to send")
+
+    # His details edited: his page (the phone's copy) shows the new description, marked.
+    page.goto(f"/people/{dan}/edit")
+    page.fill("#description", "Test: now sleeps by the river")
+    page.click("button:has-text('Save details')")
+    page.wait_for_url(f"**/people/{dan}")
+    details = page.locator(".app-detail--description")
+    expect(details).to_contain_text("Test: now sleeps by the river")
+    expect(details).to_contain_text("Waiting to send")
+    expect(page.locator("[data-notice=offline-copy]")).to_be_visible()
+
+    # Signal, no tap: once everything is sent the page is the server's again, banner gone.
+    page.context.set_offline(False)
+    expect(page.locator("[data-notice=offline-copy]")).to_have_count(0, timeout=2 * TIMEOUT)
+    expect(details).to_contain_text("Test: now sleeps by the river")
+    expect(details).not_to_contain_text("Waiting to send")
+    assert live_server.query("SELECT description FROM person WHERE id = ?", [dan]) == [
+        {"description": "Test: now sleeps by the river"}]

@@ -45,6 +45,7 @@ PRECACHED_STATIC = [
     "page/offline-view.js",
     "page/offline-ready.js",
     "page/pending-person.js",
+    "page/pending-changes.js",
     "page/start.js",
     "assessment.js",
     "govuk-init.mjs",
