@@ -152,10 +152,12 @@
     want('/caseload', anyChange);
     want('/contacts/new', anyChange);
     want('/outbox', false);
-    peopleHeld(all).forEach(function (p) {
-      var id = p.record_id;
-      want('/people/' + id, changed[id]);
-      forms.forEach(function (form) {
+    // Everyone's page first, then the forms in the order named (the contact form first): a phone
+    // that loses signal half way through holds what matters most.
+    var people = peopleHeld(all).map(function (p) { return p.record_id; });
+    people.forEach(function (id) { want('/people/' + id, changed[id]); });
+    forms.forEach(function (form) {
+      people.forEach(function (id) {
         want('/people/' + id + '/' + form, DETAIL_FORMS[form] ? renamed[id] : changed[id]);
       });
     });
