@@ -1,9 +1,11 @@
 /* fieldapp cached pages: this phone's copies of casework pages (the `fieldapp-pages` cache), kept
  * for reading with no signal (README: Offline reading).
  *
- * Owns: which pages to refresh after a sync (`pagesToRefresh`), fetching and storing them
- * (`refresh`), dropping a person's pages when they leave the worker's scope (`dropPeople`), and
- * looking at the cache without creating it (`openIfPresent`). The service worker stores the pages
+ * Owns: which pages to refresh after a sync (`pagesToRefresh`: the caseload, and each person's
+ * page and every form their role needs offline), fetching and storing them (`refresh`,
+ * `refreshAfterSync`), counting what is held for the "Ready for offline use" cue (`holdings`),
+ * dropping a person's pages when they leave the worker's scope (`dropPeople`), and looking at the
+ * cache without creating it (`openIfPresent`). The service worker stores the pages
  * a worker opens itself (static/sw.js, `navigation`); the outbox deletes the whole cache at a wipe.
  * A classic script loaded after static/outbox.js by the page and by the service worker
  * (importScripts); defines the global `FieldappCachedPages`.
@@ -93,21 +95,46 @@
     return run;
   }
 
+  // The per-person forms kept when the page has not said which (a phone signed in before the
+  // server wrote `data-offline-forms`): the ones every casework role had before.
+  var DEFAULT_FORMS = ['contacts/new', 'assessments/new'];
+  // A form whose page shows the person's details (refreshed when their person record changes);
+  // the others show what their records say (refreshed when anything in their scope changes).
+  var DETAIL_FORMS = {'contacts/new': true, 'edit': true};
+
+  /** The per-person forms this user needs offline (meta `offline_forms`, set at sign-in from
+   * `<body data-offline-forms>`: the server knows the role and the Star licence). */
+  function formsWanted() {
+    return Outbox.getMeta('offline_forms').then(function (forms) {
+      return Array.isArray(forms) ? forms : DEFAULT_FORMS;
+    }, function () { return DEFAULT_FORMS; });
+  }
+
+  /** Everything the cache holds, as a set of paths. */
+  function heldPaths() {
+    return openIfPresent().then(function (cache) {
+      return cache ? cache.keys() : [];
+    }).then(function (keys) {
+      var held = {};
+      keys.forEach(function (req) { held[new URL(req.url).pathname] = true; });
+      return held;
+    });
+  }
+
+  /** The people this phone holds (the pull), not deleted. */
+  function peopleHeld(all) {
+    return all.filter(function (r) { return r.type === 'person' && !r.deleted; });
+  }
+
   /**
-   * Which pages to refresh after a sync: the caseload, the contact form and each person's page and
-   * contact form when their data changed or they are not cached yet; and every other page about a
-   * person this phone already holds (their edit form, the NDT and Star forms, a draft Star) when
-   * that person's data changed: never fetched for the first time here, only kept current.
+   * Which pages to refresh after a sync: the caseload, the contact form, and for each person their
+   * page and every form their role needs offline (`formsWanted`), when their data changed or the
+   * page is not cached yet; and every other page about a person this phone already holds (a draft
+   * Star) when that person's data changed.
    */
   function pagesToRefresh(changedScopes, changedPeople, anyChange) {
-    return Promise.all([Outbox.records(), openIfPresent()]).then(function (v) {
-      var all = v[0];
-      var cache = v[1];
-      return (cache ? cache.keys() : Promise.resolve([])).then(function (keys) {
-        var held = {};
-        keys.forEach(function (req) { held[new URL(req.url).pathname] = true; });
-        return wantedPages(all, held, asSet(changedScopes), asSet(changedPeople), anyChange);
-      });
+    return Promise.all([Outbox.records(), heldPaths(), formsWanted()]).then(function (v) {
+      return wantedPages(v[0], v[1], v[2], asSet(changedScopes), asSet(changedPeople), anyChange);
     });
   }
 
@@ -117,20 +144,22 @@
     return set;
   }
 
-  /** The paths to fetch, given the records held, the pages `held` in the cache, the scopes whose
-   * data `changed` and the people `renamed` (their person record changed). */
-  function wantedPages(all, held, changed, renamed, anyChange) {
+  /** The paths to fetch, given the records held, the pages `held` in the cache, the per-person
+   * `forms`, the scopes whose data `changed` and the people `renamed` (their person record changed). */
+  function wantedPages(all, held, forms, changed, renamed, anyChange) {
     var wanted = {};
     function want(path, when) { if (!held[path] || when) wanted[path] = true; }
     want('/caseload', anyChange);
     want('/contacts/new', anyChange);
     want('/outbox', false);
-    all.forEach(function (p) {
-      if (p.type !== 'person' || p.deleted) return;
-      want('/people/' + p.record_id, changed[p.record_id]);
-      want('/people/' + p.record_id + '/contacts/new', renamed[p.record_id]);
-      // The NDT form shows the previous total: ready for an assessment with no signal.
-      want('/people/' + p.record_id + '/assessments/new', changed[p.record_id]);
+    // Everyone's page first, then the forms in the order named (the contact form first): a phone
+    // that loses signal half way through holds what matters most.
+    var people = peopleHeld(all).map(function (p) { return p.record_id; });
+    people.forEach(function (id) { want('/people/' + id, changed[id]); });
+    forms.forEach(function (form) {
+      people.forEach(function (id) {
+        want('/people/' + id + '/' + form, DETAIL_FORMS[form] ? renamed[id] : changed[id]);
+      });
     });
     // A draft Star reading on the server can be resumed offline on any of the worker's phones.
     all.forEach(function (r) {
@@ -145,10 +174,48 @@
     return Object.keys(wanted);
   }
 
+  /**
+   * After a good sync: refresh the pages it changed (and any not held yet), then note when the
+   * phone's copy was last made current (meta `pages_refreshed_at`) and say so (event
+   * `pages-refreshed`, for the "Ready for offline use" cue). Resolves with the pages stored.
+   */
+  function refreshAfterSync(changedScopes, changedPeople, anyChange) {
+    var started = wipes;
+    return pagesToRefresh(changedScopes, changedPeople, anyChange).then(refresh).then(function (stored) {
+      if (wipes !== started) return stored;  // logged out meanwhile: nothing to be ready for
+      return Outbox.setMeta({pages_refreshed_at: new Date().toISOString()}).then(function () {
+        Outbox.emit({type: 'pages-refreshed', stored: stored});
+        return stored;
+      });
+    });
+  }
+
+  /**
+   * What this phone holds for reading offline, counted from the cache itself: {people, ready,
+   * caseload, refreshedAt}: the people the phone holds, how many of them have their page and every
+   * form their role needs cached, whether the caseload is cached, and when a sync last made the
+   * copies current (null before the first).
+   */
+  function holdings() {
+    return Promise.all([Outbox.records(), heldPaths(), formsWanted(), Outbox.getMeta('pages_refreshed_at')])
+      .then(function (v) {
+        var held = v[1];
+        var people = peopleHeld(v[0]);
+        var ready = people.filter(function (p) {
+          var base = '/people/' + p.record_id;
+          return held[base] && v[2].every(function (form) { return held[base + '/' + form]; });
+        });
+        return {people: people.length, ready: ready.length, caseload: !!held['/caseload'],
+                refreshedAt: v[3] || null};
+      });
+  }
+
   root.FieldappCachedPages = {
     openIfPresent: openIfPresent,
     dropPeople: dropPeople,
     refresh: refresh,
-    pagesToRefresh: pagesToRefresh
+    pagesToRefresh: pagesToRefresh,
+    refreshAfterSync: refreshAfterSync,
+    holdings: holdings
   };
 })(typeof self !== 'undefined' ? self : this);

@@ -350,8 +350,8 @@
       };
       return round(run).then(function (result) {
         if (result.ok && !result.quiet) {
-          result.refresh = Pages.pagesToRefresh(Object.keys(run.scopes), Object.keys(run.people),
-            run.anyChange || run.sentSomething).then(Pages.refresh).catch(function () { return 0; });
+          result.refresh = Pages.refreshAfterSync(Object.keys(run.scopes), Object.keys(run.people),
+            run.anyChange || run.sentSomething).catch(function () { return 0; });
         }
         return result;
       });

@@ -11,7 +11,8 @@
  *            user_id, person_id, label, form_url, state, errors, message, attempts, created_at,
  *            sent_at, version, last_error, last_attempt_at}
  *   records {type, record_id, version, deleted, scope, fields}: what the pull returned
- *   meta    key -> value: device_id, cursor, user_id, last_sync_at, batch_max, settings
+ *   meta    key -> value: device_id, cursor, user_id, last_sync_at, batch_max, settings,
+ *           offline_forms, pages_refreshed_at
  *
  * Every offline store of casework goes through here, so that it can be encrypted and wiped in one
  * place (`wipe`). The flush stores a whole answer (results, changes, cursor) in one transaction, so
@@ -140,7 +141,8 @@
   }
 
   /**
-   * Record who is logged in on this page. A different user than last time starts from an empty
+   * Record who is logged in on this page ({userId, deviceId, forms}: `forms` the per-person
+   * forms to keep offline, from `<body data-offline-forms>`). A different user than last time starts from an empty
    * copy of the server (cursor 0, no records, no cached pages); their outbox items stay, unsent
    * under the other user's name until that user logs in again.
    */
@@ -154,6 +156,8 @@
       return meta.get('user_id').then(function (previous) {
         var writes = [meta.put(userId, 'user_id')];
         if (dev) writes.push(meta.put(dev, 'device_id'));
+        // The forms this user may need about each person offline (static/cached-pages.js).
+        if (Array.isArray(session.forms)) writes.push(meta.put(session.forms, 'offline_forms'));
         var changedUser = previous && previous !== userId;
         if (changedUser) {
           writes.push(meta.put(0, 'cursor'), meta.delete('last_sync_at'), t.objectStore('records').clear());

@@ -186,6 +186,8 @@
       if (!el) return;
       var info = stateInfo(item.state);
       slot(el, 'label').textContent = (item.fields && item.fields.display_name) || item.label;
+      // Their page on this phone until the server has them (static/page/pending-person.js).
+      slot(el, 'label').href = '/outbox?person=' + encodeURIComponent(item.record_id);
       slot(el, 'state').textContent = info.tag;
       slot(el, 'message').textContent = info.message.replace('{message}', item.message || '');
       ul.prepend(el);

@@ -13,7 +13,13 @@ import json
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
+
+from .. import instruments
+from ..db import get_db
+from ..reads.assessments import instruments_in_use
+from ..records.peer_session import PEER_ROLES
+from ..rules import access, licence
 
 bp = Blueprint("shell", __name__)
 
@@ -37,6 +43,9 @@ PRECACHED_STATIC = [
     "page/logout.js",
     "page/caseload.js",
     "page/offline-view.js",
+    "page/offline-ready.js",
+    "page/pending-person.js",
+    "page/pending-changes.js",
     "page/start.js",
     "assessment.js",
     "govuk-init.mjs",
@@ -103,6 +112,28 @@ MANIFEST = {
 }
 
 _version_cache = {}
+
+
+def offline_forms(user):
+    """The forms about one person that `user` may need with no signal, as the paths after
+    /people/<id>/ (every page writes them into `<body data-offline-forms>`; the phone keeps each of
+    them for every person it holds, static/cached-pages.js). Only forms the user's role may open,
+    and the Star only once the deployment holds its licence (README: Offline reading)."""
+    if not getattr(user, "is_authenticated", False) or not access.writes_casework(user):
+        return []
+    forms = ["contacts/new", "edit", "assessments/new"]
+    licensed = licence.star_licensed(get_db())
+    catalog = instruments.catalog(current_app.config)
+    if any(i.kind == "star" for i in instruments_in_use(catalog, current_app.config, licensed)):
+        forms.append("star/new")
+    if user.role in PEER_ROLES:
+        forms.append("peer-sessions/new")
+    return forms
+
+
+@bp.app_context_processor
+def _offline_forms():
+    return {"offline_forms": offline_forms(current_user)}
 
 
 def route_patterns(policy):

@@ -9,6 +9,9 @@
  *   logout.js        sign out: flush first, refuse while records wait, wipe
  *   caseload.js      the caseload offline: filter, copy ages, similar names
  *   offline-view.js  a page shown from the phone's copy: banner, audit `view`, htmx partials
+ *   offline-ready.js the "Ready for offline use" cue, from what the phone holds
+ *   pending-person.js  the page and contact form of someone registered on this phone, not sent yet
+ *   pending-changes.js what was just saved shown over the page; the page made fresh once sent
  * Owns the routing of the page's events to them: every form's submit (casework → FieldappForms,
  * logout → Fieldapp.logout, login → the device id), `[data-action]` clicks, and the outbox's
  * events (FieldappOutbox.on) to the status line and the flush timer.
@@ -74,6 +77,9 @@
     if (event.type === 'changed') Page.render();
     if (event.type === 'progress') Page.setProgress({done: event.done, total: event.total});
     if (event.type === 'flushed') { Page.setProgress(null); ns.triggers.afterFlush(event); }
+    if (event.type === 'pages-refreshed' || event.type === 'wiped') ns.offlineReady.render();
+    if (event.type === 'pages-refreshed') ns.pendingChanges.refreshWhenSent();
+    if (event.type === 'changed') ns.pendingChanges.show();
     if (event.type === 'login-needed') Page.notice('tpl-login-needed');
     if (event.type === 'revoked') {
       (document.querySelector('main') || document.body).replaceChildren();
@@ -103,8 +109,12 @@
    * outbox and a form to fix, then the app-open flush. */
   function startSession() {
     Outbox.persist();
-    return Outbox.setSession({userId: userId, deviceId: document.body.dataset.deviceId}).then(function () {
-      return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings()]);
+    var forms = (document.body.dataset.offlineForms || '').split(' ').filter(Boolean);
+    return Outbox.setSession({userId: userId, deviceId: document.body.dataset.deviceId, forms: forms}).then(function () {
+      ns.pendingPerson.narrowList();
+      return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
+                          ns.pendingPerson.showPage(), ns.pendingPerson.offerInContactForm(),
+                          ns.pendingChanges.show()]);
     }).then(ns.triggers.onAppOpen);
   }
 
@@ -126,6 +136,7 @@
     ns.triggers.listen();
     document.addEventListener('htmx:after:request', ns.offlineView.selectFromCopy);
     document.addEventListener('htmx:after:swap', Page.render);
+    document.addEventListener('htmx:after:swap', ns.pendingChanges.show);
   }
 
   try {

@@ -59,18 +59,25 @@
 
   /**
    * After each flush, from this page or the worker (the `flushed` event): while records wait, try
-   * again on a timer; after a failure, back off (2 s doubling to 5 min, jittered) and tell the
-   * worker when the next try is. Offline, `online` will flush instead.
+   * again on a timer; after any failed or refused attempt, back off (2 s doubling to 5 min,
+   * jittered) and, when the failure was the server's or the link's, tell the worker when the next
+   * try is. "Offline" is a failure like any other: the `online` event is no rescue, because it may
+   * already have come (the worker, asked to flush by `onOnline`, can still believe the phone
+   * offline a few ms later, notably after the browser was relaunched with no signal), and Safari
+   * has no Background Sync to fall back on. An offline attempt costs nothing: flush.js answers it
+   * without touching the network.
    */
   function afterFlush(result) {
     clearTimeout(timer);
     failures = result && result.ok ? 0 : failures + 1;
     Page.setRetry(null);
-    if (!result || result.offline) return;
-    // Only records still to send need the timer; rejected ones wait for the worker.
-    if (!result.waiting || result.loginNeeded || result.revoked) return;
+    // Only records still to send need the timer; rejected ones wait for the worker, and a phone
+    // signed out or revoked has nobody to send as.
+    if (!result || !result.waiting || result.loginNeeded || result.revoked) return;
     var delay = result.ok ? waitTimerMs : backoff(failures);
-    if (!result.ok) Page.setRetry({at: new Date(Date.now() + delay), failure: result.failure || 'network'});
+    if (!result.ok && !result.offline) {
+      Page.setRetry({at: new Date(Date.now() + delay), failure: result.failure || 'network'});
+    }
     timer = setTimeout(onTimer, delay);
   }
 
@@ -79,8 +86,10 @@
   /** The app opened (a page loaded with a session): send what waits, pull what changed. */
   function onAppOpen() { return requestFlush('open'); }
 
-  /** The phone came back online: show it, and send what waited. */
+  /** The phone came back online: show it, and send what waited. The backoff starts again from
+   * its first, short step: hours offline must not leave the next retry minutes away. */
   function onOnline() {
+    failures = 0;
     Page.render();
     return requestFlush('online');
   }

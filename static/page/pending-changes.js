@@ -1,0 +1,95 @@
+/* fieldapp page: what the worker just saved, shown before the server has it, and the page made
+ * fresh once it has.
+ *
+ * Owns two things about the phone's unsent changes and the pages they belong to:
+ * - `show`: over the copy on screen, the changes still in this worker's outbox: a person's new
+ *   name and details (`[data-person-name]`, the rows classed `app-detail--<field>` of
+ *   templates/people/person.html), marked "Waiting to send"; and, on the caseload, a contact
+ *   waiting for a person under their row (`tpl-pending-value`, `tpl-pending-contact`).
+ * - `refreshWhenSent`: a page shown from the phone's copy ("No connection · Offline copy from …")
+ *   reloads from the network once a sync has sent everything and refreshed the copies (the
+ *   `pages-refreshed` event), so the banner goes and what is shown is the server's. Never a page
+ *   with a casework form (the worker may be typing).
+ * Classic script, page only; defines `Fieldapp.pendingChanges`, started by static/page/start.js.
+ */
+(function (ns) {
+  'use strict';
+
+  var C = window.FieldappConstants;
+  var Outbox = window.FieldappOutbox;
+  var Page = window.FieldappPage;
+  var PERSON_PAGE = /^\/people\/([0-9a-f-]{36})$/;
+  // The person fields shown as typed, and where.
+  var SHOWN = {display_name: '[data-person-name]', description: '.app-detail--description .govuk-summary-list__value',
+               district: '.app-detail--district .govuk-summary-list__value'};
+
+  function mineUnsent(items) {
+    return items.filter(function (i) {
+      return i.user_id === Page.userId && Outbox.UNSENT.concat(['rejected']).indexOf(i.state) !== -1;
+    });
+  }
+
+  /** Put `value`, marked "Waiting to send", in place of what `el` shows. */
+  function markPending(el, value) {
+    var mark = Page.clone('tpl-pending-value');
+    if (!mark) return;
+    Page.slot(mark, 'value').textContent = value;
+    el.replaceChildren(mark);
+  }
+
+  /** A person's page: their details as this phone last changed them, in the order made. */
+  function showPersonChanges(items, personId) {
+    var latest = {};
+    items.forEach(function (i) {
+      if (i.type !== 'person' || i.op !== 'update' || i.record_id !== personId) return;
+      Object.keys(i.fields || {}).forEach(function (k) { latest[k] = i.fields[k]; });
+    });
+    Object.keys(SHOWN).forEach(function (field) {
+      var el = document.querySelector(SHOWN[field]);
+      if (el && field in latest && latest[field] != null) markPending(el, String(latest[field]));
+    });
+  }
+
+  /** The caseload: under each person's row, their latest contact still on this phone. */
+  function showCaseloadContacts(items) {
+    document.querySelectorAll('[data-pending-contact]').forEach(function (el) { el.remove(); });
+    var latest = {};
+    items.forEach(function (i) { if (i.type === 'contact' && i.person_id) latest[i.person_id] = i; });
+    document.querySelectorAll('[data-caseload-row]').forEach(function (row) {
+      var link = row.querySelector('a[href^="/people/"]');
+      var item = link && latest[link.getAttribute('href').split('/')[2]];
+      if (!item) return;
+      var line = Page.clone('tpl-pending-contact');
+      var when = new Date(item.fields.contact_at || item.recorded_at);
+      var t = Page.slot(line, 'time');
+      t.textContent = isNaN(when) ? '' : Page.clock(when);
+      t.setAttribute('datetime', item.fields.contact_at || item.recorded_at);
+      link.after(line);
+    });
+  }
+
+  /** Show this worker's unsent changes over the page (called on start and when the outbox changes). */
+  function show() {
+    var m = PERSON_PAGE.exec(location.pathname);
+    var caseload = document.querySelector('#caseload-list');
+    if (!m && !caseload) return Promise.resolve();
+    return Outbox.list().then(function (items) {
+      var mine = mineUnsent(items);
+      if (m) showPersonChanges(mine, m[1]);
+      if (caseload) showCaseloadContacts(mine);
+    });
+  }
+
+  /** The copies were refreshed after a sync: a page from the phone's copy, with nothing left to
+   * send, reloads from the network (once: the reloaded page is not a copy). */
+  function refreshWhenSent() {
+    var copy = document.querySelector('meta[name="' + C.OFFLINE_COPY_META + '"]');
+    if (!copy || !navigator.onLine || document.querySelector('form[data-mutation-type]')) return Promise.resolve();
+    return Outbox.list().then(function (items) {
+      var waiting = mineUnsent(items).filter(function (i) { return i.state !== 'rejected'; });
+      if (!waiting.length) location.reload();
+    });
+  }
+
+  ns.pendingChanges = {show: show, refreshWhenSent: refreshWhenSent};
+})(window.Fieldapp = window.Fieldapp || {});

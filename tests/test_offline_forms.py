@@ -1,0 +1,163 @@
+"""Every form a worker may need, for every person on their caseload, on a phone that has never
+opened it: after the sign-in sync the phone holds them all, so each can be filled and saved with no
+signal and reaches the server when the signal comes back. And the worker is told when the phone is
+ready for that ("Ready for offline use: 4 people and their forms, refreshed 14:05"), counted from
+what the phone holds."""
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.test_offline import TIMEOUT, fill_contact, person_id, sign_in
+
+INSTRUMENTS = Path(__file__).resolve().parent.parent / "fieldapp" / "instruments"
+NDT = json.loads((INSTRUMENTS / "ndt-1.json").read_text())
+STAR = json.loads((INSTRUMENTS / "homelessness-star-3.1.json").read_text())
+
+# The forms about a person each role uses, by the path after /people/<id>/.
+OUTREACH_FORMS = ["contacts/new", "edit", "assessments/new", "star/new"]
+PEER_FORMS = [*OUTREACH_FORMS, "peer-sessions/new"]
+
+
+def ready_cue(page):
+    return page.locator("[data-offline-ready]")
+
+
+def wait_ready(page):
+    """Until the caseload says the phone is ready for offline use; the number of people it says."""
+    expect(ready_cue(page)).to_contain_text("Ready for offline use", timeout=2 * TIMEOUT)
+    return int(re.search(r"(\d+) (people|person)", ready_cue(page).text_content()).group(1))
+
+
+def caseload_ids(page):
+    hrefs = page.locator("#caseload-list a.app-caseload__name").evaluate_all(
+        "(links) => links.map((a) => a.getAttribute('href'))")
+    return [h.rsplit("/", 1)[1] for h in hrefs]
+
+
+def cached(page, paths):
+    return page.evaluate(
+        """async (paths) => {
+            const cache = await caches.open('fieldapp-pages');
+            const hits = await Promise.all(paths.map((p) => cache.match(p, {ignoreVary: true})));
+            return hits.map(Boolean);
+        }""", paths)
+
+
+def test_the_caseload_says_when_the_phone_is_ready_for_offline_use(phone, live_server):
+    page = sign_in(phone(), "outreach")
+    people = caseload_ids(page)
+    assert len(people) >= 3
+    shown = wait_ready(page)
+    assert shown == len(people)
+    expect(ready_cue(page)).to_contain_text(f"{shown} people and their forms, refreshed ")
+    # What it says is what the phone holds: every person's page and every form, now.
+    paths = [f"/people/{p}{suffix}" for p in people for suffix in ["", *[f"/{f}" for f in OUTREACH_FORMS]]]
+    assert all(cached(page, paths))
+
+    # A page the phone lost (storage pressure, say) is noticed, offline, where no sync can mend it.
+    page.evaluate("""async (path) => (await caches.open('fieldapp-pages')).delete(path)""",
+                  f"/people/{people[0]}/edit")
+    page.context.set_offline(True)
+    page.reload()
+    expect(ready_cue(page)).to_have_text(
+        f"Not ready for offline use yet: {shown - 1} of {shown} people and their forms are on this phone")
+
+    # With signal, the next sync fetches what is missing and the cue says ready again.
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    expect(ready_cue(page)).to_contain_text(f"Ready for offline use: {shown} people", timeout=2 * TIMEOUT)
+
+
+# ---- filling each form with no signal ---------------------------------------------------------
+
+def save_edit(page, pid, stamp):
+    page.goto(f"/people/{pid}/edit")
+    expect(page.locator("main")).not_to_contain_text("not saved on this phone")
+    page.fill("#description", f"Test: edited offline {stamp}")
+    page.click("button:has-text('Save details')")
+    page.wait_for_url(f"**/people/{pid}")
+
+
+def save_contact(page, pid, stamp):
+    page.goto(f"/people/{pid}/contacts/new")
+    fill_contact(page, f"Test: contact offline {stamp}")
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url(f"**/people/{pid}")
+
+
+def save_ndt(page, pid, stamp):
+    page.goto(f"/people/{pid}/assessments/new")
+    for domain in NDT["domains"]:
+        page.check(f'input[name="scores.{domain["key"]}"][value="1"]')
+    page.click("button:has-text('Save NDT assessment')")
+    page.wait_for_url(f"**/people/{pid}")
+
+
+def save_star(page, pid, stamp):
+    page.goto(f"/people/{pid}/star/new")
+    for area in STAR["domains"]:
+        page.select_option(f'select[name="scores.{area["key"]}"]', "3")
+    page.click("button:has-text('Save final reading')")
+    page.wait_for_url(f"**/people/{pid}")
+
+
+def save_peer_session(page, pid, stamp):
+    page.goto(f"/people/{pid}/peer-sessions/new")
+    page.fill("#session_on", date.today().isoformat())
+    page.fill("#duration_minutes", "40")
+    page.locator("input[name=mode]").first.check()
+    page.locator("input[name=purpose]").first.check()
+    page.fill("#note", f"Test: peer session offline {stamp}")
+    page.click("button:has-text('Save peer session')")
+    page.wait_for_url(f"**/people/{pid}")
+
+
+def on_server(live_server, form, pid, stamp):
+    """Whether what `form` saved for `pid` has reached the server."""
+    q = live_server.query
+    if form == "edit":
+        return q("SELECT 1 FROM person WHERE id = ? AND description = ?", [pid, f"Test: edited offline {stamp}"])
+    if form == "contacts/new":
+        return q("SELECT 1 FROM contact WHERE person_id = ? AND place = ?", [pid, f"Test: contact offline {stamp}"])
+    if form == "assessments/new":
+        return q("SELECT 1 FROM assessment WHERE person_id = ? AND instrument = 'ndt' AND total = ?",
+                 [pid, sum(d["weight"] for d in NDT["domains"])])
+    if form == "star/new":
+        return q("SELECT 1 FROM assessment WHERE person_id = ? AND instrument = 'homelessness-star'"
+                 " AND status = 'final' AND scores = ?",
+                 [pid, json.dumps({a["key"]: 3 for a in STAR["domains"]})])
+    return q("SELECT 1 FROM peer_session WHERE person_id = ? AND note = ?", [pid, f"Test: peer session offline {stamp}"])
+
+
+SAVE = {"edit": save_edit, "contacts/new": save_contact, "assessments/new": save_ndt,
+        "star/new": save_star, "peer-sessions/new": save_peer_session}
+
+
+@pytest.mark.parametrize("username, person, forms", [
+    ("outreach", "Woman in green coat", ["edit", "assessments/new", "star/new"]),
+    ("peer", "Sam", ["peer-sessions/new"]),
+    ("coordinator", "Kerry", ["edit", "contacts/new", "assessments/new", "star/new", "peer-sessions/new"]),
+])
+def test_every_form_works_offline_for_a_person_never_opened(phone, live_server, username, person, forms):
+    pid = person_id(live_server, person)
+    page = sign_in(phone(), username)
+    assert pid in caseload_ids(page)
+    wait_ready(page)  # the sign-in sync has stored every person's forms; none was ever opened
+
+    page.context.set_offline(True)
+    stamp = username
+    for form in forms:
+        SAVE[form](page, pid, stamp)
+    expect(page.locator("[data-sync-status]")).to_contain_text(f"Offline: {len(forms)} saved on this phone")
+    assert not any(on_server(live_server, form, pid, stamp) for form in forms)
+
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    expect(page.locator("[data-sync-status]")).to_have_text("All sent", timeout=TIMEOUT)
+    for form in forms:
+        assert on_server(live_server, form, pid, stamp), f"{form} by {username} did not reach the server"
