@@ -19,7 +19,7 @@ NDT = json.loads((INSTRUMENTS / "ndt-1.json").read_text())
 STAR = json.loads((INSTRUMENTS / "homelessness-star-3.1.json").read_text())
 
 # The forms about a person each role uses, by the path after /people/<id>/.
-OUTREACH_FORMS = ["contacts/new", "edit", "assessments/new", "star/new"]
+OUTREACH_FORMS = ["contacts/new", "edit", "consent/new", "assessments/new", "star/new"]
 PEER_FORMS = [*OUTREACH_FORMS, "peer-sessions/new"]
 
 

@@ -121,7 +121,7 @@ def offline_forms(user):
     and the Star only once the deployment holds its licence (README: Offline reading)."""
     if not getattr(user, "is_authenticated", False) or not access.writes_casework(user):
         return []
-    forms = ["contacts/new", "edit", "assessments/new"]
+    forms = ["contacts/new", "edit", "consent/new", "assessments/new"]
     licensed = licence.star_licensed(get_db())
     catalog = instruments.catalog(current_app.config)
     if any(i.kind == "star" for i in instruments_in_use(catalog, current_app.config, licensed)):
