@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
                    session, url_for)
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from .. import users
 from ..db import get_db
@@ -107,6 +108,9 @@ def login():
             session.clear()
             session.permanent = True
             login_user(users.User(user, users.session_device_id(db, token), token))
+            # The CSRF token goes into the new session now, not with the first page drawn after:
+            # requests in flight around sign-in could otherwise put an older session back.
+            generate_csrf()
             if user["must_change_password"]:
                 # An administrator's reset: the password worked once; choose your own first.
                 return redirect(url_for("account.password"))
