@@ -181,7 +181,14 @@
    */
   function refreshAfterSync(changedScopes, changedPeople, anyChange) {
     var started = wipes;
-    return pagesToRefresh(changedScopes, changedPeople, anyChange).then(refresh).then(function (stored) {
+    // In two rounds: the caseload and everyone's page, then the forms, so that a phone holding a
+    // person's form always holds their page too (the form leads back to it after a save).
+    return pagesToRefresh(changedScopes, changedPeople, anyChange).then(function (paths) {
+      var isForm = function (path) { return /^\/people\/[^/]+\/./.test(path); };
+      return refresh(paths.filter(function (p) { return !isForm(p); })).then(function (first) {
+        return refresh(paths.filter(isForm)).then(function (second) { return first + second; });
+      });
+    }).then(function (stored) {
       if (wipes !== started) return stored;  // logged out meanwhile: nothing to be ready for
       return Outbox.setMeta({pages_refreshed_at: new Date().toISOString()}).then(function () {
         Outbox.emit({type: 'pages-refreshed', stored: stored});

@@ -7,9 +7,9 @@
  *   templates/people/person.html), marked "Waiting to send"; and, on the caseload, a contact
  *   waiting for a person under their row (`tpl-pending-value`, `tpl-pending-contact`).
  * - `refreshWhenSent`: a page shown from the phone's copy ("No connection · Offline copy from …")
- *   reloads from the network once a sync has sent everything and refreshed the copies (the
- *   `pages-refreshed` event), so the banner goes and what is shown is the server's. Never a page
- *   with a casework form (the worker may be typing).
+ *   is replaced in place by the server's once a sync has sent everything and refreshed the copies
+ *   (the `pages-refreshed` event), so the banner goes. Never a page with a casework form (the
+ *   worker may be typing).
  * Classic script, page only; defines `Fieldapp.pendingChanges`, started by static/page/start.js.
  */
 (function (ns) {
@@ -80,14 +80,41 @@
     });
   }
 
+  /** Swap in the server's page for the copy on screen, in place: the main content and the
+   * render time; the offline-copy mark and banner go. In place rather than a reload, so that a
+   * link the worker tapped meanwhile is never interrupted. */
+  function replaceWithFresh(html) {
+    var fresh = new DOMParser().parseFromString(html, 'text/html');
+    var main = fresh.querySelector('main');
+    var here = document.querySelector('main');
+    if (!main || !here) return;
+    here.replaceChildren.apply(here, Array.prototype.slice.call(main.childNodes).map(function (n) {
+      return document.importNode(n, true);
+    }));
+    var mark = document.querySelector('meta[name="' + C.OFFLINE_COPY_META + '"]');
+    if (mark) mark.remove();
+    var at = fresh.querySelector('meta[name="' + C.RENDERED_AT_META + '"]');
+    var mine = document.querySelector('meta[name="' + C.RENDERED_AT_META + '"]');
+    if (at && mine) mine.content = at.content;
+    if (window.htmx) window.htmx.process(here);
+    // The page modules that wired elements of the old content wire the new (static/page/start.js).
+    document.dispatchEvent(new CustomEvent('fieldapp:page-replaced'));
+    show();
+  }
+
   /** The copies were refreshed after a sync: a page from the phone's copy, with nothing left to
-   * send, reloads from the network (once: the reloaded page is not a copy). */
+   * send, is replaced by the server's (once: the fresh page is not a copy). */
   function refreshWhenSent() {
     var copy = document.querySelector('meta[name="' + C.OFFLINE_COPY_META + '"]');
     if (!copy || !navigator.onLine || document.querySelector('form[data-mutation-type]')) return Promise.resolve();
     return Outbox.list().then(function (items) {
       var waiting = mineUnsent(items).filter(function (i) { return i.state !== 'rejected'; });
-      if (!waiting.length) location.reload();
+      if (waiting.length) return;
+      return fetch(location.pathname + location.search, {credentials: 'same-origin', redirect: 'error'})
+        .then(function (resp) {
+          var type = resp.headers.get('Content-Type') || '';
+          if (resp.ok && type.indexOf('text/html') === 0) return resp.text().then(replaceWithFresh);
+        }).catch(function () { /* no signal after all: keep the copy and its banner */ });
     });
   }
 

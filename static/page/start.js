@@ -137,6 +137,12 @@
     document.addEventListener('htmx:after:request', ns.offlineView.selectFromCopy);
     document.addEventListener('htmx:after:swap', Page.render);
     document.addEventListener('htmx:after:swap', ns.pendingChanges.show);
+    // The copy on screen was replaced by the server's page (pending-changes.js): wire its content.
+    document.addEventListener('fieldapp:page-replaced', function () {
+      ns.caseload.wire();
+      Page.render();
+      ns.offlineReady.render();
+    });
   }
 
   try {

@@ -89,6 +89,9 @@
   /** The phone came back online: show it, and send what waited. The backoff starts again from
    * its first, short step: hours offline must not leave the next retry minutes away. */
   function onOnline() {
+    // This flush replaces any retry armed while offline: that one would otherwise fire during
+    // this flush, queue behind it and go straight after a failure, skipping the backoff.
+    clearTimeout(timer);
     failures = 0;
     Page.render();
     return requestFlush('online');
