@@ -8,10 +8,13 @@ switches an administrator sets in the app (the `setting` table), which outlive a
 import json
 import os
 import sqlite3
-from contextlib import contextmanager
 
 import sqlite_utils
 from flask import current_app, g
+
+from sync.store import immediate  # noqa: F401 (one BEGIN IMMEDIATE helper, the engine's: a
+# transaction that reads then writes waits for the writer's lock up front instead of failing with
+# "database is locked" on the upgrade; users.start_session uses it)
 
 from .timeutil import now_iso
 
@@ -40,23 +43,6 @@ def open_db(path):
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=10000")
     return sqlite_utils.Database(conn)
-
-
-@contextmanager
-def immediate(db):
-    """One write transaction taken with BEGIN IMMEDIATE: a transaction that reads and then writes
-    waits for the writer's lock up front (busy_timeout) instead of failing with "database is
-    locked" when it tries to upgrade, as a deferred one does under concurrent writers."""
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
 
 
 def get_db():
