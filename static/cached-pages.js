@@ -61,9 +61,9 @@
    * Fetch the pages a worker needs offline and keep the full-page 200 answers in the page cache
    * (never a redirect to /login); a page that is gone (404, 410: e.g. a draft made final) leaves
    * the cache. The refresh header tells the server this is not a view (no audit row).
-   * Resolves with the number of pages stored.
+   * Resolves with the number of pages stored; each stored path is pushed onto `storedPaths`, if given.
    */
-  function refresh(paths) {
+  function refresh(paths, storedPaths) {
     if (!hasCaches() || !paths.length) return Promise.resolve(0);
     var queue = paths.slice();
     var stored = 0;
@@ -82,6 +82,7 @@
           if (resp.status === 200 && resp.type !== 'opaqueredirect' && !resp.redirected &&
               type.indexOf('text/html') === 0) {
             stored += 1;
+            if (storedPaths) storedPaths.push(path);
             return cache.put(path, resp);
           }
           if (resp.status === 404 || resp.status === 410) return cache.delete(path);
@@ -157,6 +158,8 @@
     var people = peopleHeld(all).map(function (p) { return p.record_id; });
     people.forEach(function (id) { want('/people/' + id, changed[id]); });
     forms.forEach(function (form) {
+      // The blank form for someone this phone registers offline (static/page/pending-person.js).
+      want('/people/on-phone/' + form, anyChange);
       people.forEach(function (id) {
         want('/people/' + id + '/' + form, DETAIL_FORMS[form] ? renamed[id] : changed[id]);
       });
@@ -168,7 +171,7 @@
     });
     Object.keys(held).forEach(function (path) {
       var m = /^\/people\/([^/]+)\/(.+)$/.exec(path);
-      if (!m || m[2] === 'contacts/new') return;
+      if (!m || m[1] === 'on-phone' || m[2] === 'contacts/new') return;
       if (m[2] === 'edit' ? renamed[m[1]] : changed[m[1]]) wanted[path] = true;
     });
     return Object.keys(wanted);
@@ -181,17 +184,19 @@
    */
   function refreshAfterSync(changedScopes, changedPeople, anyChange) {
     var started = wipes;
+    var storedPaths = [];
     // In two rounds: the caseload and everyone's page, then the forms, so that a phone holding a
     // person's form always holds their page too (the form leads back to it after a save).
     return pagesToRefresh(changedScopes, changedPeople, anyChange).then(function (paths) {
       var isForm = function (path) { return /^\/people\/[^/]+\/./.test(path); };
-      return refresh(paths.filter(function (p) { return !isForm(p); })).then(function (first) {
-        return refresh(paths.filter(isForm)).then(function (second) { return first + second; });
+      return refresh(paths.filter(function (p) { return !isForm(p); }), storedPaths).then(function (first) {
+        return refresh(paths.filter(isForm), storedPaths).then(function (second) { return first + second; });
       });
     }).then(function (stored) {
       if (wipes !== started) return stored;  // logged out meanwhile: nothing to be ready for
       return Outbox.setMeta({pages_refreshed_at: new Date().toISOString()}).then(function () {
-        Outbox.emit({type: 'pages-refreshed', stored: stored});
+        // `paths`: a page on screen among them is out of date (static/page/pending-changes.js).
+        Outbox.emit({type: 'pages-refreshed', stored: stored, paths: storedPaths});
         return stored;
       });
     });
@@ -199,9 +204,10 @@
 
   /**
    * What this phone holds for reading offline, counted from the cache itself: {people, ready,
-   * caseload, refreshedAt}: the people the phone holds, how many of them have their page and every
-   * form their role needs cached, whether the caseload is cached, and when a sync last made the
-   * copies current (null before the first).
+   * caseload, blankForms, refreshedAt}: the people the phone holds, how many of them have their
+   * page and every form their role needs cached, whether the caseload is cached, whether the blank
+   * forms for someone registered offline are, and when a sync last made the copies current (null
+   * before the first).
    */
   function holdings() {
     return Promise.all([Outbox.records(), heldPaths(), formsWanted(), Outbox.getMeta('pages_refreshed_at')])
@@ -213,6 +219,7 @@
           return held[base] && v[2].every(function (form) { return held[base + '/' + form]; });
         });
         return {people: people.length, ready: ready.length, caseload: !!held['/caseload'],
+                blankForms: v[2].every(function (form) { return held['/people/on-phone/' + form]; }),
                 refreshedAt: v[3] || null};
       });
   }

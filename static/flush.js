@@ -349,7 +349,9 @@
         rounds: 0, answered: {}, done: 0, scopes: {}, people: {}, anyChange: false, sentSomething: false
       };
       return round(run).then(function (result) {
-        if (result.ok && !result.quiet) {
+        // Even a skipped (quiet) pull fetches the pages the phone does not hold yet: a refresh
+        // the page ran is cut short when the worker goes to another page straight after signing in.
+        if (result.ok) {
           result.refresh = Pages.refreshAfterSync(Object.keys(run.scopes), Object.keys(run.people),
             run.anyChange || run.sentSomething).catch(function () { return 0; });
         }

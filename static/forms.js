@@ -252,6 +252,8 @@
     var fixId = new URLSearchParams(location.search).get('fix');
     var op = form.dataset.mutationOp || 'create';
     var read = readForm(form, fixId ? 'create' : op);
+    // A blank form (static/page/pending-person.js) not yet made someone's: nothing to save against.
+    if (form.dataset.recordId === 'on-phone' || read.fields.person_id === 'on-phone') return Promise.resolve(null);
     var built = buildMutations(form, read, fixId, submitter);
     if (!built) return Promise.resolve(null);
     blockSecondSubmit(form, true);

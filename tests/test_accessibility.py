@@ -112,3 +112,24 @@ def test_the_page_after_an_administrators_reset_has_no_violations(page_for, live
     page = page_for("outreach")
     assert "/account/password" in page.url
     _check(page, ["/account/password"])
+
+
+def test_the_pages_of_someone_registered_on_the_phone_have_no_violations(page_for, live_server):
+    """Their page and the blank forms filled in for them, while the server has not got them yet
+    (every sync dropped before it reaches the app, as with no signal)."""
+    page = page_for("outreach")
+    live_server.faults.set("drop-before")
+    page.goto("/contacts/new")
+    page.check("input[name=person_id][value=new]")
+    page.fill("[name='new_person.display_name']", "Man with red rucksack")
+    page.fill("#contact_at", "2026-01-01T10:00")
+    page.fill("#place", "Railway station, March")
+    page.check("#contact_type")
+    page.check("#bedded_down")
+    page.check("#spoken_to")
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url("**/caseload")
+    href = page.locator("#caseload-list [data-outbox-person] a").first.get_attribute("href")
+    pid = href.split("person=")[1]
+    _check(page, [href] + [f"/people/on-phone/{form}?person={pid}"
+                           for form in ["edit", "consent/new", "assessments/new", "star/new"]])

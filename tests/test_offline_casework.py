@@ -177,3 +177,33 @@ def test_a_person_who_leaves_the_workers_scope_leaves_the_phone(phone, live_serv
     while (left := page.evaluate(held, dan)) != {"records": 0, "sent": [], "pages": 0}:
         assert time.monotonic() < deadline, f"still on the phone: {left}"
         page.wait_for_timeout(100)
+
+
+def test_the_page_on_screen_shows_a_colleagues_change_and_a_conflict_without_reopening(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    ann = sign_in(phone(), "outreach")
+    ben = sign_in(phone(), "outreach2")
+    for page in (ann, ben):
+        page.goto(f"/people/{dan}")
+        wait_cached(page, f"/people/{dan}/edit", f"/people/{dan}")
+    description = ann.locator(".app-detail--description")
+
+    # Ben changes Dan's details with signal; Ann's phone syncs with her still on Dan's page.
+    ben.goto(f"/people/{dan}/edit")
+    ben.fill("#description", "Test: sleeps behind the library now")
+    ben.click("button:has-text('Save details')")
+    ben.wait_for_url(f"**/people/{dan}")
+    sync_now(ben)
+    sync_now(ann)
+    expect(description).to_contain_text("Test: sleeps behind the library now")
+
+    # Ann edits with no signal while Ben edits with signal: her page shows the conflict once her
+    # phone has sent, without her opening it again.
+    _edit_description_offline(ann, dan, "Test: in the bus shelter, Ann saw him")
+    ben.goto(f"/people/{dan}/edit")
+    ben.fill("#description", "Test: in the hostel, Ben booked him in")
+    ben.click("button:has-text('Save details')")
+    ben.wait_for_url(f"**/people/{dan}")
+    sync_now(ben)
+    ann.context.set_offline(False)
+    expect(ann.locator(".app-conflicts")).to_contain_text("Changes that need a decision", timeout=2 * TIMEOUT)

@@ -15,6 +15,23 @@ from .assessments import assessments_for
 from .consents import consent_lines, consents_for
 
 
+# The path segment in place of a person's id for a blank form about someone registered on a phone
+# whom the server has not got yet (README: Offline reading), and the name the blank form carries
+# until the phone writes theirs in (static/page/pending-person.js).
+ON_PHONE = "on-phone"
+ON_PHONE_NAME = "\u27e8name\u27e9"
+
+
+def person_on_phone(db):
+    """A blank person for the forms a phone fills in for someone it registered offline: every
+    column empty, the id `ON_PHONE`, the name `ON_PHONE_NAME`, version 1 (what the server gives a
+    new person, so an edit queued behind their registration names the right base). Nobody's
+    record: no access check or audit is needed to render it."""
+    blank = {column: None for column in db["person"].columns_dict}
+    return {**blank, "id": ON_PHONE, "display_name": ON_PHONE_NAME, "version": 1,
+            "trusted_person_name": None}
+
+
 def get_person(db, user, person_id):
     """The person with this id if `user` may see them, else None. Adds the trusted person's name."""
     condition, params = access.person_filter(user, alias="p")

@@ -14,7 +14,7 @@ from .. import instruments
 from ..db import get_db
 from ..reads.assessments import get_assessment, instruments_in_use, previous_total
 from ..rules import licence, scoring
-from .guards import casework_required, audited_person_or_404
+from .guards import audited_person_or_404, casework_required, form_person_or_404
 
 bp = Blueprint("assessments", __name__)
 
@@ -40,7 +40,7 @@ def _instrument_or_404(kind):
 @casework_required
 def new_ndt(person_id):
     """The NDT assessment form (or a variant of the same kind): one level per domain."""
-    person = audited_person_or_404(person_id)
+    person = form_person_or_404(person_id)
     instrument = _instrument_or_404("ndt")
     return render_template("assessments/ndt_form.html", person=person, instrument=instrument,
                            previous=previous_total(get_db(), person_id, instrument),
@@ -51,7 +51,7 @@ def new_ndt(person_id):
 @casework_required
 def new_star(person_id):
     """A new Outcomes Star reading, live with the person or entered from paper."""
-    person = audited_person_or_404(person_id)
+    person = form_person_or_404(person_id)
     instrument = _instrument_or_404("star")
     return render_template("assessments/star_form.html", person=person, instrument=instrument,
                            reading=None, stages_json=json.dumps(instrument.stages))

@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..config import districts
 from ..db import get_db
 from ..reads.caseload import caseload
-from .guards import casework_required, audited_person_or_404
+from .guards import casework_required, form_person_or_404
 
 bp = Blueprint("contacts", __name__)
 
@@ -17,7 +17,7 @@ bp = Blueprint("contacts", __name__)
 @casework_required
 def new_for_person(person_id):
     """Record a contact with a person already on the caseload."""
-    person = audited_person_or_404(person_id)
+    person = form_person_or_404(person_id)
     return render_template(
         "contacts/new.html", person=person, people=None, districts=districts(current_app.config)
     )

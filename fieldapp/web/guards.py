@@ -6,6 +6,8 @@ cached, and the security headers. Flask only; the rules themselves are in fielda
 - `audited_person_or_404(person_id)`: the person if the current user may see them, else 404. Every
   person-scoped page calls it, so it is where a view of the person is written to the audit trail
   (fieldapp/audit.py).
+- `form_person_or_404(person_id)`: the same for a form about a person, where `on-phone` stands for
+  someone registered on the phone and not yet on the server: a blank person the phone fills in.
 - `CACHING`: the one table of caching policy, by blueprint. The service worker's lists of which
   pages it keeps come from the same table (web/shell.py).
 - `password_change_gate`: after an administrator's reset, nothing opens but the change-password
@@ -22,7 +24,7 @@ from flask_login import current_user, login_required
 
 from .. import audit, users
 from ..db import get_db
-from ..reads.person import get_person
+from ..reads.person import ON_PHONE, get_person, person_on_phone
 from ..records.peer_session import PEER_ROLES
 
 
@@ -62,6 +64,15 @@ def audited_person_or_404(person_id):
     audit.record_view(get_db(), current_user, person_id, request.path,
                       device_id=current_user.device_id, action=action)
     return person
+
+
+def form_person_or_404(person_id):
+    """The person a form is about, as `audited_person_or_404`; or, for `/people/on-phone/<form>`,
+    a blank person: the phone keeps that page once per form and writes in the id and name of
+    someone it registered offline, so every form works for them before the first sync."""
+    if person_id == ON_PHONE:
+        return person_on_phone(get_db())
+    return audited_person_or_404(person_id)
 
 
 # What a user with a one-time password may still reach: the page to choose their own, signing in

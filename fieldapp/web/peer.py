@@ -9,7 +9,7 @@ from ..db import get_db
 from ..reads.peer_hours import hours_text, my_hours, recent_sessions
 from ..records.peer_session import MAX_MINUTES, MODES, purposes
 from ..timeutil import programme_today
-from .guards import peer_required, audited_person_or_404
+from .guards import peer_required, form_person_or_404
 
 bp = Blueprint("peer", __name__)
 
@@ -18,7 +18,7 @@ bp = Blueprint("peer", __name__)
 @peer_required
 def new(person_id):
     """Log a peer session with a person (a `peer_session` create mutation via the outbox)."""
-    person = audited_person_or_404(person_id)
+    person = form_person_or_404(person_id)
     return render_template("peer/new.html", person=person, modes=MODES,
                            purposes=purposes(current_app.config), max_minutes=MAX_MINUTES)
 

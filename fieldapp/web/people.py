@@ -20,7 +20,7 @@ from ..records.peer_session import PEER_ROLES
 from ..records.person import AREAS_OF_DISADVANTAGE, FIELD_LABELS, choices
 from ..rules import access, conflicts
 from ..timeutil import programme_today
-from .guards import casework_required, audited_person_or_404, reader_required
+from .guards import casework_required, audited_person_or_404, reader_required, form_person_or_404
 
 bp = Blueprint("people", __name__)
 
@@ -75,6 +75,7 @@ def person(person_id):
         working_with=persons.people_working_with(db, person),
         consent=consents.current_consent(db, config, person_id),
         overview=overview, labels=FIELD_LABELS, areas=AREAS_OF_DISADVANTAGE,
+        choice_labels={field: dict(pairs) for field, pairs in choices(config).items()},
         show=lambda field: persons.label_for(config, field, person.get(field)),
         conflict_value=lambda field, value: persons.label_for(config, field, value, names),
         **_can())
@@ -84,7 +85,7 @@ def person(person_id):
 @casework_required
 def edit(person_id):
     """The form to change a person's details (sent as an `update` mutation of changed fields)."""
-    person = audited_person_or_404(person_id)
+    person = form_person_or_404(person_id)
     choices_ = []
     if current_user.role == "coordinator":
         choices_ = users.trusted_person_choices(get_db(), current_user.area)
@@ -98,7 +99,7 @@ def edit(person_id):
 @casework_required
 def new_consent(person_id):
     """Record what the person agrees to (a `consent` create mutation; withdrawal is a new one)."""
-    person = audited_person_or_404(person_id)
+    person = form_person_or_404(person_id)
     return render_template(
         "people/consent_new.html", person=person, agencies=current_app.config["PARTNER_AGENCIES"],
         current=consents.current_consent(get_db(), current_app.config, person_id))

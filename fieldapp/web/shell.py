@@ -131,9 +131,15 @@ def offline_forms(user):
     return forms
 
 
+# What the page of someone registered on a phone calls each form it offers (templates/_outbox.html).
+OFFLINE_FORM_NAMES = {"contacts/new": "Record a contact", "edit": "Edit details",
+                      "consent/new": "Record consent", "assessments/new": "Start an NDT assessment",
+                      "star/new": "Start a Star reading", "peer-sessions/new": "Log a peer session"}
+
+
 @bp.app_context_processor
 def _offline_forms():
-    return {"offline_forms": offline_forms(current_user)}
+    return {"offline_forms": offline_forms(current_user), "offline_form_names": OFFLINE_FORM_NAMES}
 
 
 def route_patterns(policy):

@@ -29,7 +29,7 @@
     var when = h.refreshedAt ? new Date(h.refreshedAt) : null;
     var time = when && !isNaN(when) ? Page.clock(when) : '';
     if (!h.people) return null;  // nobody on the caseload: nothing to be ready with
-    if (h.caseload && h.ready === h.people && time) {
+    if (h.caseload && h.blankForms !== false && h.ready === h.people && time) {
       return sentence(h.people === 1 ? 'ready-one' : 'ready', {n: h.people, time: time});
     }
     return sentence('partial', {ready: h.ready, n: h.people});

@@ -6,10 +6,11 @@
  *   name and details (`[data-person-name]`, the rows classed `app-detail--<field>` of
  *   templates/people/person.html), marked "Waiting to send"; and, on the caseload, a contact
  *   waiting for a person under their row (`tpl-pending-value`, `tpl-pending-contact`).
- * - `refreshWhenSent`: a page shown from the phone's copy ("No connection · Offline copy from …")
- *   is replaced in place by the server's once a sync has sent everything and refreshed the copies
- *   (the `pages-refreshed` event), so the banner goes. Never a page with a casework form (the
- *   worker may be typing).
+ * - `refreshWhenSent`: after a sync refreshed the copies (the `pages-refreshed` event), the page on
+ *   screen is replaced in place by its new copy when the sync changed it (a colleague's edit, a
+ *   conflict); and a page shown from the phone's copy ("No connection · Offline copy from …")
+ *   by the server's once everything is sent, so the banner goes. Never a page with a casework
+ *   form, nor while the worker is in a field (they may be typing).
  * Classic script, page only; defines `Fieldapp.pendingChanges`, started by static/page/start.js.
  */
 (function (ns) {
@@ -19,9 +20,21 @@
   var Outbox = window.FieldappOutbox;
   var Page = window.FieldappPage;
   var PERSON_PAGE = /^\/people\/([0-9a-f-]{36})$/;
-  // The person fields shown as typed, and where.
-  var SHOWN = {display_name: '[data-person-name]', description: '.app-detail--description .govuk-summary-list__value',
-               district: '.app-detail--district .govuk-summary-list__value'};
+  // Where the person page shows each field (date of birth and age band share the age row).
+  var SHOWN = {display_name: '[data-person-name]'};
+  ['description', 'district', 'gender', 'ethnicity', 'known_to_services', 'housing_situation', 'agencies',
+   'engaged_on'].forEach(function (f) { SHOWN[f] = '.app-detail--' + f + ' .govuk-summary-list__value'; });
+  SHOWN.date_of_birth = SHOWN.age_band = '.app-detail--age .govuk-summary-list__value';
+
+  /** A value as the person page words it: a choice by its label (the page's
+   * `[data-choice-labels]`), a date of birth as "Born …". */
+  function worded(field, value) {
+    var block = document.querySelector('script[data-choice-labels]');
+    var labels = {};
+    try { labels = block ? JSON.parse(block.textContent) : {}; } catch (e) { /* keep the raw value */ }
+    if (field === 'date_of_birth') return 'Born ' + value;
+    return (labels[field] && labels[field][value]) || String(value);
+  }
 
   function mineUnsent(items) {
     return items.filter(function (i) {
@@ -46,7 +59,7 @@
     });
     Object.keys(SHOWN).forEach(function (field) {
       var el = document.querySelector(SHOWN[field]);
-      if (el && field in latest && latest[field] != null) markPending(el, String(latest[field]));
+      if (el && field in latest && latest[field] != null && latest[field] !== '') markPending(el, worded(field, latest[field]));
     });
   }
 
@@ -102,11 +115,34 @@
     show();
   }
 
-  /** The copies were refreshed after a sync: a page from the phone's copy, with nothing left to
-   * send, is replaced by the server's (once: the fresh page is not a copy). */
-  function refreshWhenSent() {
+  /** Whether replacing the page now could take something from the worker: a casework form (they
+   * may be typing), or any field they are in (the caseload's search). */
+  function busy() {
+    var active = document.activeElement;
+    return !!document.querySelector('form[data-mutation-type]') ||
+      !!(active && active.closest && active.closest('main') && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName));
+  }
+
+  /** The page on screen, when the sync just stored a newer copy of it (a colleague's change, a
+   * conflict, what this phone sent coming back): the copy from the cache, in place. */
+  function replaceFromCache(paths) {
+    if (!paths || paths.indexOf(location.pathname) === -1 || location.search) return Promise.resolve(false);
+    return window.FieldappCachedPages.openIfPresent().then(function (cache) {
+      return cache && cache.match(location.pathname, {ignoreVary: true});
+    }).then(function (resp) {
+      if (!resp) return false;
+      return resp.text().then(function (html) { replaceWithFresh(html); return true; });
+    });
+  }
+
+  /** The copies were refreshed after a sync (`event.paths`, the pages stored): the page on screen
+   * is replaced in place by its new copy; and a page from the phone's copy, with nothing left to
+   * send, by the server's (once: the fresh page is not a copy). */
+  function refreshWhenSent(event) {
+    if (busy()) return Promise.resolve();
     var copy = document.querySelector('meta[name="' + C.OFFLINE_COPY_META + '"]');
-    if (!copy || !navigator.onLine || document.querySelector('form[data-mutation-type]')) return Promise.resolve();
+    if (!copy) return replaceFromCache(event && event.paths);
+    if (!navigator.onLine) return Promise.resolve();
     return Outbox.list().then(function (items) {
       var waiting = mineUnsent(items).filter(function (i) { return i.state !== 'rejected'; });
       if (waiting.length) return;

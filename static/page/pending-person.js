@@ -8,6 +8,11 @@
  * (`offerInContactForm`) offers and picks them, so a second record needs no signal; the outbox
  * sends a person's create before the records that refer to them, in the order made. Once the
  * server has them, the same address goes to their real page.
+ * Every other form about them (`fillForm`) is a blank one the phone keeps once per form,
+ * `/people/on-phone/<form>` (fieldapp/web/guards.py `form_person_or_404`), opened with
+ * `?person=<id>`: their id and name are written in, and an edit starts from their details as
+ * registered (and changed since) on this phone, so it sends only what the worker changes, as an
+ * update queued behind their registration.
  * Classic script, page only; defines `Fieldapp.pendingPerson`, started by static/page/start.js.
  */
 (function (ns) {
@@ -53,9 +58,90 @@
       var record = el.querySelector('[data-slot="record-contact"]');
       record.href = '/contacts/new?person=' + encodeURIComponent(id);
       Page.slot(el, 'record-name').textContent = fields.display_name || '';
+      el.querySelectorAll('[data-form]').forEach(function (a) {
+        a.href = ON_PHONE + '/' + a.dataset.form + '?person=' + encodeURIComponent(id);
+        a.append(' ', fields.display_name ? 'for ' + fields.display_name : '');
+      });
       var h1 = document.querySelector('main h1');
       if (h1) { h1.textContent = fields.display_name || h1.textContent; h1.after(el); }
       document.title = (fields.display_name || '') + ' – fieldapp';
+    });
+  }
+
+  var ON_PHONE = '/people/on-phone';
+  var ON_PHONE_NAME = '\u27e8name\u27e9';  // fieldapp/reads/person.py ON_PHONE_NAME
+
+  /** Their details as this phone holds them: the registration, then each edit queued since. */
+  function detailsOnPhone(personId, created) {
+    return Outbox.list({personId: personId}).then(function (items) {
+      var fields = Object.assign({}, created.fields || {});
+      items.forEach(function (i) {
+        if (i.type === 'person' && i.op === 'update' && i.record_id === personId) Object.assign(fields, i.fields || {});
+      });
+      return fields;
+    });
+  }
+
+  /** Write `value` into the form's fields named `name` as their starting value, so that the form
+   * counts only what the worker then changes (static/forms.js `changed`). */
+  function startFrom(form, name, value) {
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.name !== name) return;
+      if (el.type === 'radio' || el.type === 'checkbox') {
+        var on = el.dataset.type === 'boolean' ? !!value
+          : Array.isArray(value) ? value.indexOf(el.value) !== -1
+          : el.value === String(value) || (value === true && el.value === 'yes') || (value === false && el.value === 'no');
+        el.checked = el.defaultChecked = on;
+      } else if (el.tagName === 'SELECT') {
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = o.defaultSelected = o.value === String(value); });
+      } else {
+        el.value = el.defaultValue = value == null ? '' : String(value);
+      }
+    });
+  }
+
+  /** Every text and label of the page that names the blank person names them instead. */
+  function writeName(name) {
+    var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (var n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.nodeValue.indexOf(ON_PHONE_NAME) !== -1) n.nodeValue = n.nodeValue.split(ON_PHONE_NAME).join(name);
+    }
+    document.querySelectorAll('[data-mutation-label]').forEach(function (el) {
+      el.dataset.mutationLabel = el.dataset.mutationLabel.split(ON_PHONE_NAME).join(name);
+    });
+    document.title = document.title.split(ON_PHONE_NAME).join(name);
+  }
+
+  /** A blank form (`/people/on-phone/<form>?person=<id>`) made theirs; or, for someone this
+   * phone does not hold, closed with a word why (nothing can be saved against nobody). */
+  function fillForm() {
+    var id = wantedId();
+    if (location.pathname.indexOf(ON_PHONE + '/') !== 0) return Promise.resolve();
+    var forms = document.querySelectorAll('form[data-mutation-type]');
+    return (id ? queuedPerson(id) : Promise.resolve(null)).then(function (item) {
+      if (item && item.state === 'sent' && navigator.onLine) {
+        location.replace('/people/' + id + location.pathname.slice(ON_PHONE.length));
+        return;
+      }
+      if (!item) {
+        forms.forEach(function (form) {
+          form.querySelectorAll('button, input, select, textarea').forEach(function (el) { el.disabled = true; });
+        });
+        var h1 = document.querySelector('main h1');
+        if (h1) h1.textContent = 'This person is not on this phone';
+        return;
+      }
+      document.querySelectorAll('input[name="person_id"][value="on-phone"]').forEach(function (el) { el.value = id; });
+      document.querySelectorAll('a[href="' + ON_PHONE + '"]').forEach(function (a) { a.href = pageUrl(id); });
+      forms.forEach(function (form) {
+        if (form.dataset.recordId === 'on-phone') form.dataset.recordId = id;
+        form.dataset.redirect = pageUrl(id);
+      });
+      return detailsOnPhone(id, item).then(function (fields) {
+        writeName(fields.display_name || '');
+        var edit = document.querySelector('form[data-mutation-type="person"][data-mutation-op="update"]');
+        if (edit) Object.keys(fields).forEach(function (name) { startFrom(edit, name, fields[name]); });
+      });
     });
   }
 
@@ -87,5 +173,5 @@
   }
 
   ns.pendingPerson = {pageUrl: pageUrl, narrowList: narrowList, showPage: showPage,
-                      offerInContactForm: offerInContactForm};
+                      offerInContactForm: offerInContactForm, fillForm: fillForm};
 })(window.Fieldapp = window.Fieldapp || {});

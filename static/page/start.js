@@ -78,7 +78,7 @@
     if (event.type === 'progress') Page.setProgress({done: event.done, total: event.total});
     if (event.type === 'flushed') { Page.setProgress(null); ns.triggers.afterFlush(event); }
     if (event.type === 'pages-refreshed' || event.type === 'wiped') ns.offlineReady.render();
-    if (event.type === 'pages-refreshed') ns.pendingChanges.refreshWhenSent();
+    if (event.type === 'pages-refreshed') ns.pendingChanges.refreshWhenSent(event);
     if (event.type === 'changed') ns.pendingChanges.show();
     if (event.type === 'login-needed') Page.notice('tpl-login-needed');
     if (event.type === 'revoked') {
@@ -113,7 +113,7 @@
     return Outbox.setSession({userId: userId, deviceId: document.body.dataset.deviceId, forms: forms}).then(function () {
       ns.pendingPerson.narrowList();
       return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
-                          ns.pendingPerson.showPage(), ns.pendingPerson.offerInContactForm(),
+                          ns.pendingPerson.showPage(), ns.pendingPerson.offerInContactForm(), ns.pendingPerson.fillForm(),
                           ns.pendingChanges.show()]);
     }).then(ns.triggers.onAppOpen);
   }
