@@ -173,3 +173,26 @@ def restore_command(obj, copy, yes):
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored {copy}: {figures['person']} people, {figures['contact']} contacts. "
                f"The previous database is kept as {database}.before-restore")
+
+
+@main.command("apply-retention")
+@click.option("--apply", "really", is_flag=True,
+              help="Erase for good. Without it, only count what would be erased (a dry run).")
+@click.pass_obj
+def apply_retention_command(obj, really):
+    """Erase the records of people whose support closed more than RETENTION_YEARS ago."""
+    from .records import make_engine
+    from .rules.retention import apply_retention
+
+    db = obj.db()
+    config = obj.app.config
+    result = apply_retention(db, config, make_engine(db, config), apply=really)
+    db.close()
+    records = ", ".join(f"{n} {t}" for t, n in sorted(result["records"].items())) or "no records"
+    years = config["RETENTION_YEARS"]
+    if really:
+        click.echo(f"Erased {result['people']} people closed more than {years} years ago ({records}); "
+                   "in the audit trail as retention_applied.")
+    else:
+        click.echo(f"Dry run: {result['people']} people closed more than {years} years ago "
+                   f"({records}) would be erased. Run again with --apply to erase them.")

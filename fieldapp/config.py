@@ -35,6 +35,12 @@ CASELOAD_CAP = 15
 # Server-side session idle lifetime in days: workers may be offline for a week or more.
 SESSION_DAYS = 30
 
+# Retention (README: What a phone holds, and for how long). A person whose support closed this many
+# days ago leaves every phone at its next sync (the server keeps them); one closed this many years
+# ago is erased from the server by `fieldapp apply-retention` (a deployment's DPIA sets both).
+PHONE_CLOSED_DAYS = 30
+RETENTION_YEARS = 6
+
 # Sync limits (see the README's sync protocol).
 SYNC_MAX_MUTATIONS = 100
 SYNC_MAX_BYTES = 1_000_000

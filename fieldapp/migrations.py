@@ -256,6 +256,17 @@ def m009_login_throttle(db):
         " last_failed_at TEXT NOT NULL, locked_until TEXT)")
 
 
+@migrations()
+def m010_person_closed_at(db):
+    """When a person's support closed (`status` became closed; the server stamps it), so that
+    phones drop people closed for `PHONE_CLOSED_DAYS` and `fieldapp apply-retention` finds those
+    past `RETENTION_YEARS`. People already closed count as closed today: the conservative guess
+    (the history that says when is the engine's to read, not a migration's)."""
+    db["person"].add_column("closed_at", str)
+    db.execute("UPDATE person SET closed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+               " WHERE status = 'closed'")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

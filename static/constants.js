@@ -19,6 +19,8 @@
     BATCH_MAX: 100,
     // A page fetched by the background refresh: not a view for the audit trail.
     REFRESH_HEADER: 'X-Fieldapp-Refresh',
+    // A page about someone kept off phones (closed long ago): the worker keeps no copy of it.
+    NO_PHONE_COPY_HEADER: 'X-Fieldapp-No-Phone-Copy',
     // Every page's render time (templates/base.html), read for "Offline copy from …".
     RENDERED_AT_META: 'fieldapp-rendered-at',
 

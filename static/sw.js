@@ -103,6 +103,7 @@ function isCaseworkPage(path) {
 /** A full page worth caching: 200, HTML, not an htmx partial, not bounced to /login. */
 function cacheableResponse(request, response) {
   if (!response || response.status !== 200 || request.headers.has('HX-Request')) return false;
+  if (response.headers.has(C.NO_PHONE_COPY_HEADER)) return false;  // someone kept off phones
   if (response.redirected && new URL(response.url).pathname !== new URL(request.url).pathname) return false;
   return (response.headers.get('Content-Type') || '').startsWith('text/html');
 }

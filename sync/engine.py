@@ -18,6 +18,7 @@ from .conflicts import Conflicts
 from .history import History
 from .merge import merge_fields
 from .pull import Pull
+from .erase import Erase
 from .records import get_row as _get, wire_fields as _wire_fields
 from .registry import RecordType, Refusal, Registry, Unknown
 from .store import immediate
@@ -68,7 +69,7 @@ def _duration(span: timedelta) -> str:
     return f"{seconds:g} seconds"
 
 
-class Engine(Pull, History, Conflicts):
+class Engine(Pull, History, Conflicts, Erase):
     """Sync for the record types in `registry`, over one sqlite-utils Database.
 
     `visible_scopes(db, actor)` returns the scope keys (for fieldapp: person ids) the actor may see;
@@ -83,7 +84,7 @@ class Engine(Pull, History, Conflicts):
     Here: `sync`, `push`, `merge`. In sync/pull.py: `pull`. In sync/history.py: `history`,
     `histories`, `fields_changed`, `device_of`, `last_actor` and `change_log_sql` (the one SELECT
     the app may embed in its own SQL). In sync/conflicts.py: `conflicts`, `conflict`,
-    `open_conflict_counts` and `resolve_conflict`.
+    `open_conflict_counts` and `resolve_conflict`. In sync/erase.py: `erase_scope` (retention).
     """
 
     def __init__(self, db: Database, registry: Registry, visible_scopes: VisibleScopes, *,

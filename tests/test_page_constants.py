@@ -82,3 +82,14 @@ def test_every_cache_is_one_a_wipe_deletes(constants):
     # Logout and a revoked phone delete every cache whose name starts with CACHE_PREFIX.
     for name in ("SHELL_CACHE_PREFIX", "PAGES_CACHE"):
         assert constants[name].startswith(constants["CACHE_PREFIX"]), name
+
+
+def test_a_page_about_someone_kept_off_phones_carries_the_no_copy_header(constants, client, auth, db,
+                                                                          demo_data):
+    auth.login("coordinator")
+    dan = demo_data["Dan"]
+    assert constants["NO_PHONE_COPY_HEADER"] not in client.get(f"/people/{dan}").headers
+    db.execute("UPDATE person SET status = 'closed', exit_destination = 'moved_away',"
+               " closed_at = '2020-01-01T00:00:00Z' WHERE id = ?", [dan])
+    db.conn.commit()
+    assert client.get(f"/people/{dan}").headers[constants["NO_PHONE_COPY_HEADER"]] == "1"

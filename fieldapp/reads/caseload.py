@@ -25,13 +25,18 @@ NEEDS = (
 )
 
 
-def caseload(db, user, search=None):
+def caseload(db, user, search=None, closed_before=None):
     """The people `user` may see, most recent contact first (never-contacted people last).
 
     Each row has the person's fields plus `last_contact_at` and `last_contact_by` (a display name).
-    `search` matches name, other names, description or district, ignoring case.
+    `search` matches name, other names, description or district, ignoring case. People whose
+    support closed before `closed_before` (a timestamp) are left out: the caseload page is kept on
+    phones, and they are not (README: What a phone holds).
     """
     condition, params = access.person_filter(user, alias="p")
+    if closed_before:
+        condition += " AND NOT (p.status = 'closed' AND p.closed_at < ?)"
+        params = [*params, closed_before]
     sql = f"""
         SELECT p.*, last.contact_at AS last_contact_at,
                COALESCE(u.display_name, u.username) AS last_contact_by
@@ -62,7 +67,7 @@ def prioritised(db, app_config, user, search=None, today=None):
     who reads assessments, `assessments` (reads/assessments.caseload_summaries: the line, the
     instruments due, the Star stage)."""
     today = today or date.today()
-    rows = caseload(db, user, search)
+    rows = caseload(db, user, search, closed_before=access.phone_cutoff(app_config))
     ids = [row["id"] for row in rows]
     engine = make_engine(db, app_config)
     conflicts = conflict_counts(engine, user, ids)

@@ -49,10 +49,15 @@ class CaseworkEngine(sync.Engine):
 
 def make_engine(db, app_config) -> CaseworkEngine:
     """A sync engine over `db` for the casework record types, with this deployment's limits."""
+
+    def phone_scopes(db_, actor):
+        # What a phone holds: people closed more than PHONE_CLOSED_DAYS ago stay on the server.
+        return access.phone_scopes(db_, actor, access.phone_cutoff(app_config))
+
     return CaseworkEngine(
         db,
         record_types(app_config),
-        visible_scopes=access.visible_scopes,
+        visible_scopes=phone_scopes,
         max_mutations=app_config["SYNC_MAX_MUTATIONS"],
         max_bytes=app_config["SYNC_MAX_BYTES"],
         page_size=app_config["SYNC_PAGE_SIZE"],

@@ -181,6 +181,12 @@ def record_type(app_config) -> sync.RecordType:
             derived.update(team=actor.team, created_by=actor.id, created_at=now_iso())
             if not fields_.get("status"):
                 derived["status"] = "first_contact"
+        if "status" in fields_:
+            was_closed = bool(current) and current.get("status") == "closed"
+            if fields_["status"] == "closed" and not was_closed:
+                derived["closed_at"] = now_iso()
+            elif fields_["status"] != "closed":
+                derived["closed_at"] = None
         return derived
 
     return sync.RecordType(name="person", table="person", schema=schema_class, append_only=False,

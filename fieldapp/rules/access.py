@@ -14,6 +14,8 @@ scope of all their records, so "may see the person" decides what reaches a phone
 Deleted people are seen by nobody.
 """
 
+from datetime import timedelta
+
 from ..timeutil import now_iso
 
 # What a partner agency worker may read of a person whose consent shares with their agency: the
@@ -74,6 +76,21 @@ def visible_person_ids(db, user):
 def visible_scopes(db, user):
     """The sync scopes `user` may receive: a person's id is the scope of all their records."""
     return visible_person_ids(db, user)
+
+
+def phone_cutoff(app_config):
+    """The timestamp before which a closed person is off every phone (`PHONE_CLOSED_DAYS`;
+    rules/retention.py says why)."""
+    return now_iso(-timedelta(days=app_config["PHONE_CLOSED_DAYS"]))
+
+
+def phone_scopes(db, user, closed_before):
+    """The sync scopes `user`'s phone receives: those they may see, less people whose support
+    closed before `closed_before` (a timestamp): those stay on the server, off every phone."""
+    visible = visible_person_ids(db, user)
+    gone = {row["id"] for row in db.query(
+        "SELECT id FROM person WHERE status = 'closed' AND closed_at < ?", [closed_before])}
+    return visible - gone
 
 
 def can_see_person(db, user, person_id):

@@ -17,7 +17,7 @@ cached, and the security headers. Flask only; the rules themselves are in fielda
 
 import functools
 
-from flask import (abort, current_app, has_request_context, jsonify, make_response, redirect,
+from flask import (abort, current_app, g, has_request_context, jsonify, make_response, redirect,
                    request, url_for)
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_required
@@ -26,6 +26,7 @@ from .. import audit, users
 from ..db import get_db
 from ..reads.person import ON_PHONE, get_person, person_on_phone
 from ..records.peer_session import PEER_ROLES
+from ..rules import access
 
 
 def role_required(*roles):
@@ -60,6 +61,8 @@ def audited_person_or_404(person_id):
     person = get_person(get_db(), current_user, person_id)
     if person is None:
         abort(404)
+    if person["status"] == "closed" and (person["closed_at"] or "") < access.phone_cutoff(current_app.config):
+        g.no_phone_copy = True  # off every phone (rules/retention.py): `headers` tells the worker
     action = "refresh" if audit.is_background_refresh(request.headers) else "view"
     audit.record_view(get_db(), current_user, person_id, request.path,
                       device_id=current_user.device_id, action=action)
@@ -73,6 +76,10 @@ def form_person_or_404(person_id):
     if person_id == ON_PHONE:
         return person_on_phone(get_db())
     return audited_person_or_404(person_id)
+
+
+# On a page about a person who is off phones (closed for PHONE_CLOSED_DAYS): keep no copy.
+NO_PHONE_COPY_HEADER = "X-Fieldapp-No-Phone-Copy"
 
 
 # What a user with a one-time password may still reach: the page to choose their own, signing in
@@ -171,6 +178,9 @@ def headers(response):
     """Security headers everywhere; caching by the CACHING table (an after_request hook)."""
     if https_in_use(current_app):
         response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if g.get("no_phone_copy"):
+        # The service worker keeps no copy of this page (static/sw.js `cacheableResponse`).
+        response.headers[NO_PHONE_COPY_HEADER] = "1"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
