@@ -35,6 +35,18 @@ CASELOAD_CAP = 15
 # Server-side session idle lifetime in days: workers may be offline for a week or more.
 SESSION_DAYS = 30
 
+# The phone's PIN lock (static/vault.js; README: Security, "On the phone"). Off until the phone's
+# copies are encrypted under the same key (the open issue "A lost or shared phone"): on, a
+# worker sets a PIN of at least PIN_MIN_DIGITS digits on each phone, the app locks after
+# PHONE_LOCK_MINUTES without use and whenever it is reopened, and PIN_ATTEMPTS wrong PINs in a
+# row drop the phone's copies of people (never the unsent records).
+PHONE_LOCK = False
+PHONE_LOCK_MINUTES = 5
+PIN_ATTEMPTS = 5
+PIN_MIN_DIGITS = 6
+# Minutes after signing in with the password in which a phone may set or replace its PIN.
+PIN_RESET_MINUTES = 10
+
 # Retention (README: What a phone holds, and for how long). A person whose support closed this many
 # days ago leaves every phone at its next sync (the server keeps them); one closed this many years
 # ago is erased from the server by `fieldapp apply-retention` (a deployment's DPIA sets both).

@@ -267,6 +267,14 @@ def m010_person_closed_at(db):
                " WHERE status = 'closed'")
 
 
+@migrations()
+def m011_device_wrap_key(db):
+    """A key per device that the server holds and the phone never stores: it wraps the phone's data
+    key beside the PIN, so a worker who forgot their PIN (or lost it to too many wrong tries)
+    unlocks their unsent records again by signing in (static/vault.js)."""
+    db["device"].add_column("wrap_key", str)
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -4,6 +4,7 @@ No Flask here: the web views, the CLI and the tests all call these. Logging out,
 and revoking a lost phone take effect at once, because every request checks the session row.
 """
 
+import base64
 import secrets
 import uuid
 from datetime import timedelta
@@ -261,6 +262,27 @@ def start_session(db, user_id, device_id, user_agent=None):
             [token, user_id, device_id, now, now],
         )
     return token
+
+
+def device_wrap_key(db, device_id, token, fresh_minutes):
+    """The server-held key of a device (32 random bytes, base64url), made on first asking. The
+    phone wraps its data key with it and never stores it. Only within `fresh_minutes` of a
+    password sign-in (the session `token`): a live session alone, which whoever holds the phone
+    also has, must not replace the PIN. None for a revoked or unknown device, or a stale session."""
+    with immediate(db):
+        rows = list(db.query("SELECT wrap_key, revoked_at FROM device WHERE id = ?", [device_id]))
+        if not rows or rows[0]["revoked_at"]:
+            return None
+        fresh = db.execute("SELECT 1 FROM login_session WHERE token = ? AND device_id = ?"
+                           " AND revoked_at IS NULL AND created_at >= ?",
+                           [token, device_id, now_iso(-timedelta(minutes=fresh_minutes))]).fetchone()
+        if not fresh:
+            return None
+        if rows[0]["wrap_key"]:
+            return rows[0]["wrap_key"]
+        key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+        db.execute("UPDATE device SET wrap_key = ? WHERE id = ?", [key, device_id])
+        return key
 
 
 def session_device_id(db, token):

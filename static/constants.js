@@ -32,6 +32,7 @@
     CACHE_PREFIX: 'fieldapp-',          // every cache of ours: deleted at logout and when revoked
     SHELL_CACHE_PREFIX: 'fieldapp-shell-',  // + the shell version; older ones go at activate
     PAGES_CACHE: 'fieldapp-pages',      // this phone's copies of casework pages, across versions
+    VAULT_DB: 'fieldapp-vault',         // the PIN lock's keys (static/vault.js)
     SYNC_TAG: 'fieldapp-outbox',        // the Background Sync registration
     // The worker marks a page it serves from its cache with this meta element, and an htmx
     // partial it answers with a cached full page with this header.

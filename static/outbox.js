@@ -12,7 +12,7 @@
  *            sent_at, version, last_error, last_attempt_at}
  *   records {type, record_id, version, deleted, scope, fields}: what the pull returned
  *   meta    key -> value: device_id, cursor, user_id, last_sync_at, batch_max, settings,
- *           offline_forms, pages_refreshed_at
+ *           offline_forms, pages_refreshed_at, lock (the PIN lock settings, or null)
  *
  * Every offline store of casework goes through here, so that it can be encrypted and wiped in one
  * place (`wipe`). The flush stores a whole answer (results, changes, cursor) in one transaction, so
@@ -158,6 +158,8 @@
         if (dev) writes.push(meta.put(dev, 'device_id'));
         // The forms this user may need about each person offline (static/cached-pages.js).
         if (Array.isArray(session.forms)) writes.push(meta.put(session.forms, 'offline_forms'));
+        // The deployment's PIN lock (static/vault.js, static/page/lock.js), or null when off.
+        if (session.lock !== undefined) writes.push(meta.put(session.lock, 'lock'));
         var changedUser = previous && previous !== userId;
         if (changedUser) {
           writes.push(meta.put(0, 'cursor'), meta.delete('last_sync_at'), t.objectStore('records').clear());
@@ -334,19 +336,33 @@
   function wipe() {
     var closing = dbPromise ? dbPromise.then(function (d) { d.close(); }, function () {}) : Promise.resolve();
     dbPromise = null;
-    return closing.then(function () {
+    function drop(name) {
       return new Promise(function (resolve) {
-        var req = indexedDB.deleteDatabase(DB_NAME);
+        var req = indexedDB.deleteDatabase(name);
         var timer = setTimeout(resolve, 5000);  // a context that never lets go must not hang logout
         req.onsuccess = req.onerror = function () { clearTimeout(timer); resolve(); };
       });
-    }).then(function () {
+    }
+    // The vault's keys go too (static/vault.js): nothing is left that a PIN would open.
+    return closing.then(function () { return Promise.all([drop(DB_NAME), drop(C.VAULT_DB)]); }).then(function () {
       if (!hasCaches()) return;
       return caches.keys().then(function (names) {
         return Promise.all(names.filter(function (n) { return n.indexOf(C.CACHE_PREFIX) === 0; })
           .map(function (n) { return caches.delete(n); }));
       });
     }).then(function () { emit({type: 'wiped'}); });
+  }
+
+  /** Drop the phone's copies of people (what pulls and refreshes brought: the `records` store and
+   * the page cache), never the outbox: after too many wrong PINs, the unsent records stay. */
+  function dropCopies() {
+    return db().then(function (d) {
+      var t = tx(d, ['records', 'meta'], 'readwrite');
+      return Promise.all([t.objectStore('records').clear(), t.objectStore('meta').put(0, 'cursor'),
+                          t.objectStore('meta').delete('pages_refreshed_at'), t.done]);
+    }).then(function () {
+      if (hasCaches()) return caches.delete(C.PAGES_CACHE);
+    }).then(function () { emit({type: 'changed'}); });
   }
 
   /** Ask the browser to keep this origin's storage under pressure (page side only). */
@@ -369,6 +385,7 @@
     pendingCount: pendingCount,
     records: records,
     wipe: wipe,
+    dropCopies: dropCopies,
     setSession: setSession,
     session: currentSession,
     deviceId: deviceId,

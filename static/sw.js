@@ -108,9 +108,27 @@ function cacheableResponse(request, response) {
   return (response.headers.get('Content-Type') || '').startsWith('text/html');
 }
 
+/**
+ * Whether the PIN lock (static/vault.js) is on and this phone is locked for a casework page:
+ * then the lock screen is served in its place, with or without signal, so a locked phone shows
+ * nobody's record. (The app opened afresh is locked by the page: static/page/lock.js `guard`,
+ * under `body.app-locking`, which hides everything until it has looked.)
+ */
+async function locked(path) {
+  if (!isCaseworkPage(path)) return false;
+  const [session, lock] = await Promise.all([FieldappOutbox.session(), FieldappOutbox.getMeta('lock')]);
+  if (!lock || !session.userId) return false;
+  return !(await FieldappVault.key(session.userId, lock.minutes * 60000));
+}
+
+async function lockScreen() {
+  return (await caches.match('/lock', {ignoreSearch: true})) || fetch('/lock');
+}
+
 /** Network first with a short timeout; then this phone's copy, marked as such; then /offline. */
 async function navigation(request, url) {
   const path = url.pathname === '/' ? '/caseload' : url.pathname;
+  if (await locked(path).catch(() => false)) return lockScreen();
   const network = fetch(request).then(async (response) => {
     if (isCaseworkPage(url.pathname) && cacheableResponse(request, response)) {
       const cache = await caches.open(PAGES_CACHE);
@@ -179,7 +197,7 @@ async function offlinePage() {
 }
 
 // ---- the outbox and flush (the same module the page uses) -------------------------------------
-importScripts('/static/vendor/idb.umd.js', '/static/outbox.js', '/static/cached-pages.js', '/static/flush.js');
+importScripts('/static/vendor/idb.umd.js', '/static/outbox.js', '/static/vault.js', '/static/cached-pages.js', '/static/flush.js');
 
 /** Flush, and keep this worker alive until the cached pages are refreshed too. */
 async function flushOutbox(reason) {

@@ -57,6 +57,23 @@ def openapi():
     return jsonify(build_spec(current_app.config))
 
 
+@bp.get("/device-key")
+def device_key():
+    """The server's key for the signed-in phone (static/vault.js): it wraps the phone's data key
+    beside the PIN, so signing in with signal opens it when the PIN is forgotten. Only for the
+    device the session is bound to, within PIN_RESET_MINUTES of signing in with the password,
+    never cached; a revoked device gets none."""
+    if not current_user.is_authenticated:
+        return _error(401, "login_required")
+    key = users.device_wrap_key(get_db(), current_user.device_id, current_user.token,
+                                current_app.config["PIN_RESET_MINUTES"])
+    if key is None:
+        return _error(403, "sign_in_again")
+    response = jsonify({"device_id": current_user.device_id, "key": key})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/sync")
 def sync_endpoint():
     """Push the phone's mutations and pull its changes in one round trip (README: Sync protocol)."""

@@ -34,6 +34,7 @@ PRECACHED_STATIC = [
     "vendor/idb.umd.js",
     "constants.js",
     "outbox.js",
+    "vault.js",
     "cached-pages.js",
     "flush.js",
     "status.js",
@@ -46,6 +47,7 @@ PRECACHED_STATIC = [
     "page/offline-ready.js",
     "page/pending-person.js",
     "page/pending-changes.js",
+    "page/lock.js",
     "page/start.js",
     "assessment.js",
     "govuk-init.mjs",
@@ -54,9 +56,9 @@ PRECACHED_STATIC = [
     "icons/icon-maskable-512.png",
 ]
 # Pages of this blueprint the worker precaches too.
-PRECACHED_PAGES = ["/manifest.webmanifest", "/offline"]
-# Templates that make up the precached /offline page.
-PRECACHED_TEMPLATES = ["base.html", "_outbox.html", "shell/offline.html"]
+PRECACHED_PAGES = ["/manifest.webmanifest", "/offline", "/lock"]
+# Templates that make up the precached /offline and /lock pages.
+PRECACHED_TEMPLATES = ["base.html", "_outbox.html", "shell/offline.html", "shell/lock.html"]
 
 # The service worker's caching policy by path, for GET requests. A "casework" page is kept on the
 # phone for reading offline (the worker stores it when opened, a sync refreshes it); a
@@ -137,9 +139,19 @@ OFFLINE_FORM_NAMES = {"contacts/new": "Record a contact", "edit": "Edit details"
                       "star/new": "Start a Star reading", "peer-sessions/new": "Log a peer session"}
 
 
+def lock_settings(app_config):
+    """The PIN lock as the phone needs it (`<body data-lock>`, kept in the outbox's meta), or None
+    when the deployment has it off."""
+    if not app_config["PHONE_LOCK"]:
+        return None
+    return {"minutes": app_config["PHONE_LOCK_MINUTES"], "attempts": app_config["PIN_ATTEMPTS"],
+            "min_digits": app_config["PIN_MIN_DIGITS"]}
+
+
 @bp.app_context_processor
 def _offline_forms():
-    return {"offline_forms": offline_forms(current_user), "offline_form_names": OFFLINE_FORM_NAMES}
+    return {"offline_forms": offline_forms(current_user), "offline_form_names": OFFLINE_FORM_NAMES,
+            "lock_settings": lock_settings(current_app.config)}
 
 
 def route_patterns(policy):
@@ -223,6 +235,14 @@ def manifest():
 def outbox():
     """Every record in this phone's outbox with its state (filled in by the page script)."""
     return render_template("shell/outbox.html")
+
+
+@bp.route("/lock")
+def lock():
+    """The phone's lock screen (static/page/lock.js): set, enter or reset the PIN. It names nobody,
+    not even the worker: the service worker serves it in place of any casework page while the
+    phone is locked."""
+    return render_template("shell/lock.html")
 
 
 @bp.route("/offline")

@@ -110,12 +110,20 @@
   function startSession() {
     Outbox.persist();
     var forms = (document.body.dataset.offlineForms || '').split(' ').filter(Boolean);
-    return Outbox.setSession({userId: userId, deviceId: document.body.dataset.deviceId, forms: forms}).then(function () {
+    var lock = null;
+    try { lock = JSON.parse(document.body.dataset.lock || 'null'); } catch (e) { /* off */ }
+    var session = {userId: userId, deviceId: document.body.dataset.deviceId, forms: forms, lock: lock};
+    var locked = false;
+    return Outbox.setSession(session).then(function () {
+      return ns.lock.guard();  // the PIN lock first: a locked phone shows nothing else
+    }).then(function (isLocked) {
+      locked = isLocked;
+      if (locked) return;
       ns.pendingPerson.narrowList();
       return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
                           ns.pendingPerson.showPage(), ns.pendingPerson.offerInContactForm(), ns.pendingPerson.fillForm(),
                           ns.pendingChanges.show()]);
-    }).then(ns.triggers.onAppOpen);
+    }).then(function () { return ns.triggers.onAppOpen(); });
   }
 
   function start() {

@@ -1,0 +1,192 @@
+/* fieldapp page: the PIN lock (when the deployment has it on: PHONE_LOCK).
+ *
+ * Two parts:
+ * - `guard`, on every signed-in page (static/page/start.js, before anything else is shown): the
+ *   phone must hold this worker's unlocked key (static/vault.js); it does not once the idle time
+ *   has passed, nor when this tab was opened afresh (the app reopened): then the lock screen
+ *   (/lock?next=<here>). Until the guard has looked, `body.app-locking` keeps the content hidden.
+ *   Each tap or key puts the idle lock off.
+ * - the lock screen itself (templates/shell/lock.html, also what the service worker serves in place
+ *   of a casework page while locked): choose a PIN (first use on this phone; needs signal, for the
+ *   server's key of this device, /api/device-key), enter it (works with no signal; too many wrong
+ *   tries drop the phone's copies of people, never its unsent records), or choose a new one after
+ *   signing in again (forgotten, or wiped).
+ * Classic script; needs FieldappOutbox and FieldappVault. Defines `Fieldapp.lock`.
+ */
+(function (ns) {
+  'use strict';
+
+  var Outbox = window.FieldappOutbox;
+  var Vault = window.FieldappVault;
+  var TAB_FLAG = 'fieldapp-unlocked';  // sessionStorage: this tab was unlocked, by this user
+
+  function settingsOf(text) {
+    try { return JSON.parse(text || 'null'); } catch (e) { return null; }
+  }
+
+  function markUnlocked(userId) {
+    try { sessionStorage.setItem(TAB_FLAG, String(userId)); } catch (e) { /* private mode */ }
+  }
+
+  function tabUnlocked(userId) {
+    try { return sessionStorage.getItem(TAB_FLAG) === String(userId); } catch (e) { return false; }
+  }
+
+  function showContent() { document.body.classList.remove('app-locking'); }
+
+  /** On a signed-in page: resolves true when the phone is locked (and the lock screen is on its
+   * way), false when the page may show. */
+  function guard() {
+    var body = document.body;
+    var lock = settingsOf(body.dataset.lock);
+    var userId = body.dataset.userId;
+    // Signing in again (to replace a forgotten PIN) must stay open while locked.
+    if (!lock || !userId || location.pathname === '/login') { showContent(); return Promise.resolve(false); }
+    var fresh = !tabUnlocked(userId);
+    return (fresh ? Vault.lock(userId) : Promise.resolve()).then(function () {
+      return Vault.key(userId, lock.minutes * 60000);
+    }).then(function (key) {
+      if (!key) {
+        location.replace('/lock?next=' + encodeURIComponent(location.pathname + location.search));
+        return true;
+      }
+      showContent();
+      Vault.touch(userId, true);  // opening a page is using the app
+      ['pointerdown', 'keydown'].forEach(function (type) {
+        document.addEventListener(type, function () { Vault.touch(userId); }, {passive: true});
+      });
+      return false;
+    }, function () { showContent(); return false; });
+  }
+
+  // ---- the lock screen ---------------------------------------------------------------------
+
+  function el(selector) { return document.querySelector(selector); }
+
+  function show(which) {
+    document.querySelectorAll('[data-lock-form]').forEach(function (f) { f.hidden = f.dataset.lockForm !== which; });
+    var first = el('[data-lock-form="' + which + '"] input');
+    if (first) first.focus();
+  }
+
+  function say(message) {
+    var box = el('[data-lock-error]');
+    el('[data-lock-message]').textContent = message;
+    box.hidden = !message;
+    if (message) box.focus();
+  }
+
+  /** Why a PIN will not do, or '' if it will: digits only, long enough, not one digit repeated,
+   * not a run up or down (123456, 987654). */
+  function pinProblem(pin, minDigits) {
+    if (!/^[0-9]+$/.test(pin)) return 'Enter digits only';
+    if (pin.length < minDigits) return 'Enter at least ' + minDigits + ' digits';
+    var same = true, up = true, down = true;
+    for (var i = 1; i < pin.length; i += 1) {
+      var d = pin.charCodeAt(i) - pin.charCodeAt(i - 1);
+      same = same && d === 0;
+      up = up && d === 1;
+      down = down && d === -1;
+    }
+    if (same || up || down) return 'Choose a PIN that is not one digit repeated or digits in a row';
+    return '';
+  }
+
+  /** Where to go once unlocked: the page asked for (the lock screen served in its place, or ?next=). */
+  function target() {
+    if (location.pathname !== '/lock') return location.pathname + location.search;
+    var next = new URLSearchParams(location.search).get('next') || '/caseload';
+    return next.charAt(0) === '/' && next.charAt(1) !== '/' ? next : '/caseload';
+  }
+
+  function done(userId) {
+    markUnlocked(userId);
+    location.replace(target());
+  }
+
+  /** The server's key for this phone, or null (no signal), or {signedOut} when the worker must
+   * sign in with their password first (signed out, or signed in too long ago). */
+  function serverKey() {
+    return fetch('/api/device-key', {credentials: 'same-origin', cache: 'no-store'}).then(function (resp) {
+      if (resp.status === 401 || resp.status === 403) return {signedOut: true};
+      return resp.ok ? resp.json() : null;
+    }).catch(function () { return null; });
+  }
+
+  /** Choosing a PIN: `reset` when a data key exists already (forgotten or wiped PIN). */
+  function choose(userId, lock, reset) {
+    return serverKey().then(function (answer) {
+      if (answer && answer.signedOut) { show('signin'); return; }
+      if (!answer) {
+        show('signin');
+        say('Choosing a PIN needs signal. Try again where there is signal.');
+        return;
+      }
+      el('[data-lock-min]').textContent = lock.min_digits;
+      if (reset) el('[data-lock-title]').textContent = 'Choose a new PIN for this phone';
+      show('choose');
+      el('[data-lock-form="choose"]').onsubmit = function (event) {
+        event.preventDefault();
+        var pin = el('#new-pin').value;
+        var problem = pinProblem(pin, lock.min_digits);
+        if (!problem && pin !== el('#repeat-pin').value) problem = 'The two PINs are not the same';
+        if (problem) { say(problem); return; }
+        say('');
+        var saving = reset ? Vault.resetPin(userId, answer.key, pin) : Vault.setup(userId, pin, answer.key);
+        saving.then(function (ok) {
+          if (ok === false) { say('This phone cannot open your records with the server\'s key.'); return; }
+          done(userId);
+        });
+      };
+    });
+  }
+
+  function unlockForm(userId, lock) {
+    show('unlock');
+    el('[data-lock-form="unlock"]').onsubmit = function (event) {
+      event.preventDefault();
+      var input = el('#pin');
+      var button = el('[data-lock-form="unlock"] button');
+      if (button.disabled) return;  // one try at a time: each is counted
+      var pin = input.value;
+      input.value = '';
+      button.disabled = true;
+      Vault.unlock(userId, pin, lock.attempts, Outbox.dropCopies).then(function (result) {
+        button.disabled = false;
+        if (result.ok) { done(userId); return; }
+        if (result.wiped) {
+          say('Too many wrong PINs. This phone no longer holds your caseload; records not sent yet are kept. Sign in to choose a new PIN.');
+          show('signin');
+          return;
+        }
+        say('Wrong PIN. ' + (result.left === 1 ? '1 try left' : result.left + ' tries left') +
+            ' before this phone drops its copy of your caseload.');
+        input.focus();
+      });
+    };
+    el('[data-lock-action="forgot"]').onclick = function (event) {
+      event.preventDefault();
+      choose(userId, lock, true);
+    };
+  }
+
+  /** The lock screen: which form to show. */
+  function startLockScreen() {
+    return Promise.all([Outbox.session(), Outbox.getMeta('lock')]).then(function (v) {
+      var userId = v[0] && v[0].userId;
+      var lock = v[1];
+      if (!userId) { show('signin'); return; }
+      if (!lock) { done(userId); return; }
+      return Promise.all([Vault.hasPin(userId), Vault.hasKeys(userId)]).then(function (has) {
+        if (has[0]) return unlockForm(userId, lock);
+        return choose(userId, lock, has[1]);
+      });
+    });
+  }
+
+  ns.lock = {guard: guard, pinProblem: pinProblem};
+  if (document.querySelector('meta[name="fieldapp-lock"]')) {
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', startLockScreen);
+    else startLockScreen();
+  }
+})(window.Fieldapp = window.Fieldapp || {});
