@@ -178,7 +178,8 @@ async function offlinePage() {
 }
 
 // ---- the outbox and flush (the same module the page uses) -------------------------------------
-importScripts('/static/vendor/idb.umd.js', '/static/outbox.js', '/static/cached-pages.js', '/static/flush.js');
+importScripts('/static/vendor/idb.umd.js', '/static/outbox.js', '/static/cached-pages.js', '/static/send.js',
+  '/static/flush.js');
 
 /** Flush, and keep this worker alive until the cached pages are refreshed too. */
 async function flushOutbox(reason) {

@@ -35,6 +35,7 @@ PRECACHED_STATIC = [
     "constants.js",
     "outbox.js",
     "cached-pages.js",
+    "send.js",
     "flush.js",
     "status.js",
     "forms.js",
