@@ -12,7 +12,7 @@ Runs its own asyncio loop in a daemon thread, so the bench's clients can be plai
 import asyncio
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 LINKS = {
     "none": (0.0, None),      # no delay: for counting
@@ -22,11 +22,14 @@ LINKS = {
 
 @dataclass
 class Counts:
-    """What went through a proxy since its last `reset()`."""
+    """What went through a proxy since its last `reset()`; `log` has one entry per request:
+    {"request": "GET /path HTTP/1.1", "up": bytes, "down": bytes} (an answer's bytes counted to
+    the last request of its connection: browsers and our clients do not pipeline)."""
     requests: int = 0
     up: int = 0
     down: int = 0
     connections: int = 0
+    log: list = field(default_factory=list)
 
 
 class RequestCounter:
@@ -38,6 +41,7 @@ class RequestCounter:
         self.body_left = 0
         self.chunked = False
         self.count = 0
+        self.lines = []  # the request lines seen, for the caller to take
 
     def feed(self, data):
         """Take the next bytes the client sent."""
@@ -58,6 +62,7 @@ class RequestCounter:
                     return
                 head, self.buffer = self.buffer[:end].decode("latin-1"), self.buffer[end + 4:]
                 self.count += 1
+                self.lines.append(head.split("\r\n", 1)[0])
                 headers = {k.strip().lower(): v.strip() for k, _, v in
                            (line.partition(":") for line in head.split("\r\n")[1:])}
                 self.chunked = "chunked" in headers.get("transfer-encoding", "").lower()
@@ -132,14 +137,23 @@ class MeasuringProxy:
         self.counts.connections += 1
         server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target)
         requests = RequestCounter()
+        current = {"entry": None}
 
         def count_up(data):
             requests.feed(data)
             self.counts.requests += requests.count
             requests.count = 0
+            for line in requests.lines:
+                current["entry"] = {"request": line, "up": 0, "down": 0}
+                self.counts.log.append(current["entry"])
+            requests.lines.clear()
+            if current["entry"]:
+                current["entry"]["up"] += len(data)
             self.counts.up += len(data)
 
         def count_down(data):
+            if current["entry"]:
+                current["entry"]["down"] += len(data)
             self.counts.down += len(data)
 
         await asyncio.gather(

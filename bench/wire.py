@@ -13,7 +13,10 @@ In one run, on 127.0.0.1:
 both pushing the same ~455-byte contact records through the same measuring, link-emulating proxy
 (bench/linkproxy.py), which counts requests and bytes up and down. Counts are taken with no link
 delay; the time to push one record is taken on `edge` (840 ms RTT, 240 kbps), with the client's
-connection already open (a phone's is, after its first request).
+connection already open (a phone's is, after its first request). Then Chromium, signed in through
+the same kind of proxy, pushes one record and its service worker refreshes its cached pages:
+requests, bytes and time of that refresh on `edge` (bench/page_refresh.py; skipped without
+Playwright and /usr/bin/chromium).
 """
 
 import argparse
@@ -32,6 +35,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import page_refresh  # noqa: E402
 from linkproxy import LINKS, MeasuringProxy  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -270,6 +274,8 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1,100,500", help="records per push, comma-separated")
     parser.add_argument("--fieldapp-only", action="store_true", help="skip the PouchDB anchor")
+    parser.add_argument("--no-pages", action="store_true",
+                        help="skip the page refresh after a sync (Chromium, bench/page_refresh.py)")
     parser.add_argument("--plain", action="store_true",
                         help="send fieldapp's push uncompressed, as the phone did before static/send.js")
     args = parser.parse_args()
@@ -280,6 +286,7 @@ def main():
     try:
         proxy = MeasuringProxy(port)
         ours = measure_fieldapp(sizes, dan, proxy, plain=args.plain)
+        refresh = None if args.no_pages else page_refresh.measure(MeasuringProxy(port), dan)
     finally:
         process.terminate()
         process.wait(10)
@@ -292,6 +299,8 @@ def main():
             print("express-pouchdb/PouchDB could not be installed (npm ci in bench/wire/): "
                   "fieldapp's half only")
     report(sizes, ours, anchor)
+    if not args.no_pages:
+        page_refresh.report(refresh)
 
 
 if __name__ == "__main__":

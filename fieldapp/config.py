@@ -77,6 +77,7 @@ SESSION_REFRESH_EACH_REQUEST = False
 COMPRESS_ALGORITHM = ["br", "gzip"]
 COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]  # static files are sent as streams
 COMPRESS_MIN_SIZE = 500
+COMPRESS_BR_LEVEL = 5  # a person's page: 7% smaller than brotli's default 4, in about 10 ms
 
 # Password hashing (argon2id). None keeps argon2-cffi's defaults (RFC 9106 low-memory profile:
 # 3 passes over 64 MiB, about half a second per login on a small server).

@@ -165,10 +165,12 @@ class SessionCookies(SecureCookieSessionInterface):
         last used), so the cookie need only outlive it: its lifetime is SESSION_DAYS plus one
         refresh interval (create_app), and a signed-in user's cookie is re-sent at most once per
         interval, stamped with the interval's number."""
-        if session.permanent and session and not session.modified:
+        if session.permanent and session:
             interval = int(time.time() // COOKIE_REFRESH_SECONDS)
             if session.get("_cookie_interval") != interval:
-                session["_cookie_interval"] = interval  # marks the session modified: sent once
+                # Marks the session modified: sent now (at sign-in, with the rest of it), then
+                # not again until the next interval.
+                session["_cookie_interval"] = interval
         return super().save_session(app, session, response)
 
 
