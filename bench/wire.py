@@ -55,7 +55,8 @@ def contact(person_id, n):
         "fields": {"person_id": person_id, "contact_at": "2026-11-22T07:55", "district": "Fenland",
                    "place": "Bus shelter, Market Place, Wisbech", "contact_type": "street_outreach",
                    "bedded_down": True, "spoken_to": True, "duration_minutes": 20 + n % 40,
-                   "what_happened": "Offered a sleeping bag and a hot drink; talked about the shelter",
+                   "what_happened": "Offered a sleeping bag and a hot drink; "
+                                    "talked about the shelter",
                    "action": "StreetLink referral made"}}
 
 
@@ -195,7 +196,8 @@ def measure_pouchdb(sizes, person_id, proxy):
         requests.put(f"http://127.0.0.1:{port}/phones").raise_for_status()
         proxy.target = port
         client = subprocess.Popen(["node", "client.js", f"http://127.0.0.1:{proxy.port}/phones"],
-                                  cwd=ANCHOR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                  cwd=ANCHOR, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True)
 
         def push(docs):
             client.stdin.write(json.dumps({"push": docs}) + "\n")
@@ -277,7 +279,7 @@ def main():
     parser.add_argument("--no-pages", action="store_true",
                         help="skip the page refresh after a sync (Chromium, bench/page_refresh.py)")
     parser.add_argument("--plain", action="store_true",
-                        help="send fieldapp's push uncompressed, as the phone did before static/send.js")
+                        help="send fieldapp's push uncompressed (the phone before static/send.js)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 

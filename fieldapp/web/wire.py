@@ -1,4 +1,4 @@
-"""What the app puts on the wire beyond each view: compressed answers and conditional casework pages.
+"""What the app puts on the wire beyond each view: compressed answers, conditional casework pages.
 
 - `compress` (flask-compress): every HTML, JSON, JS and CSS answer of 500 bytes or more goes
   brotli- or gzip-compressed (settings COMPRESS_*), so a default deployment (`fieldapp serve`,
