@@ -165,6 +165,14 @@ def test_another_users_copy_is_never_current(server):
     assert colleague.get(f"/people/{dan}", **{"If-None-Match": etag}).status_code == 200
 
 
+def test_a_copy_from_an_earlier_session_is_never_current(server):
+    """A page carries the session's CSRF token: signed in anew, the old copy is not confirmed."""
+    base, _, people = server
+    page = f"/people/{people['Dan']}/consent/new"
+    etag = Phone(base).get(page).headers["ETag"]
+    assert Phone(base).get(page, **{"If-None-Match": etag}).status_code == 200
+
+
 def test_online_pages_carry_no_etag(server):
     base, _, _ = server
     assert "ETag" not in Phone(base).get("/account/sessions").headers

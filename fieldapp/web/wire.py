@@ -23,16 +23,17 @@ from .guards import CACHING
 compress = Compress()
 
 # The parts of a page that differ on every render without its data changing: when it was drawn
-# (the phone shows a copy's age from it) and the CSRF token's timestamped signature.
+# (the phone shows a copy's age from it) and the CSRF token's timestamp and signature (its first
+# part, the session's own token, stays: a page of another session is never "the same").
 _VOLATILE = re.compile(
-    rb'(<meta name="fieldapp-rendered-at" content=")[^"]*(")'
-    rb'|(name="csrf_token" value=")[^"]*(")')
+    rb'<meta name="fieldapp-rendered-at" content="[^"]*"'
+    rb'|(?<=name="csrf_token" value=")([^".]*)\.[^"]*')
 
 
 def page_etag(body: bytes) -> str:
     """The validator of a page: a hash of its HTML with the volatile parts (render time, CSRF
-    signature) left out, so two renders of the same data have the same ETag."""
-    stable = _VOLATILE.sub(b"", body)
+    timestamp and signature) left out, so two renders of the same data have the same ETag."""
+    stable = _VOLATILE.sub(lambda m: m.group(1) or b"", body)
     return hashlib.blake2b(stable, digest_size=12).hexdigest()
 
 
