@@ -65,7 +65,12 @@ def create_app(test_config=None):
         app.config.from_pyfile(str(instance / "config.py"), silent=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["SESSION_DAYS"])
+    # The cookie outlives the server's idle limit by one refresh interval, as it is re-sent at
+    # most that often (web/guards.SessionCookies); the server's check decides (users.session_user).
+    from .web.guards import COOKIE_REFRESH_SECONDS
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        days=app.config["SESSION_DAYS"], seconds=COOKIE_REFRESH_SECONDS)
     if os.environ.get("FIELDAPP_UNMINIFIED"):
         app.config["MINIFIED_SCRIPTS"] = False
 
@@ -90,7 +95,11 @@ def create_app(test_config=None):
     instruments.catalog(app.config)
 
     from .web import account, admin, api, assessments, auth, contacts, coordination, guards
-    from .web import peer, people, shell
+    from .web import peer, people, shell, wire
+
+    # After-request hooks run last-registered first: security and caching headers, then the
+    # casework page's ETag (and 304), then compression of whatever body is left.
+    wire.compress.init_app(app)
 
     for blueprint in (auth.bp, people.bp, contacts.bp, assessments.bp, peer.bp, coordination.bp,
                       account.bp, admin.bp, api.bp, shell.bp):
@@ -104,6 +113,7 @@ def create_app(test_config=None):
     _serve_minified_scripts(app)
     app.session_interface = guards.SessionCookies()
     app.before_request(guards.password_change_gate)
+    app.after_request(wire.conditional_page)
     app.after_request(guards.headers)
     proxies = int(app.config["TRUSTED_PROXIES"] or 0)
     if proxies:

@@ -84,6 +84,18 @@ TRUSTED_PROXIES = 0
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "fieldapp_session"
+# The cookie is sent again only when the session changes (sign-in, a new CSRF token) or, to keep
+# its expiry ahead of the idle limit (SESSION_DAYS, checked on the server), at most once an hour
+# (guards.SessionCookies): not on every answer, where it cost 430 bytes each.
+SESSION_REFRESH_EACH_REQUEST = False
+
+# Answers compressed by the app itself (flask-compress), so `fieldapp serve` with no proxy sends
+# HTML, JSON, JS and CSS compressed: brotli where the browser offers it (over https), else gzip.
+# Answers under COMPRESS_MIN_SIZE bytes go as they are (compressing them gains nothing).
+COMPRESS_ALGORITHM = ["br", "gzip"]
+COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]  # static files are sent as streams
+COMPRESS_MIN_SIZE = 500
+COMPRESS_BR_LEVEL = 5  # a person's page: 7% smaller than brotli's default 4, in about 10 ms
 
 # Password hashing (argon2id). None keeps argon2-cffi's defaults (RFC 9106 low-memory profile:
 # 3 passes over 64 MiB, about half a second per login on a small server).

@@ -1,6 +1,7 @@
 /* fieldapp flush: send the outbox to POST /api/sync in batches and store what comes back.
  *
- * A classic script loaded after static/outbox.js and static/cached-pages.js by the page (<script>)
+ * A classic script loaded after static/outbox.js, static/cached-pages.js and static/send.js (the
+ * request on the wire: gzip, timeout, Retry-After) by the page (<script>)
  * and by the service worker (importScripts); it adds `flush` to the global `FieldappOutbox`, so
  * both send the same way, and writes through the outbox's write primitives (`transaction`,
  * `updateItem`, `getMeta`, `setMeta`, `emit`), exported for it on purpose. When to flush is decided
@@ -18,6 +19,7 @@
   var C = root.FieldappConstants;
   var Outbox = root.FieldappOutbox;
   var Pages = root.FieldappCachedPages;
+  var Send = root.FieldappSend;
   var PROTOCOL = C.SYNC_PROTOCOL;
   var SENT_KEEP_MS = 3 * 24 * 3600 * 1000;
   // A pull with nothing to send is skipped if the last sync was this recent (saves round trips on
@@ -32,38 +34,6 @@
       id: item.id, type: item.type, op: item.op, record_id: item.record_id,
       base_version: item.base_version, recorded_at: item.recorded_at, fields: item.fields || {}
     };
-  }
-
-  /** POST one batch. Resolves {status, data}; rejects on a network failure, or with `.timeout`
-   * when no whole answer came within `timeoutMs` (a stalled or trickling link). */
-  function post(body, timeoutMs) {
-    var controller = typeof AbortController === 'function' ? new AbortController() : null;
-    var timedOut = false;
-    var timer = setTimeout(function () { timedOut = true; if (controller) controller.abort(); }, timeoutMs);
-    var headers = {'Content-Type': 'application/json'};
-    headers[C.SYNC_HEADER] = '1';
-    return fetch(C.SYNC_URL, {
-      method: 'POST',
-      credentials: 'same-origin',
-      cache: 'no-store',
-      headers: headers,
-      body: JSON.stringify(body),
-      signal: controller ? controller.signal : undefined
-    }).then(function (resp) {
-      return resp.text().then(function (text) {
-        var data = null;
-        var type = resp.headers.get('Content-Type') || '';
-        if (type.indexOf('json') !== -1) {
-          try { data = JSON.parse(text); } catch (e) { data = null; }
-        }
-        return {status: resp.status, data: data};
-      });
-    }).catch(function (error) {
-      var e = new Error(timedOut ? 'timeout' : 'network');
-      e.timeout = timedOut;
-      e.cause = error;
-      throw e;
-    }).finally(function () { clearTimeout(timer); });
   }
 
   function isCount(x) { return typeof x === 'number' && Math.floor(x) === x && x >= 0; }
@@ -237,6 +207,7 @@
       ops.push(chain.then(function () { return dropSentAbout(outbox, seen.droppedScopes); }));
       if (data.cursor != null) ops.push(meta.put(data.cursor, 'cursor'));
       ops.push(meta.put(now, 'last_sync_at'));
+      ops.push(meta.delete('retry_not_before'));  // a good answer ends any wait the server asked for
       return Promise.all(ops);
     }).then(function () {
       return Pages.dropPeople(seen.droppedScopes).then(function () {
@@ -278,6 +249,18 @@
     return null;
   }
 
+  /**
+   * The server is overloaded (503) or says this phone asks too often (429) and names a wait
+   * (Retry-After, jittered by static/send.js): put the batch back and keep every automatic trigger
+   * of every context (page, tabs, service worker) quiet until then (meta `retry_not_before`,
+   * checked by `doFlush`), instead of the normal backoff, which would come back sooner.
+   */
+  function holdOff(batch, resp) {
+    var until = new Date(Date.now() + resp.retryAfterMs).toISOString();
+    return Outbox.setMeta({retry_not_before: until}).then(function () { return restore(batch, 'server'); })
+      .then(function () { return {ok: false, status: resp.status, failure: 'server', retryAfterMs: resp.retryAfterMs}; });
+  }
+
   /** A pull with nothing to send, so soon after the last sync that it is skipped. */
   function quietPull(run, batch) {
     return !batch.length && run.rounds === 1 && run.session.lastSyncAt &&
@@ -298,9 +281,10 @@
       }
       var ids = batch.map(function (i) { return i.id; });
       var body = {protocol: PROTOCOL, device_id: run.session.deviceId, cursor: run.cursor, mutations: batch.map(wire)};
-      return post(body, run.timeoutMs).then(function (resp) {
+      return Send.post(body, run.timeoutMs).then(function (resp) {
         var refused = refusal(resp, batch, run);
         if (refused) return refused.then(function (result) { return result.again ? round(run) : result; });
+        if (resp.retryAfterMs != null) return holdOff(batch, resp);
         if (!wellFormed(resp, ids)) {
           var failure = failureOf(resp);
           return restore(batch, failure).then(function () { return {ok: false, status: resp.status, failure: failure}; });
@@ -340,9 +324,13 @@
     if (root.navigator && root.navigator.onLine === false) {
       return Promise.resolve({ok: false, offline: true});
     }
-    return Promise.all([Outbox.session(), Outbox.settings(), Outbox.getMeta('batch_max')]).then(function (v) {
+    return Promise.all([Outbox.session(), Outbox.settings(), Outbox.getMeta('batch_max'),
+                        Outbox.getMeta('retry_not_before')]).then(function (v) {
       var s = v[0];
       if (!s.userId || !s.deviceId) return {ok: false, reason: 'no-session'};
+      // The server asked for quiet (holdOff): only the worker's own "Sync now" goes before then.
+      var wait = v[3] ? Date.parse(v[3]) - Date.now() : 0;
+      if (wait > 0 && reason !== 'sync-now') return {ok: false, failure: 'server', retryAfterMs: wait};
       var run = {
         reason: reason, session: s, timeoutMs: v[1].syncTimeoutMs,
         size: Math.min(C.BATCH_MAX, v[2] || C.BATCH_MAX), cursor: s.cursor || 0,
@@ -385,6 +373,7 @@
         result.waiting = mine.filter(function (i) { return UNSENT.indexOf(i.state) !== -1; }).length;
         Outbox.emit({type: 'flushed', ok: !!result.ok, pending: result.pending, waiting: result.waiting,
                      failure: result.failure || null, offline: !!result.offline,
+                     retryAfterMs: result.retryAfterMs == null ? null : result.retryAfterMs,
                      loginNeeded: !!result.loginNeeded, revoked: !!result.revoked});
         return result;
       });

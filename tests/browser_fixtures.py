@@ -8,11 +8,14 @@ the server committed, a stalled link). A test changes the server's settings with
 `@pytest.mark.server_config(SYNC_DEFER_DAYS=...)`.
 """
 
+import gzip
 import io
 import json
 import socket
 import threading
+import time
 
+import brotli
 import pytest
 from werkzeug.serving import make_server
 
@@ -51,6 +54,16 @@ def pytest_configure(config):
         "markers", "server_config(**settings): app settings for the live server of this test")
 
 
+def decoded(body, headers):
+    """An answer's body as the app meant it: the app compresses its answers (flask-compress)."""
+    encoding = dict((k.lower(), v) for k, v in headers).get("content-encoding")
+    if encoding == "gzip":
+        return gzip.decompress(body)
+    if encoding == "br":
+        return brotli.decompress(body)
+    return body
+
+
 class SyncFaults:
     """WSGI middleware in front of the app: faults on `POST /api/sync`, and a log of every exchange.
 
@@ -61,9 +74,12 @@ class SyncFaults:
     - "cut-after-commit": the app runs, then the answer is cut off half way (Content-Length says more);
     - "stall": the request is held (nothing reaches the app) until `release()` or `stall_seconds`,
       then goes on to the app ("pass") or is dropped unseen ("drop"), as `release(then)` says;
-    - "drop-before": the connection is closed before the app sees the request (signal lost).
-    `exchanges` holds one dict per sync request: its mutation ids, the fault, the HTTP status and the
-    statuses the server answered (`None` when the app never saw it).
+    - "drop-before": the connection is closed before the app sees the request (signal lost);
+    - "unavailable": answered 503 with `Retry-After: <retry_after>` and the JSON body an overloaded
+      server sends, before the app sees it.
+    `exchanges` holds one dict per sync request: its mutation ids, the fault, the HTTP status, the
+    statuses the server answered (`None` when the app never saw it), the body's Content-Encoding
+    and size on the wire, and when it arrived (`at`, time.monotonic()).
     """
 
     def __init__(self, app, stall_seconds=30):
@@ -77,6 +93,7 @@ class SyncFaults:
         self._release = threading.Event()
         self._then = "pass"
         self.in_flight = 0
+        self.retry_after = 2  # seconds, the Retry-After of the "unavailable" fault
 
     def set(self, fault, skip=0, count=None):
         with self._lock:
@@ -113,12 +130,15 @@ class SyncFaults:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(raw)
+        encoding = environ.get("HTTP_CONTENT_ENCODING", "")
         try:
-            ids = [m.get("id") for m in json.loads(raw).get("mutations", [])]
-        except (ValueError, AttributeError):
+            body = gzip.decompress(raw) if encoding == "gzip" else raw
+            ids = [m.get("id") for m in json.loads(body).get("mutations", [])]
+        except (ValueError, AttributeError, OSError, EOFError):
             ids = []
         fault = self._next_fault()
-        exchange = {"ids": ids, "fault": fault, "status": None, "results": None, "held": False}
+        exchange = {"ids": ids, "fault": fault, "status": None, "results": None, "held": False,
+                    "encoding": encoding, "bytes": len(raw), "raw": raw, "at": time.monotonic()}
         with self._lock:
             self.exchanges.append(exchange)
             self.in_flight += 1
@@ -131,6 +151,15 @@ class SyncFaults:
                     return self._drop(environ, start_response)
             if fault == "drop-before":
                 return self._drop(environ, start_response)
+            if fault == "unavailable":
+                # What an overloaded server answers (README: Sync protocol), before the app.
+                exchange["status"] = 503
+                answer = json.dumps({"error": "unavailable",
+                                     "retry_after_seconds": self.retry_after}).encode()
+                start_response("503 Service Unavailable", [
+                    ("Content-Type", "application/json"), ("Content-Length", str(len(answer))),
+                    ("Retry-After", str(self.retry_after))])
+                return [answer]
             captured = {}
 
             def capture(status, headers, exc_info=None):
@@ -140,7 +169,7 @@ class SyncFaults:
             body = b"".join(self.app(environ, capture))  # the server commits here
             exchange["status"] = int(captured["status"].split()[0])
             try:
-                answer = json.loads(body)
+                answer = json.loads(decoded(body, captured["headers"]))
                 exchange["results"] = {r["id"]: r["status"] for r in answer.get("results", [])}
             except (ValueError, AttributeError, KeyError, TypeError):
                 pass

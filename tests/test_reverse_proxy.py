@@ -2,6 +2,7 @@
 certificate, in front of the real app. The phone's sync works through it when the app is told to
 trust one proxy (TRUSTED_PROXIES = 1), and the proxy's headers are ignored when it is not."""
 
+import gzip
 import shutil
 import socket
 import subprocess
@@ -40,10 +41,11 @@ def serve(app):
 
 @pytest.fixture
 def proxied(tmp_path):
-    """Start the app with `settings` behind Caddy; yields (https base URL, app)."""
+    """Start the app with `settings` behind Caddy (compressing too, with `encode`); yields a
+    function that returns the https base URL."""
     started = []
 
-    def start(**settings):
+    def start(encode=False, **settings):
         app = create_app({**TEST_CONFIG, "INSTANCE": tmp_path / "instance", **settings})
         db = open_db(app.config["DATABASE"])
         migrate(db)
@@ -56,7 +58,8 @@ def proxied(tmp_path):
             "{\n  admin off\n  skip_install_trust\n  auto_https disable_redirects\n"
             f"  storage file_system {tmp_path / 'caddy'}\n}}\n"
             f"https://localhost:{port} {{\n  tls internal\n"
-            f"  reverse_proxy 127.0.0.1:{server.server_port}\n}}\n")
+            + ("  encode zstd gzip\n" if encode else "")
+            + f"  reverse_proxy 127.0.0.1:{server.server_port}\n}}\n")
         caddy = subprocess.Popen(["caddy", "run", "--config", str(tmp_path / "Caddyfile"),
                                   "--adapter", "caddyfile"], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL,
@@ -100,3 +103,23 @@ def test_sync_works_behind_a_trusted_https_proxy(proxied):
 def test_forwarded_headers_are_not_trusted_unless_told(proxied):
     response = sync_through(proxied())
     assert response.status_code == 403 and response.json()["error"] == "forbidden_origin"
+
+
+def test_a_compressing_proxy_never_compresses_twice(proxied):
+    """The app compresses its own answers (flask-compress); Caddy's `encode` leaves an answer
+    that already has a Content-Encoding alone, so the phone decodes each answer once."""
+    base = proxied(encode=True, TRUSTED_PROXIES=1)
+    phone = requests.Session()
+    phone.trust_env = False
+
+    def fetch(path, encoding):
+        answer = phone.get(f"{base}{path}", verify=False, timeout=10, stream=True,
+                           headers={"Accept-Encoding": encoding})
+        return answer.headers.get("Content-Encoding"), answer.raw.read()
+
+    for path in ["/static/flush.js", "/sw.js", "/login"]:
+        encoding, body = fetch(path, "gzip")
+        assert encoding == "gzip", path
+        assert not gzip.decompress(body).startswith(b"\x1f\x8b"), path  # not gzip in gzip
+    assert gzip.decompress(fetch("/static/flush.js", "gzip")[1]) == fetch("/static/flush.js", "identity")[1]
+    assert gzip.decompress(fetch("/login", "gzip")[1]).lstrip().startswith(b"<!DOCTYPE html>")

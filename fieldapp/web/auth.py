@@ -108,6 +108,10 @@ def login():
             session.clear()
             session.permanent = True
             login_user(users.User(user, users.session_device_id(db, token), token))
+            # flask-login's identifier of the address and browser (128 hex digits) serves only its
+            # session protection, which is off here (phones change networks): it need not ride
+            # on every request in the cookie.
+            session.pop("_id", None)
             # The CSRF token goes into the new session now, not with the first page drawn after:
             # requests in flight around sign-in could otherwise put an older session back.
             generate_csrf()

@@ -16,6 +16,7 @@ cached, and the security headers. Flask only; the rules themselves are in fielda
 """
 
 import functools
+import time
 
 from flask import (abort, current_app, g, has_request_context, jsonify, make_response, redirect,
                    request, url_for)
@@ -172,6 +173,27 @@ class SessionCookies(SecureCookieSessionInterface):
         if self.get_cookie_secure(app) and not self.get_cookie_domain(app):
             return "__Host-" + name
         return name
+
+    def save_session(self, app, session, response):
+        """Send the cookie only when the session changed, or when its expiry was last pushed
+        forward more than COOKIE_REFRESH_SECONDS ago (SESSION_REFRESH_EACH_REQUEST is off).
+
+        Why: the cookie (about 430 bytes) went with every answer, sync answers included. The
+        idle limit itself is the server's (users.session_user, SESSION_DAYS since the session was
+        last used), so the cookie need only outlive it: its lifetime is SESSION_DAYS plus one
+        refresh interval (create_app), and a signed-in user's cookie is re-sent at most once per
+        interval, stamped with the interval's number."""
+        if session.permanent and session:
+            interval = int(time.time() // COOKIE_REFRESH_SECONDS)
+            if session.get("_cookie_interval") != interval:
+                # Marks the session modified: sent now (at sign-in, with the rest of it), then
+                # not again until the next interval.
+                session["_cookie_interval"] = interval
+        return super().save_session(app, session, response)
+
+
+# How often a signed-in user's cookie is re-sent with a later expiry (SessionCookies).
+COOKIE_REFRESH_SECONDS = 3600
 
 
 def headers(response):

@@ -36,6 +36,7 @@ PRECACHED_STATIC = [
     "outbox.js",
     "vault.js",
     "cached-pages.js",
+    "send.js",
     "flush.js",
     "status.js",
     "forms.js",

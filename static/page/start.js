@@ -1,8 +1,8 @@
 /* fieldapp page script, the entry: reads the page and starts the others, in order.
  *
  * Loaded last of the classic scripts (templates/base.html): static/constants.js, outbox.js,
- * cached-pages.js, flush.js, status.js (`FieldappPage`) and forms.js (`FieldappForms`), then the
- * modules of static/page/, which each add one part to the `Fieldapp` namespace and run nothing
+ * cached-pages.js, send.js, flush.js, status.js (`FieldappPage`) and forms.js (`FieldappForms`),
+ * then the modules of static/page/, which each add one part to the `Fieldapp` namespace and run nothing
  * until started here:
  *   worker.js        the service worker: registration, update prompt, reload once, claim
  *   triggers.js      when to flush: app open, online, page visible, the timer, "Sync now"

@@ -74,7 +74,9 @@
     // Only records still to send need the timer; rejected ones wait for the worker, and a phone
     // signed out or revoked has nobody to send as.
     if (!result || !result.waiting || result.loginNeeded || result.revoked) return;
-    var delay = result.ok ? waitTimerMs : backoff(failures);
+    // A server that said how long to wait (503/429 with Retry-After, jittered by static/send.js)
+    // is taken at its word, instead of the backoff, which would come back sooner.
+    var delay = result.ok ? waitTimerMs : (result.retryAfterMs != null ? result.retryAfterMs : backoff(failures));
     if (!result.ok && !result.offline) {
       Page.setRetry({at: new Date(Date.now() + delay), failure: result.failure || 'network'});
     }

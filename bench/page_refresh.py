@@ -1,0 +1,82 @@
+"""The phone's page refresh after a sync, on the wire: Debian's Chromium (Playwright) signed in to a
+fieldapp server through bench/linkproxy.py. Part of bench/wire.py; asserts nothing.
+
+The phone signs in and caches its pages with no link delay; then, on `edge`, one contact is
+saved to the outbox and flushed, and the proxy's log splits what follows into the sync request
+and the refresh of the cached pages that the sync's answer triggers (static/cached-pages.js).
+"""
+
+import time
+
+from linkproxy import LINKS
+
+CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic", "--no-sandbox",
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
+
+
+def wait(page, script, seconds=60):
+    """Until `script` (an async function's source) is true in the page."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(script):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"page refresh bench: timed out waiting for {script}")
+        page.wait_for_timeout(100)
+
+
+def measure(proxy, person_id):
+    """{"requests", "bytes", "seconds", "pages", "not_modified", "sync"} for the refresh after
+    pushing one record on edge, or None when Playwright or Chromium is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    base = f"http://127.0.0.1:{proxy.port}"
+    with sync_playwright() as p:
+        try:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        except Exception:  # noqa: BLE001 - no Chromium here: say so, measure the rest
+            return None
+        context = browser.new_context(base_url=base, viewport={"width": 360, "height": 740},
+                                      is_mobile=True, service_workers="allow")
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("#username", "outreach")
+        page.fill("#password", "demo")
+        page.click("button:has-text('Sign in')")
+        page.wait_for_url("**/caseload")
+        wait(page, "() => navigator.serviceWorker.controller !== null")
+        wait(page, "async () => !!(await FieldappOutbox.getMeta('pages_refreshed_at'))", 120)
+        page.wait_for_timeout(1000)  # the forms of the first refresh, still arriving
+
+        proxy.set_link("edge")
+        proxy.reset()
+        seconds = page.evaluate("""async ({person}) => {
+            await FieldappOutbox.enqueueAll([{type: 'contact', op: 'create', person_id: person,
+                label: 'bench', fields: {person_id: person, contact_at: '2026-11-22T07:55',
+                district: 'Fenland', place: 'Bus shelter, Market Place, Wisbech',
+                contact_type: 'street_outreach', bedded_down: true, spoken_to: true}}]);
+            const result = await FieldappOutbox.flush({reason: 'save'});
+            const started = performance.now();
+            await result.refresh;
+            return (performance.now() - started) / 1000;
+        }""", {"person": person_id})
+        counts = proxy.reset()
+        proxy.set_link("none")
+        browser.close()
+    sync = [e for e in counts.log if " /api/sync " in e["request"]]
+    pages = [e for e in counts.log if e not in sync]
+    return {"requests": len(pages), "bytes": sum(e["up"] + e["down"] for e in pages),
+            "down": sum(e["down"] for e in pages), "seconds": seconds,
+            "rtts": seconds / LINKS["edge"][0], "sync": len(sync), "log": pages}
+
+
+def report(figures):
+    """Print the refresh's figures (or why there are none)."""
+    if figures is None:
+        print("page refresh after a sync: not measured (needs Playwright and /usr/bin/chromium)")
+        return
+    print(f"\npage refresh after pushing 1 record, edge: {figures['requests']} requests, "
+          f"{figures['bytes'] / 1000:.1f} kB up + down ({figures['down'] / 1000:.1f} kB down), "
+          f"{figures['seconds']:.2f} s ({figures['rtts']:.1f} RTT); goal <= 10 kB, 1 round trip")
+    for entry in figures["log"]:
+        print(f"    {entry['request'][:70]:70} {entry['up']:>6} up {entry['down']:>7} down")

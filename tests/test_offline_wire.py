@@ -1,0 +1,165 @@
+"""Bytes on the wire, as the phone sends and receives them: Debian's Chromium against the real app.
+
+- A push goes gzipped (`CompressionStream`, `Content-Encoding: gzip`) and is applied.
+- A server that answers 503 with `Retry-After` is left alone that long (jittered), not retried on
+  the phone's own shorter backoff; the record then lands once.
+- After a sync, the service worker refreshes its copies conditionally (If-None-Match): pages whose
+  data did not change answer 304 with no body, and the copy is kept, marked current.
+"""
+
+import gzip
+import threading
+
+from playwright.sync_api import expect
+
+from tests.test_offline import TIMEOUT, person_id, sign_in, wait_cached
+from tests.test_offline_faults import contacts_at, save_contact, wait_until
+
+
+def test_a_push_goes_gzipped_and_is_applied(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    page = sign_in(phone(), "outreach")
+    place = "Test: gzipped push, Wisbech"
+    item = save_contact(page, dan, place)
+    expect(item).to_have_attribute("data-state", "sent", timeout=TIMEOUT)
+    assert [c["person_id"] for c in contacts_at(live_server, place)] == [dan]
+    mutation = item.get_attribute("data-mutation-id")
+    [push] = [e for e in live_server.faults.exchanges if mutation in e["ids"]]
+    assert push["encoding"] == "gzip"
+    assert push["results"][mutation] == "applied"
+    # The browser really compressed it: a gzip stream of the JSON, smaller than the JSON.
+    sent = gzip.decompress(push["raw"])
+    assert sent.startswith(b"{") and push["bytes"] < len(sent)
+
+
+def test_a_browser_without_compressionstream_sends_plain_json(browser, live_server,
+                                                              phone_context_args):
+    """Where the browser lacks CompressionStream (the page flushes itself here: no service
+    worker, whose scope an init script does not reach), the push goes as plain JSON."""
+    dan = person_id(live_server, "Dan")
+    context = browser.new_context(base_url=live_server.url,
+                                  **{**phone_context_args, "service_workers": "block"})
+    try:
+        context.add_init_script("delete self.CompressionStream;")
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto("/login")
+        page.fill("#username", "outreach")
+        page.fill("#password", "demo")
+        page.click("button:has-text('Sign in')")
+        page.wait_for_url("**/caseload")
+        assert page.evaluate("() => typeof CompressionStream") == "undefined"
+        place = "Test: plain push, Wisbech"
+        item = save_contact(page, dan, place)
+        expect(item).to_have_attribute("data-state", "sent", timeout=TIMEOUT)
+        mutation = item.get_attribute("data-mutation-id")
+        [push] = [e for e in live_server.faults.exchanges if mutation in e["ids"]]
+        assert push["encoding"] == "" and push["raw"].startswith(b"{")
+        assert [c["person_id"] for c in contacts_at(live_server, place)] == [dan]
+    finally:
+        context.close()
+
+
+def test_a_busy_server_is_left_alone_for_its_retry_after(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    page = sign_in(phone(), "outreach")
+    faults = live_server.faults
+    # The phone's own backoff after one failure is 1 to 2 s; the server asks for 4 s.
+    faults.retry_after = 4
+    start = len(faults.exchanges)
+    faults.set("unavailable", count=1)
+    place = "Test: busy server, Wisbech"
+    item = save_contact(page, dan, place)
+    expect(item).to_have_attribute("data-state", "sent", timeout=3 * TIMEOUT)
+    # The first sync request after (the save's, or a pull as a page opened) was turned away; no
+    # trigger of the page or the service worker sent anything until the wait was over.
+    tries = faults.exchanges[start:]
+    assert tries[0]["status"] == 503 and tries[1]["status"] == 200
+    waited = tries[1]["at"] - tries[0]["at"]
+    # At least what it asked for, at most its 1.5 jitter (and a second for a busy machine).
+    assert 4 <= waited <= 4 * 1.5 + 1, waited
+    assert [c["person_id"] for c in contacts_at(live_server, place)] == [dan]
+
+
+class PageLog:
+    """WSGI middleware put in front of the app for one test: every page request the service
+    worker's refresh makes (X-Fieldapp-Refresh: 1), with its status and bytes on the wire."""
+
+    def __init__(self, app):
+        self.app = app
+        self.refreshes = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ.get("HTTP_X_FIELDAPP_REFRESH") != "1":
+            return self.app(environ, start_response)
+        entry = {"path": environ["PATH_INFO"], "conditional": "HTTP_IF_NONE_MATCH" in environ}
+
+        def record(status, headers, exc_info=None):
+            entry["status"] = int(status.split()[0])
+            entry["encoding"] = dict((k.lower(), v) for k, v in headers).get("content-encoding")
+            return start_response(status, headers, exc_info)
+
+        body = b"".join(self.app(environ, record))
+        entry["bytes"] = len(body)
+        with self._lock:
+            self.refreshes.append(entry)
+        return [body]
+
+
+def test_the_refresh_after_a_sync_asks_conditionally(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    context = phone()
+    page = sign_in(context, "outreach")
+    wait_cached(page, "/caseload", f"/people/{dan}", f"/people/{dan}/contacts/new", "/contacts/new")
+    wait_until(page, lambda: page.evaluate(
+        "async () => !!(await FieldappOutbox.getMeta('pages_refreshed_at'))"),
+        "the first refresh never finished", timeout=2 * TIMEOUT / 1000)
+    log = PageLog(live_server.faults.app)
+    live_server.faults.app = log
+    before = rendered_at_of_copies(page)
+    page.wait_for_timeout(1100)  # render times are to the second
+
+    place = "Test: refreshed conditionally, Wisbech"
+    item = save_contact(page, dan, place)
+    expect(item).to_have_attribute("data-state", "sent", timeout=TIMEOUT)
+    wait_until(page, lambda: any(e["path"] == f"/people/{dan}" for e in log.refreshes),
+               "Dan's page was not refreshed")
+    page.wait_for_timeout(1500)  # the rest of the refresh
+    by_path = {e["path"]: e for e in log.refreshes}
+    # Dan's page shows the new contact: sent whole (compressed), asked for with the copy's ETag.
+    assert by_path[f"/people/{dan}"]["status"] == 200 and by_path[f"/people/{dan}"]["conditional"]
+    assert by_path[f"/people/{dan}"]["encoding"] in ("gzip", "br")
+    # His contact form shows his details, which did not change: never fetched again. Pages that
+    # were fetched but show nothing new answer 304 with no body.
+    assert f"/people/{dan}/contacts/new" not in by_path
+    unchanged = [e for e in log.refreshes if e["status"] == 304]
+    assert unchanged, log.refreshes
+    assert all(e["conditional"] and e["bytes"] == 0 for e in unchanged)
+    print("refresh after 1 record:", len(log.refreshes), "requests,",
+          sum(e["bytes"] for e in log.refreshes), "body bytes:", log.refreshes)
+
+    # A page answered 304 is kept, marked as current now (its age is shown from that).
+    after = rendered_at_of_copies(page)
+    for entry in unchanged:
+        assert after[entry["path"]] > before[entry["path"]], entry
+    # Offline, Dan's copy holds the contact, and a confirmed copy opens as any other.
+    context.set_offline(True)
+    page.goto(f"/people/{dan}")
+    expect(page.locator("main")).to_contain_text("refreshed conditionally")
+    page.goto(unchanged[0]["path"])
+    expect(page.locator("[data-notice=offline-copy]")).to_contain_text("Offline copy from")
+
+
+def rendered_at_of_copies(page):
+    """{path: render time} of every page the phone's cache holds."""
+    return page.evaluate("""async () => {
+        const cache = await caches.open('fieldapp-pages');
+        const out = {};
+        for (const req of await cache.keys()) {
+            const html = await (await cache.match(req)).text();
+            const m = /<meta name="fieldapp-rendered-at" content="([^"]*)"/.exec(html);
+            out[new URL(req.url).pathname] = m ? m[1] : null;
+        }
+        return out;
+    }""")
