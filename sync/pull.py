@@ -98,7 +98,7 @@ class Pull:
         record_type = self.registry.get(type_name)
         if record_type is None:
             return None
-        row = _get(self.db[record_type.table], record_id)
+        row = _get(self.db, record_type.table, record_id)
         if row is None:
             return None
         if row["deleted"] or row["scope"] not in allowed:

@@ -1,6 +1,7 @@
 """The engine's own tables, as sqlite-utils migrations, and the transaction helper it writes with."""
 
 import contextlib
+import sqlite3
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -138,12 +139,39 @@ def migrate(db: Database) -> None:
     migrations.apply(db)
 
 
+class StoreBusy(Exception):
+    """The write lock was not had within the wait `immediate` was given."""
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    """True if SQLite gave up waiting for a lock (SQLITE_BUSY), not any other trouble."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == sqlite3.SQLITE_BUSY
+    return "locked" in str(error) or "busy" in str(error)
+
+
 @contextlib.contextmanager
-def immediate(db: Database):
+def immediate(db: Database, *, timeout: float | None = None, on_busy=None):
     """One write transaction, taken with BEGIN IMMEDIATE so it never fails half-way on a lock
-    upgrade; committed on success (durable: the engine sets synchronous=FULL), rolled back on error."""
+    upgrade; committed on success (durable: the engine sets synchronous=FULL), rolled back on error.
+
+    `timeout` (seconds) bounds the wait for the write lock, instead of the connection's own busy
+    timeout: past it, `on_busy()` (an exception to raise) or StoreBusy, with nothing written."""
     conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
+    if timeout is None:
+        conn.execute("BEGIN IMMEDIATE")
+    else:
+        previous = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout = {max(0, int(timeout * 1000))}")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error):
+                raise
+            raise (on_busy() if on_busy else StoreBusy(str(error))) from error
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(previous)}")
     try:
         yield
     except BaseException:
