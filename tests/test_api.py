@@ -249,3 +249,36 @@ def test_deeply_nested_json_is_a_400_in_json(app):
     response = ann.client.post("/api/sync", data=body, content_type="application/json",
                                headers=HEADERS)
     assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+
+
+def test_a_sync_is_answered_503_busy_with_retry_after_while_the_write_lock_is_held(instance):
+    """Overload: another connection holds the store's write lock past SYNC_LOCK_TIMEOUT_SECONDS.
+    The push is answered at once with 503, Retry-After and a JSON body, nothing of it stored;
+    a phone with nothing to send still gets its (no-op) pull; once the lock is free, the same
+    push is applied."""
+    import sqlite3
+    import time
+
+    app = make_app(instance)
+    app.config.update(SYNC_LOCK_TIMEOUT_SECONDS=0.1, SYNC_BUSY_RETRY_SECONDS=7)
+    ann = Phone(app, "ann")
+    ann.sync()
+    ann.sync()  # settles the first answer: from now on a sync with nothing new writes nothing
+    person = new_person()
+    holder = sqlite3.connect(str(instance / "fieldapp.db"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        response = ann.send([person])
+        assert time.monotonic() - started < 2
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "7"
+        assert response.get_json() == {"error": "busy", "retry_after_seconds": 7}
+        assert ann.send().status_code == 200
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    db = open_db(instance / "fieldapp.db")
+    assert db["person"].count == 0
+    db.close()
+    assert [r["status"] for r in ann.sync([person])["results"]] == ["applied"]

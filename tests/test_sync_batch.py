@@ -1,0 +1,162 @@
+"""The sync engine at speed: a batch in one transaction with a savepoint per mutation, pulls that
+read outside the write lock, no-op pulls that write and snapshot nothing, a bounded wait for the
+lock. A tiny registry (tests/sync_fixtures.py), real SQLite files, no Flask."""
+
+import sqlite3
+
+import pytest
+from sqlite_utils import Database
+
+import sync
+from tests.helpers import create, statuses, uid
+from tests.sync_fixtures import (ANN, BEN, clock, engine, new_person, open_engine,  # noqa: F401
+                                 visibility)
+
+
+def traced(engine, action):
+    """The SQL statements `action()` runs on the engine's connection, and its result."""
+    seen = []
+    engine.db.conn.set_trace_callback(seen.append)
+    try:
+        result = action()
+    finally:
+        engine.db.conn.set_trace_callback(None)
+    return seen, result
+
+
+def database_file(engine) -> str:
+    """The path of the engine's SQLite file."""
+    return engine.db.conn.execute("PRAGMA database_list").fetchone()[2]
+
+
+def second_engine(engine, visibility, clock, **options):
+    """Another engine on a connection of its own (as another server thread has), same file."""
+    return sync.Engine(Database(database_file(engine)), engine.registry, visibility, clock=clock,
+                       page_size=engine.page_size, **options)
+
+
+def test_a_batch_is_one_durable_commit(engine, visibility):
+    person_id = new_person(engine, visibility)
+    batch = [create("note", uid(), person_id=person_id, text=f"n{n}") for n in range(5)]
+    seen, results = traced(engine, lambda: engine.push(ANN, "d-ann", batch))
+    assert statuses(results) == ["applied"] * 5
+    assert [s for s in seen if s.startswith(("BEGIN", "COMMIT"))] == ["BEGIN IMMEDIATE", "COMMIT"]
+
+
+def test_a_push_never_asks_sqlite_master(engine, visibility):
+    """sqlite-utils' table objects look up sqlite_master on every use: not on the hot path."""
+    person_id = new_person(engine, visibility)
+    batch = [create("note", uid(), person_id=person_id, text=f"n{n}") for n in range(3)]
+    seen, _ = traced(engine, lambda: engine.push(ANN, "d-ann", batch))
+    assert not [s for s in seen if "sqlite_master" in s]
+    assert len(seen) <= 4 + 10 * len(batch)
+
+
+def test_a_failing_mutation_mid_batch_leaves_nothing_of_itself_and_the_rest_apply(
+        engine, visibility):
+    """The middle mutation writes, then fails: its savepoint takes back what it wrote (its row,
+    its version, its change log row, its id), the mutations either side are applied."""
+    person_id = new_person(engine, visibility)
+    record_type = engine.registry.get("note")
+    original = record_type.derive
+
+    def half_then_fail(db, actor, op, values, current):
+        if values.get("text") == "boom":
+            db.execute("INSERT INTO note (id, version, deleted, scope, person_id, text)"
+                       " VALUES ('half', 1, 0, ?, ?, 'half')", [person_id, person_id])
+            raise ValueError("a bug after a write")
+        return original(db, actor, op, values, current)
+
+    object.__setattr__(record_type, "derive", half_then_fail)
+    try:
+        batch = [create("note", uid(), person_id=person_id, text=text)
+                 for text in ("a", "boom", "b")]
+        results = engine.push(ANN, "d-ann", batch)
+    finally:
+        object.__setattr__(record_type, "derive", original)
+    assert statuses(results) == ["applied", "rejected", "applied"]
+    db = engine.db
+    assert sorted(r[0] for r in db.execute("SELECT text FROM note").fetchall()) == ["a", "b"]
+    bad = batch[1]["record_id"]
+    for table, column in (("sync_history", "record_id"), ("sync_change", "record_id"),
+                          ("sync_mutation", "record_id")):
+        assert db.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} IN (?, 'half')",
+                          [bad]).fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM sync_mutation WHERE id = ?",
+                      [batch[1]["id"]]).fetchone()[0] == 0
+    # Sent again once fixed, it is judged afresh (never a duplicate of a failure).
+    assert statuses(engine.push(ANN, "d-ann", [batch[1]])) == ["applied"]
+
+
+def test_a_refused_and_a_deferred_mutation_mid_batch_leave_the_rest_applied(engine, visibility):
+    person_id = new_person(engine, visibility)
+    batch = [create("note", uid(), person_id=person_id, text="a"),
+             create("person", uid(), name="locked"),
+             create("note", uid(), person_id=uid(), text="waits"),
+             create("note", uid(), person_id=person_id, text="b")]
+    assert statuses(engine.push(ANN, "d-ann", batch)) == [
+        "applied", "rejected", "deferred", "applied"]
+    assert engine.db["note"].count == 2
+    assert engine.db.execute("SELECT COUNT(*) FROM sync_deferral").fetchone()[0] == 1
+
+
+def test_the_same_mutation_twice_in_one_push_is_a_duplicate_the_second_time(engine, visibility):
+    person_id = new_person(engine, visibility)
+    note = create("note", uid(), person_id=person_id, text="once")
+    assert statuses(engine.push(ANN, "d-ann", [note, note])) == ["applied", "duplicate"]
+    assert engine.db["note"].count == 1
+
+
+def test_a_push_is_not_blocked_by_a_slow_pull(engine, visibility, clock):
+    """While a pull is reading (here: in the middle of working out who sees what), another
+    server thread's push gets the write lock at once; and the pull's answer never skips it."""
+    person_id = new_person(engine, visibility)
+    other = second_engine(engine, visibility, clock, lock_timeout=0)
+    note = create("note", uid(), person_id=person_id, text="pushed during the pull")
+    results = []
+    real = engine.visible_scopes
+
+    def slow_visibility(db, actor):
+        if not results:
+            results.extend(other.push(ANN, "d-ann", [note]))  # would be Busy behind a lock
+        return real(db, actor)
+
+    engine.visible_scopes = slow_visibility
+    page = engine.pull(BEN, "d-ben", 0)
+    engine.visible_scopes = real
+    assert statuses(results) == ["applied"]
+    got = {c["record_id"] for c in page["changes"]}
+    if note["record_id"] not in got:  # not in this answer: then surely in the next
+        got |= {c["record_id"] for c in engine.pull(BEN, "d-ben", page["cursor"])["changes"]}
+    assert {person_id, note["record_id"]} <= got
+
+
+def test_a_noop_pull_writes_nothing_and_builds_no_snapshot(engine, visibility):
+    person_id = new_person(engine, visibility)
+    engine.push(ANN, "d-ann", [create("note", uid(), person_id=person_id, text="a")])
+    cursor = engine.pull(BEN, "d-ben", 0)["cursor"]
+    cursor = engine.pull(BEN, "d-ben", cursor)["cursor"]  # confirms the first answer
+    seen, page = traced(engine, lambda: engine.pull(BEN, "d-ben", cursor))
+    assert page["changes"] == [] and page["cursor"] == cursor
+    assert not [s for s in seen if s.startswith(("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE"))]
+    assert not [s for s in seen if 'FROM "note" WHERE scope' in s or 'FROM "person" WHERE scope'
+                in s], "a no-op pull built a snapshot"
+
+
+def test_a_noop_pull_is_answered_while_another_connection_holds_the_write_lock(
+        engine, visibility, clock):
+    person_id = new_person(engine, visibility)
+    cursor = engine.pull(BEN, "d-ben", 0)["cursor"]
+    cursor = engine.pull(BEN, "d-ben", cursor)["cursor"]
+    holder = sqlite3.connect(database_file(engine), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        engine.lock_timeout = 0.05
+        assert engine.pull(BEN, "d-ben", cursor)["changes"] == []
+        with pytest.raises(sync.Busy) as busy:
+            engine.push(ANN, "d-ann", [create("note", uid(), person_id=person_id, text="x")])
+        assert busy.value.retry_after == engine.retry_after
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert engine.db["note"].count == 0
