@@ -98,7 +98,7 @@ class Pull:
                             "scope": scope, "fields": None})
         more, sent = False, []
         for scope in came_in:
-            records = self._snapshot(scope)
+            records = self._snapshot(actor, scope)
             if len(changes) + len(records) > self.page_size and len(changes) > 0:
                 more = True  # the rest come in the next page, stamped by the next marker
                 break
@@ -187,11 +187,13 @@ class Pull:
         return {"type": type_name, "record_id": record_id, "version": row["version"],
                 "deleted": False, "scope": row["scope"], "fields": _wire_fields(record_type, row)}
 
-    def _snapshot(self, scope: str) -> list[dict]:
-        """Every live record in one scope, in its current state, for a device that newly follows
-        it."""
+    def _snapshot(self, actor, scope: str) -> list[dict]:
+        """Every live record in one scope that the actor may read, in its current state, for a
+        device that newly follows it (one indexed query per record type: `index_scopes`)."""
         changes = []
         for record_type in self.registry:
+            if self.can_read is not None and not self.can_read(actor, record_type.name):
+                continue
             cursor = self.db.execute(f'SELECT * FROM "{record_type.table}" WHERE scope = ?'
                                      " AND deleted = 0 ORDER BY rowid", [scope])
             names = [column[0] for column in cursor.description]

@@ -134,9 +134,25 @@ def remember_confirmed_cursors(db: Database):
                " confirmed INTEGER NOT NULL)")
 
 
-def migrate(db: Database) -> None:
-    """Create or bring up to date the engine's tables (all named `sync_*`)."""
+def migrate(db: Database, registry=None) -> None:
+    """Create or bring up to date the engine's tables (all named `sync_*`); given the registry,
+    index the scope of each of its record tables that exists (`index_scopes`)."""
     migrations.apply(db)
+    if registry is not None:
+        index_scopes(db, registry)
+
+
+def index_scopes(db: Database, registry) -> None:
+    """Index `scope, deleted` on every record table of `registry` that exists, once (IF NOT
+    EXISTS): a pull reads a scope's live records (`_snapshot`) for each person coming into a
+    phone's scope, which without it scans the whole table (100 ms a scope at 1M contacts). The
+    app calls this after creating its tables, since the engine's own migrations run first."""
+    existing = {row[0] for row in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    for record_type in registry:
+        if record_type.table in existing:
+            db.execute(f'CREATE INDEX IF NOT EXISTS "{record_type.table}_sync_scope"'
+                       f' ON "{record_type.table}" (scope, deleted)')
 
 
 class StoreBusy(Exception):
