@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from .apply import Apply, Deferred
 from .conflicts import Conflicts
+from .echo import trim_echoes
 from .history import History
 from .pull import Pull
 from .records import get_row as _get, schema_of
@@ -135,6 +136,8 @@ class Engine(Apply, Pull, History, Conflicts):
         device_id = str(envelope["device_id"])
         results = self.push(actor, device_id, envelope["mutations"])
         page = self.pull(actor, device_id, envelope["cursor"])
+        if envelope["echo"] == "partial":
+            trim_echoes(page["changes"], envelope["mutations"], results)
         return {"protocol": PROTOCOL, "results": results, **page}
 
     # ----------------------------------------------------------------- push
