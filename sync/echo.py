@@ -44,6 +44,11 @@ def trim_echoes(changes: list[dict], mutations: list, results: list[dict]) -> No
         change["partial"] = True
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _same(sent, stored) -> bool:
     """True if the phone's JSON value is exactly the server's (1 is not true, "20" not 20)."""
+    if type(sent) in _SCALARS and type(stored) in _SCALARS:
+        return type(sent) is type(stored) and sent == stored
     return json.dumps(sent, sort_keys=True) == json.dumps(stored, sort_keys=True)

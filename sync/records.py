@@ -41,7 +41,7 @@ def _booleans(schema) -> tuple[str, ...]:
 
 def get_row(db, table: str, record_id: str) -> dict | None:
     """The stored row of `table` with this id (deleted or not), or None."""
-    cursor = db.execute(f'SELECT * FROM "{table}" WHERE id = ?', [record_id])
+    cursor = db.conn.execute(f'SELECT * FROM "{table}" WHERE id = ?', [record_id])
     row = cursor.fetchone()
     if row is None:
         return None
@@ -62,11 +62,20 @@ def _storable(value):
     return value
 
 
+_inserts: dict = {}
+
+
 def insert_row(db, table: str, row: dict) -> None:
     """Insert one row; an unknown column fails as SQLite says (the schema and table disagree)."""
-    names = ", ".join(f'"{name}"' for name in row)
-    db.execute(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(row))})',
-               [_storable(value) for value in row.values()])
+    key = (table, tuple(row))
+    sql = _inserts.get(key)
+    if sql is None:
+        if len(_inserts) > 1000:  # one per table and set of fields sent: a few dozen in practice
+            _inserts.clear()
+        names = ", ".join(f'"{name}"' for name in row)
+        sql = _inserts[key] = (f'INSERT INTO "{table}" ({names})'
+                               f' VALUES ({", ".join("?" * len(row))})')
+    db.conn.execute(sql, [_storable(value) for value in row.values()])
 
 
 def update_row(db, table: str, record_id: str, values: dict) -> None:
