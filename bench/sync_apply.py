@@ -88,10 +88,12 @@ class Server:
 
     def __enter__(self):
         import socket
-        env = {**os.environ, "FIELDAPP_INSTANCE": str(self.instance)}
+        # This checkout's code (PYTHONPATH), whatever the virtualenv has installed.
+        env = {**os.environ, "FIELDAPP_INSTANCE": str(self.instance), "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("fieldapp")), "serve", "--port", str(self.port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-c", "from fieldapp.cli import main; main()", "serve",
+             "--port", str(self.port)],
+            env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
