@@ -135,7 +135,14 @@ class Engine(Apply, Pull, History, Conflicts):
             raise EnvelopeError(error.messages) from error
         device_id = str(envelope["device_id"])
         results = self.push(actor, device_id, envelope["mutations"])
-        page = self.pull(actor, device_id, envelope["cursor"])
+        try:
+            page = self.pull(actor, device_id, envelope["cursor"])
+        except Busy:
+            if not results:
+                raise
+            # The push is committed: answer it, with no changes yet and the cursor as it was
+            # (which proves and settles nothing), so the phone pulls again.
+            page = {"changes": [], "cursor": envelope["cursor"], "more": True}
         if envelope["echo"] == "partial":
             trim_echoes(page["changes"], envelope["mutations"], results)
         return {"protocol": PROTOCOL, "results": results, **page}

@@ -183,3 +183,34 @@ def test_the_apps_record_tables_have_their_scopes_indexed(tmp_path):
     for table in ("person", "contact", "assessment", "consent", "peer_session"):
         assert f"{table}_sync_scope" in indexes
     db.close()
+
+
+def test_a_push_whose_pull_cannot_have_the_lock_is_still_answered(engine, visibility):
+    """The push committed, then the pull's bookkeeping met a held lock: the push's results are
+    answered (nothing is sent twice), with no changes and the cursor as it was, `more` to ask
+    again; that later pull brings everything."""
+    person_id = new_person(engine, visibility)
+    holder = []
+    real_push = engine.push
+
+    def push_then_hold_the_lock(*args):
+        results = real_push(*args)
+        holder.append(sqlite3.connect(database_file(engine), isolation_level=None))
+        holder[0].execute("BEGIN IMMEDIATE")
+        return results
+
+    engine.push = push_then_hold_the_lock
+    engine.lock_timeout = 0.05
+    device_id = uid()
+    note = create("note", uid(), person_id=person_id, text="kept")
+    try:
+        answer = engine.sync(BEN, {"protocol": 1, "device_id": device_id, "cursor": 0,
+                                   "mutations": [note]})
+    finally:
+        holder[0].execute("ROLLBACK")
+        holder[0].close()
+        engine.push = real_push
+    assert statuses(answer["results"]) == ["applied"]
+    assert answer["changes"] == [] and answer["cursor"] == 0 and answer["more"] is True
+    page = engine.pull(BEN, device_id, 0)
+    assert {c["record_id"] for c in page["changes"]} == {person_id, note["record_id"]}
