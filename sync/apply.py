@@ -9,7 +9,8 @@ Rows are read and written in plain SQL (sync/records.py): this is the hot path.
 from marshmallow import ValidationError
 
 from .merge import merge_fields
-from .records import get_row as _get, insert_row, schema_of, update_row, wire_fields as _wire_fields
+from .records import dump, get_row as _get, insert_row, schema_of, update_row
+from .records import wire_fields as _wire_fields
 from .registry import RecordType, Refusal
 from .timestamps import stamp
 from .wire import flatten_errors
@@ -157,7 +158,7 @@ class Apply:
             loaded = schema.load(raw_fields, partial=partial)
         except ValidationError as error:
             raise Refusal("Some fields need attention.", flatten_errors(error.messages)) from error
-        values = schema.dump(loaded)
+        values = dump(schema, loaded)
         unstorable = sorted(name for name, value in values.items() if not _encodable(value))
         if unstorable:
             raise Refusal("Some fields need attention.", {name: [

@@ -214,3 +214,30 @@ def test_a_push_whose_pull_cannot_have_the_lock_is_still_answered(engine, visibi
     assert answer["changes"] == [] and answer["cursor"] == 0 and answer["more"] is True
     page = engine.pull(BEN, device_id, 0)
     assert {c["record_id"] for c in page["changes"]} == {person_id, note["record_id"]}
+
+
+def test_the_engines_quick_dump_is_marshmallows_dump():
+    """sync.records.dump skips marshmallow's dump only for schemas whose every field dumps a
+    value as it is: for those, on what a load gives and on what SQLite gives back, the two agree;
+    a schema with any other field (assessments' JSON) goes through marshmallow."""
+    from fieldapp import config
+    from fieldapp.records import record_types
+    from sync.records import dump, schema_of
+
+    types = {t.name: t for t in record_types({k: getattr(config, k) for k in dir(config)
+                                              if k.isupper()})}
+    contact = schema_of(types["contact"].schema)
+    loaded = contact.load({"person_id": uid(), "contact_at": "2026-01-01T08:00",
+                           "district": "Fenland", "place": "Bus shelter",
+                           "contact_type": "street_outreach", "bedded_down": True,
+                           "spoken_to": False, "duration_minutes": "20", "action": None})
+    stored = {**loaded, "bedded_down": 1, "spoken_to": 0, "what_happened": None}
+    for values in (loaded, stored, {}):
+        assert dump(contact, values) == contact.dump(values)
+    person = schema_of(types["person"].schema)
+    row = {"display_name": "Dan", "district": "Fenland", "trusted_person_id": 3,
+           "homelessness": 1, "gender": None}
+    assert dump(person, row) == person.dump(row)
+    assessment = schema_of(types["assessment"].schema)
+    dump(assessment, {})
+    assert assessment._sync_dumps_as_is is False
