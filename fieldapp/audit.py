@@ -58,13 +58,18 @@ def has_seen(db, user, person_id) -> bool:
                       [user.id, person_id]).fetchone() is not None
 
 
+def sent_statement(user, device_id, person_ids) -> tuple[str, list]:
+    """The INSERT, and its rows for executemany, that record a person's records sent to a phone
+    (the sync engine runs it in its pull's own transaction: `pull_writes`)."""
+    now = now_iso()
+    return ("INSERT INTO audit_event (at, user_id, person_id, action, detail, device_id, via)"
+            " VALUES (?, ?, ?, 'sent_to_phone', NULL, ?, 'sync')",
+            [(now, user.id, person_id, device_id) for person_id in sorted(person_ids)])
+
+
 def record_sent(db, user, device_id, person_ids):
     """Record that a person's records were sent to a phone by the sync pull."""
     if not person_ids:
         return
-    now = now_iso()
     with db.conn:
-        db.conn.executemany(
-            "INSERT INTO audit_event (at, user_id, person_id, action, detail, device_id, via)"
-            " VALUES (?, ?, ?, 'sent_to_phone', NULL, ?, 'sync')",
-            [(now, user.id, person_id, device_id) for person_id in sorted(person_ids)])
+        db.conn.executemany(*sent_statement(user, device_id, person_ids))

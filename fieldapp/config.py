@@ -58,6 +58,10 @@ SYNC_MAX_MUTATIONS = 100
 SYNC_MAX_BYTES = 1_000_000
 SYNC_PAGE_SIZE = 500
 SYNC_DEFER_DAYS = 14
+# How long a sync waits for the store's write lock before answering 503 busy (overload), and the
+# Retry-After it then asks the phone to wait.
+SYNC_LOCK_TIMEOUT_SECONDS = 2.0
+SYNC_BUSY_RETRY_SECONDS = 5
 
 # Assessment instruments in use (README: Instruments), by instrument id, and how often each is due
 # (days after the last final or not-done one; None = offered, with no due date). An instrument

@@ -322,3 +322,9 @@ def migrate(db):
     migrations.apply(db)
     push_migrations.apply(db)
     peer_migrations.apply(db)
+    # The engine indexes its record tables' scopes now they exist (their names, not the config,
+    # matter here, so the defaults will do).
+    from . import config as default_config
+    from .records import record_types
+
+    sync.index_scopes(db, record_types(vars(default_config)))

@@ -145,8 +145,10 @@
 
   /** Store one change of the pull in the records store `recs`, noting in `seen` the scopes it
    * changed or dropped and the people it changed. A scope dropped (the person left this worker's
-   * scope) takes every record in it; an older version never overwrites a newer one. */
-  function storeChange(recs, c, seen) {
+   * scope) takes every record in it; an older version never overwrites a newer one. A `partial`
+   * change echoes a record this request created: its fields (what the server filled or changed)
+   * are merged over those we sent (`sent`: "type record_id" -> fields of the batch's creates). */
+  function storeChange(recs, c, seen, sent) {
     if (c.type === 'scope') {
       if (!c.deleted) return Promise.resolve();
       seen.droppedScopes.push(c.record_id);
@@ -160,9 +162,11 @@
       if (scope) seen.changedScopes[scope] = true;
       if (c.type === 'person') seen.changedPeople[c.record_id] = true;
       if (c.type === 'person' && c.deleted) seen.droppedScopes.push(c.record_id);  // its pages go too
+      var fields = c.deleted ? null : (c.fields || {});
+      if (c.partial && !c.deleted) fields = Object.assign({}, sent[c.type + ' ' + c.record_id] || (held && held.fields) || {}, fields);
       return recs.put({
         type: c.type, record_id: c.record_id, version: c.version, deleted: !!c.deleted,
-        scope: scope, fields: c.deleted ? null : (c.fields || {})
+        scope: scope, fields: fields
       });
     });
   }
@@ -185,6 +189,8 @@
     data.results.forEach(function (r) { results[r.id] = r; });
     var changes = data.changes || [];
     var seen = {droppedScopes: [], changedScopes: {}, changedPeople: {}};
+    var sent = {};  // the fields of the batch's creates, for the partial changes echoing them
+    batch.forEach(function (i) { if (i.op === 'create') sent[i.type + ' ' + i.record_id] = i.fields || {}; });
     var now = new Date().toISOString();
     return Outbox.transaction(['outbox', 'records', 'meta'], function (t) {
       var outbox = t.objectStore('outbox');
@@ -202,7 +208,7 @@
       // records about a person who left this worker's scope go too.
       var chain = Promise.resolve();
       changes.forEach(function (c) {
-        chain = chain.then(function () { return storeChange(recs, c, seen); });
+        chain = chain.then(function () { return storeChange(recs, c, seen, sent); });
       });
       ops.push(chain.then(function () { return dropSentAbout(outbox, seen.droppedScopes); }));
       if (data.cursor != null) ops.push(meta.put(data.cursor, 'cursor'));
@@ -280,7 +286,8 @@
         Outbox.emit({type: 'progress', done: run.done, total: run.done + taken.remaining});
       }
       var ids = batch.map(function (i) { return i.id; });
-      var body = {protocol: PROTOCOL, device_id: run.session.deviceId, cursor: run.cursor, mutations: batch.map(wire)};
+      // echo 'partial': our new records come back as only what the server filled in (storeChange)
+      var body = {protocol: PROTOCOL, device_id: run.session.deviceId, cursor: run.cursor, mutations: batch.map(wire), echo: 'partial'};
       return Send.post(body, run.timeoutMs).then(function (resp) {
         var refused = refusal(resp, batch, run);
         if (refused) return refused.then(function (result) { return result.again ? round(run) : result; });

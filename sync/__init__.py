@@ -15,9 +15,9 @@ them may change. Every server time the engine stores is UTC 'YYYY-MM-DDTHH:MM:SS
 """
 
 from .registry import RecordType, Registry, Refusal, Unknown
-from .engine import Engine, EnvelopeError, PROTOCOL, StoreUnavailable
+from .engine import Busy, Engine, EnvelopeError, PROTOCOL, StoreUnavailable
 from .merge import FieldConflict, merge_fields
-from .store import migrate
+from .store import index_scopes, migrate
 
-__all__ = ["Engine", "EnvelopeError", "FieldConflict", "PROTOCOL", "RecordType", "Registry",
-           "Refusal", "StoreUnavailable", "Unknown", "merge_fields", "migrate"]
+__all__ = ["Busy", "Engine", "EnvelopeError", "FieldConflict", "PROTOCOL", "RecordType", "Registry",
+           "Refusal", "StoreUnavailable", "Unknown", "index_scopes", "merge_fields", "migrate"]

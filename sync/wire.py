@@ -55,6 +55,9 @@ class EnvelopeSchema(Schema):
     device_id = fields.UUID(required=True)
     cursor = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=MAX_INT))
     mutations = fields.List(fields.Dict(), load_default=list)
+    # "partial": the phone merges a partial change over its own copy of a record it created in
+    # this request (sync/echo.py). Added to protocol 1 backwards compatibly: "full" by default.
+    echo = fields.String(load_default="full", validate=validate.OneOf(("full", "partial")))
 
     @validates_schema
     def _every_mutation_has_an_id(self, data, **kwargs):
@@ -88,6 +91,8 @@ class ChangeSchema(Schema):
     deleted = fields.Boolean(required=True)
     scope = fields.String(allow_none=True, required=True)
     fields_ = fields.Dict(data_key="fields", allow_none=True, required=True)
+    # Only with "echo": "partial": `fields` holds only what differs from what the phone sent.
+    partial = fields.Boolean()
 
 
 class AnswerSchema(Schema):

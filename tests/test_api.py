@@ -249,3 +249,74 @@ def test_deeply_nested_json_is_a_400_in_json(app):
     response = ann.client.post("/api/sync", data=body, content_type="application/json",
                                headers=HEADERS)
     assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
+
+
+def test_a_sync_is_answered_503_busy_with_retry_after_while_the_write_lock_is_held(instance):
+    """Overload: another connection holds the store's write lock past SYNC_LOCK_TIMEOUT_SECONDS.
+    The push is answered at once with 503, Retry-After and a JSON body, nothing of it stored;
+    a phone with nothing to send still gets its (no-op) pull; once the lock is free, the same
+    push is applied."""
+    import sqlite3
+    import time
+
+    app = make_app(instance)
+    app.config.update(SYNC_LOCK_TIMEOUT_SECONDS=0.1, SYNC_BUSY_RETRY_SECONDS=7)
+    ann = Phone(app, "ann")
+    ann.sync()
+    ann.sync()  # settles the first answer: from now on a sync with nothing new writes nothing
+    person = new_person()
+    holder = sqlite3.connect(str(instance / "fieldapp.db"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        response = ann.send([person])
+        assert time.monotonic() - started < 2
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "7"
+        assert response.get_json() == {"error": "busy", "retry_after_seconds": 7}
+        assert ann.send().status_code == 200
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    db = open_db(instance / "fieldapp.db")
+    assert db["person"].count == 0
+    db.close()
+    assert [r["status"] for r in ann.sync([person])["results"]] == ["applied"]
+
+
+def test_a_phone_asking_for_partial_echoes_gets_back_only_what_it_lacks(app):
+    """`"echo": "partial"`: the records the phone just created come back as only the fields the
+    server filled or changed; merged over what the phone sent, they are exactly the records a
+    colleague's phone receives whole. A phone that does not ask still gets them whole."""
+    ann, ben = Phone(app, "ann"), Phone(app, "ben")
+    person = new_person()
+    contact = new_contact(person["record_id"], duration_minutes="20")  # the server makes it 20
+    response = ann.send([person, contact], echo="partial")
+    assert response.status_code == 200
+    mine = {c["record_id"]: c for c in response.get_json()["changes"]}
+    echoed_person, echoed_contact = mine[person["record_id"]], mine[contact["record_id"]]
+    assert echoed_person["partial"] is True and echoed_contact["partial"] is True
+    assert "display_name" not in echoed_person["fields"]
+    assert echoed_person["fields"]["area"] == "Fenland and East Cambridgeshire"
+    assert set(echoed_contact["fields"]) <= {"duration_minutes", "worker_id", "recorded_at"}
+    assert echoed_contact["fields"]["duration_minutes"] == 20
+    whole = {c["record_id"]: c for c in ben.sync()["changes"]}
+    for sent, echoed in ((person, echoed_person), (contact, echoed_contact)):
+        merged = {**sent["fields"], **echoed["fields"]}
+        expected = {k: v for k, v in whole[sent["record_id"]]["fields"].items() if v is not None}
+        assert {k: v for k, v in merged.items() if v is not None} == expected
+        assert echoed["version"] == whole[sent["record_id"]]["version"] == 1
+    assert "partial" not in whole[person["record_id"]]
+
+
+def test_a_record_changed_again_in_the_same_request_comes_back_whole(app):
+    ann = Phone(app, "ann")
+    person = new_person()
+    edit = {"id": uid(), "type": "person", "op": "update", "record_id": person["record_id"],
+            "base_version": 1, "recorded_at": "2026-11-22T08:05:00Z",
+            "fields": {"display_name": "Woman in red coat"}}
+    answer = ann.send([person, edit], echo="partial").get_json()
+    [change] = [c for c in answer["changes"] if c["record_id"] == person["record_id"]]
+    assert "partial" not in change and change["version"] == 2
+    assert change["fields"]["display_name"] == "Woman in red coat"
+    assert change["fields"]["district"] == "Fenland"

@@ -54,6 +54,12 @@ def test_peer_session_logged_offline_reaches_the_server_once(phone, live_server)
                              ["Test: walked to the benefits appointment together"])
     peer = live_server.query("SELECT id FROM user WHERE username = 'peer'")[0]["id"]
     assert rows == [{"duration_minutes": 75, "mentor_id": peer}]
+    # The answer echoed it partially (what the server filled in); the phone's copy is whole.
+    held = page.evaluate("""async () => (await FieldappOutbox.records()).filter((r) =>
+        r.type === 'peer_session' && r.fields && r.fields.duration_minutes === 75)""")
+    assert len(held) == 1 and held[0]["version"] == 1, held
+    assert held[0]["fields"]["mentor_id"] == peer
+    assert held[0]["fields"]["note"] == "Test: walked to the benefits appointment together"
 
 
 def _edit_description_offline(page, dan, text):

@@ -1,5 +1,6 @@
-"""The sync engine's push alone: mutations applied once, in order, each in its own transaction;
-rejected, deferred and replayed mutations. A tiny registry (tests/sync_fixtures.py), real SQLite
+"""The sync engine's push alone: mutations applied once, in order, each in a savepoint of the
+batch's one transaction; rejected, deferred and replayed mutations (the batch's transaction
+itself: tests/test_sync_batch.py). A tiny registry (tests/sync_fixtures.py), real SQLite
 files, no Flask. Conflicts, pulls, merges and history have files of their own."""
 
 import sqlite3

@@ -34,17 +34,17 @@ def record_types(app_config) -> sync.Registry:
 
 
 class CaseworkEngine(sync.Engine):
-    """The sync engine with the audit trail around its pull: every person whose records reach a
+    """The sync engine with the audit trail in its pull: every person whose records reach a
     phone is noted (README: Audit trail). Which record types each reader gets (a partner agency
     worker's phone only what they may read; offline views never travel back) is the engine's
     `can_read`, given access.can_see_record_type."""
 
-    def pull(self, actor, device_id, cursor):
-        page = super().pull(actor, device_id, cursor)
-        audit.record_sent(self.db, actor, device_id, {
-            change["scope"] for change in page["changes"]
-            if change["type"] != "scope" and not change.get("deleted") and change.get("scope")})
-        return page
+    def pull_writes(self, actor, device_id, changes):
+        """The audit of the people whose records this page takes to the phone, written in the
+        pull's own transaction."""
+        people = {change["scope"] for change in changes
+                  if change["type"] != "scope" and not change.get("deleted") and change.get("scope")}
+        return [audit.sent_statement(actor, device_id, people)] if people else []
 
 
 def make_engine(db, app_config) -> CaseworkEngine:
@@ -64,6 +64,8 @@ def make_engine(db, app_config) -> CaseworkEngine:
         defer_days=app_config["SYNC_DEFER_DAYS"],
         can_read=access.can_see_record_type,
         can_resolve=access.can_resolve_conflict,
+        lock_timeout=app_config.get("SYNC_LOCK_TIMEOUT_SECONDS"),
+        retry_after=app_config.get("SYNC_BUSY_RETRY_SECONDS", 5),
     )
 
 
@@ -89,5 +91,7 @@ def push_update(db, app_config, actor, type_name, record_id, fields, op="update"
     mutation = {"id": new_id(), "type": type_name, "op": op, "record_id": record_id,
                 "base_version": current["version"] if op == "update" else None,
                 "recorded_at": now_iso(), "fields": fields if op == "update" else None}
-    [result] = make_engine(db, app_config).push(actor, server_device_id(actor), [mutation])
+    engine = make_engine(db, app_config)
+    engine.lock_timeout = None  # a coordinator's action waits for the lock, as any page's write
+    [result] = engine.push(actor, server_device_id(actor), [mutation])
     return result

@@ -5,6 +5,7 @@ coordinator) makes a new version and the engine keeps every earlier one. It neve
 person: record it again for them. The worker is the sender (`worker_id`, derived, never a field).
 """
 
+import re
 from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
@@ -17,6 +18,7 @@ from .fields import GRACE, PersonRef, bind, message, refuse
 
 # What the phone's <input type="datetime-local"> sends: the worker's local time, no zone.
 CONTACT_AT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+_USUAL_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
 YES_NO = "Answer yes or no"
 
 
@@ -53,7 +55,13 @@ class ContactSchema(Schema):
     @validates("contact_at")
     def _when(self, value, data_key):
         moment = None
-        for fmt in CONTACT_AT_FORMATS:
+        if _USUAL_FORM.fullmatch(value):
+            # What phones send, read ten times faster than strptime reads it (same answer).
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        for fmt in CONTACT_AT_FORMATS if moment is None else ():
             try:
                 moment = datetime.strptime(value, fmt)
                 break

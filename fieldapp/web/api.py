@@ -17,7 +17,6 @@ from .. import users
 from ..db import get_db
 from ..notify import recipients
 from ..records import make_engine
-from ..timeutil import now_iso
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -28,6 +27,13 @@ def _error(status, error, **extra):
     response = jsonify({"error": error, **extra})
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _unavailable(error, retry_after: int):
+    """503 with Retry-After (seconds), also in the body for a reader that cannot see headers."""
+    response = _error(503, error, retry_after_seconds=retry_after)
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -113,19 +119,23 @@ def sync_endpoint():
         return _too_large()
 
     engine = make_engine(db, config)
+    # The user itself, not flask-login's proxy: the engine reads `actor.id` many times a mutation.
+    actor = current_user._get_current_object()
     try:
-        answer = engine.sync(current_user, body)
+        answer = engine.sync(actor, body)
     except sync.EnvelopeError as error:
         return _error(400, "bad_request", messages=error.messages)
+    except sync.Busy as busy:
+        # Overloaded: the write lock was not had within SYNC_LOCK_TIMEOUT_SECONDS. Nothing of
+        # this request was stored; the phone keeps its outbox and tries later.
+        return _unavailable("busy", busy.retry_after)
     except sync.StoreUnavailable:
-        # Disk full, I/O trouble: what was answered so far is committed; the phone keeps its
-        # outbox and sends again, and what was stored answers `duplicate`.
-        response = _error(503, "unavailable", retry_after_seconds=30)
-        response.headers["Retry-After"] = "30"
-        return response
-    db.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", [now_iso(), device_id])
-    db.conn.commit()
-    recipients.after_sync(engine, config, current_user, body.get("mutations"), answer["results"])
+        # Disk full, I/O trouble: nothing answered is lost (what was stored is committed); the
+        # phone keeps its outbox and sends again, and what was stored answers `duplicate`.
+        return _unavailable("unavailable", 30)
+    # (The device's last_seen_at is touched by the session check, at most once a minute: a
+    # write of its own here would cost every sync a second durable commit.)
+    recipients.after_sync(engine, config, actor, body.get("mutations"), answer["results"])
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"
     return response
