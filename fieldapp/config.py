@@ -47,6 +47,11 @@ PIN_MIN_DIGITS = 6
 # Minutes after signing in with the password in which a phone may set or replace its PIN.
 PIN_RESET_MINUTES = 10
 
+# A phone that has not reached the server for this many days stops showing its copies of people
+# until it has synced (unsent records are kept and still sent): a lost phone found weeks later,
+# or one left in a drawer, does not show a caseload that is no longer the worker's.
+STALE_PHONE_DAYS = 14
+
 # Retention (README: What a phone holds, and for how long). A person whose support closed this many
 # days ago leaves every phone at its next sync (the server keeps them); one closed this many years
 # ago is erased from the server by `fieldapp apply-retention` (a deployment's DPIA sets both).

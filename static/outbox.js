@@ -12,7 +12,7 @@
  *            sent_at, version, last_error, last_attempt_at}
  *   records {type, record_id, version, deleted, scope, fields}: what the pull returned
  *   meta    key -> value: device_id, cursor, user_id, last_sync_at, batch_max, settings,
- *           offline_forms, pages_refreshed_at, lock (the PIN lock settings, or null)
+ *           offline_forms, pages_refreshed_at, lock (the PIN lock settings, or null), stale_days
  *
  * Every offline store of casework goes through here, so that it can be encrypted and wiped in one
  * place (`wipe`). The flush stores a whole answer (results, changes, cursor) in one transaction, so
@@ -160,6 +160,8 @@
         if (Array.isArray(session.forms)) writes.push(meta.put(session.forms, 'offline_forms'));
         // The deployment's PIN lock (static/vault.js, static/page/lock.js), or null when off.
         if (session.lock !== undefined) writes.push(meta.put(session.lock, 'lock'));
+        // Days without a sync after which the phone hides its copies of people (static/sw.js).
+        if (session.staleDays) writes.push(meta.put(session.staleDays, 'stale_days'));
         var changedUser = previous && previous !== userId;
         if (changedUser) {
           writes.push(meta.put(0, 'cursor'), meta.delete('last_sync_at'), t.objectStore('records').clear());

@@ -177,9 +177,20 @@ async function partial(request, url) {
   }
 }
 
-/** This phone's copy of a page, with the offline-copy mark the page script turns into a banner. */
+/** Whether this phone has gone `stale_days` without a sync: then it shows no copy of anyone's
+ * page until it has synced (the outbox still sends; README: Security). */
+async function stale() {
+  const [days, last] = await Promise.all([FieldappOutbox.getMeta('stale_days'), FieldappOutbox.getMeta('last_sync_at')]);
+  return !!(days && last && Date.now() - Date.parse(last) > days * 86400000);
+}
+
+/** This phone's copy of a page, with the offline-copy mark the page script turns into a banner;
+ * the /stale page instead when the phone has not synced for too long. */
 async function cachedPage(path) {
   if (!isCaseworkPage(path)) return null;
+  if (path !== '/outbox' && await stale().catch(() => false)) {
+    return (await caches.match('/stale', {ignoreSearch: true})) || null;
+  }
   const cache = await caches.open(PAGES_CACHE);
   const hit = await cache.match(path, {ignoreSearch: true, ignoreVary: true});
   if (!hit) return null;

@@ -85,3 +85,38 @@ def test_records_saved_before_a_relaunch_offline_are_sent_when_signal_returns(re
             page.wait_for_timeout(200)
         assert contacts_at(live_server, place) == [{"person_id": dan}]
         expect(page.locator("[data-sync-status]")).to_have_text("All sent")
+
+
+def test_a_phone_not_synced_for_weeks_hides_its_copies_until_it_syncs(relaunch, live_server):
+    dan = person_id(live_server, "Dan")
+    page = relaunch(offline=False)
+    page.goto("/login")
+    page.fill("#username", "outreach")
+    page.fill("#password", "demo")
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/caseload")
+    wait_controlled(page)
+    wait_cached(page, "/caseload", f"/people/{dan}")
+    page.context.set_offline(True)
+    # Its last sync, as the phone remembers it, fifteen days ago (STALE_PHONE_DAYS is 14).
+    page.evaluate("""async () => {
+        const db = await idb.openDB('fieldapp');
+        await db.put('meta', new Date(Date.now() - 15 * 86400000).toISOString(), 'last_sync_at');
+    }""")
+    for path in ("/caseload", f"/people/{dan}"):
+        page.goto(path)
+        expect(page.locator("h1")).to_have_text("Connect to see your caseload")
+        expect(page.locator("main")).not_to_contain_text("Dan")
+    # With signal, a sync, and the caseload is back.
+    page.context.set_offline(False)
+    page.goto("/caseload")
+    page.click("[data-action=sync-now]")
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while page.evaluate("""async () => {
+            const db = await idb.openDB('fieldapp');
+            return Date.now() - Date.parse(await db.get('meta', 'last_sync_at')) > 60000; }"""):
+        assert time.monotonic() < deadline, "the sync never happened"
+        page.wait_for_timeout(200)
+    page.context.set_offline(True)
+    page.goto(f"/people/{dan}")
+    expect(page.locator("h1")).to_have_text("Dan")

@@ -57,9 +57,9 @@ PRECACHED_STATIC = [
     "icons/icon-maskable-512.png",
 ]
 # Pages of this blueprint the worker precaches too.
-PRECACHED_PAGES = ["/manifest.webmanifest", "/offline", "/lock"]
-# Templates that make up the precached /offline and /lock pages.
-PRECACHED_TEMPLATES = ["base.html", "_outbox.html", "shell/offline.html", "shell/lock.html"]
+PRECACHED_PAGES = ["/manifest.webmanifest", "/offline", "/lock", "/stale"]
+# Templates that make up the precached /offline, /lock and /stale pages.
+PRECACHED_TEMPLATES = ["base.html", "_outbox.html", "shell/offline.html", "shell/lock.html", "shell/stale.html"]
 
 # The service worker's caching policy by path, for GET requests. A "casework" page is kept on the
 # phone for reading offline (the worker stores it when opened, a sync refreshes it); a
@@ -152,7 +152,8 @@ def lock_settings(app_config):
 @bp.app_context_processor
 def _offline_forms():
     return {"offline_forms": offline_forms(current_user), "offline_form_names": OFFLINE_FORM_NAMES,
-            "lock_settings": lock_settings(current_app.config)}
+            "lock_settings": lock_settings(current_app.config),
+            "stale_phone_days": current_app.config["STALE_PHONE_DAYS"]}
 
 
 def route_patterns(policy):
@@ -244,6 +245,12 @@ def lock():
     not even the worker: the service worker serves it in place of any casework page while the
     phone is locked."""
     return render_template("shell/lock.html")
+
+
+@bp.route("/stale")
+def stale():
+    """What a phone that has not synced for STALE_PHONE_DAYS shows instead of its copies of people."""
+    return render_template("shell/stale.html", days=current_app.config["STALE_PHONE_DAYS"])
 
 
 @bp.route("/offline")

@@ -112,7 +112,8 @@
     var forms = (document.body.dataset.offlineForms || '').split(' ').filter(Boolean);
     var lock = null;
     try { lock = JSON.parse(document.body.dataset.lock || 'null'); } catch (e) { /* off */ }
-    var session = {userId: userId, deviceId: document.body.dataset.deviceId, forms: forms, lock: lock};
+    var session = {userId: userId, deviceId: document.body.dataset.deviceId, forms: forms, lock: lock,
+                   staleDays: Number(document.body.dataset.staleDays) || null};
     var locked = false;
     return Outbox.setSession(session).then(function () {
       return ns.lock.guard();  // the PIN lock first: a locked phone shows nothing else
