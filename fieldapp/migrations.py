@@ -257,7 +257,7 @@ def m009_login_throttle(db):
 
 
 @migrations()
-def m010_person_closed_at(db):
+def m014_person_closed_at(db):
     """When a person's support closed (`status` became closed; the server stamps it), so that
     phones drop people closed for `PHONE_CLOSED_DAYS` and `fieldapp apply-retention` finds those
     past `RETENTION_YEARS`. People already closed count as closed today: the conservative guess
@@ -268,11 +268,24 @@ def m010_person_closed_at(db):
 
 
 @migrations()
-def m011_device_wrap_key(db):
+def m015_device_wrap_key(db):
     """A key per device that the server holds and the phone never stores: it wraps the phone's data
     key beside the PIN, so a worker who forgot their PIN (or lost it to too many wrong tries)
     unlocks their unsent records again by signing in (static/vault.js)."""
     db["device"].add_column("wrap_key", str)
+
+
+@migrations()
+def m016_device_outbox(db):
+    """What each phone last said it holds unsent (rules/unsent.py): ids, types, people and times,
+    never contents, so that records vanishing from a phone before they were sent are noticed and
+    named to the worker and their coordinator."""
+    db.execute(
+        "CREATE TABLE device_outbox (mutation_id TEXT PRIMARY KEY, device_id TEXT NOT NULL,"
+        " user_id INTEGER NOT NULL, type TEXT NOT NULL, person_id TEXT, recorded_at TEXT,"
+        " reported_at TEXT NOT NULL, lost_at TEXT)")
+    db.execute("CREATE INDEX device_outbox_device ON device_outbox (device_id, lost_at)")
+    db.execute("CREATE INDEX device_outbox_lost ON device_outbox (lost_at)")
 
 
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so

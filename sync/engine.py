@@ -90,7 +90,7 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
 
     The engine owns its `sync_*` tables: the app reads and writes them only through its methods.
     Here: `sync`, `push`, `merge`. In sync/pull.py: `pull`. In sync/history.py: `history`,
-    `histories`, `fields_changed`, `device_of`, `last_actor` and `change_log_sql` (the one SELECT
+    `histories`, `received`, `fields_changed`, `device_of`, `last_actor` and `change_log_sql` (the one SELECT
     the app may embed in its own SQL). In sync/conflicts.py: `conflicts`, `conflict`,
     `open_conflict_counts` and `resolve_conflict`. In sync/erase.py: `erase_scope` (retention).
     """

@@ -49,6 +49,18 @@ class History:
                 found[record_id].append(version)
         return found
 
+    def received(self, mutation_ids: Iterable[str]) -> set[str]:
+        """Which of these mutation ids the server has ever been sent (applied, conflicted or
+        merged into another record): what a phone's report of its unsent items is checked against."""
+        ids = list(mutation_ids)
+        found = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found |= {row[0] for row in self.db.execute(
+                f"SELECT id FROM sync_mutation WHERE id IN ({marks})", chunk)}
+        return found
+
     def fields_changed(self, type_name: str, record_id: str, version: int) -> list[str]:
         """The names of the fields `version` changed from the version before it, sorted (for a
         first version, every field with a value): what the audit trail lists for a change, never

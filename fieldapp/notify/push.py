@@ -29,6 +29,8 @@ MESSAGES = {
     "attention": "Something in fieldapp needs you.",
     # An administrator's reset (rules/passwords.py): the worker hears of it on every phone.
     "password": "Your fieldapp password was reset by an administrator.",
+    # Records vanished from a phone before they were sent (rules/unsent.py).
+    "lost": "Records saved on a phone were lost before they were sent.",
 }
 
 

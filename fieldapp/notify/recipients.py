@@ -3,6 +3,8 @@
 A conflict reaches the worker whose value was kept, the person's trusted person and the area's
 coordinators (DESIGN: "the conflict reaches both workers and their coordinator"); the worker whose
 value was not kept sees it on their phone already. A new assignment reaches the new trusted person.
+Records lost from a phone before they were sent (rules/unsent.py) reach the worker's other phones
+and their area's coordinators.
 """
 
 from ..db import open_db
@@ -51,3 +53,13 @@ def after_sync(engine, config, actor, mutations, results) -> dict:
     for kind, user_ids in sent.items():
         push.notify_later(open_db, config, user_ids, kind)
     return sent
+
+
+def after_loss(db, config, actor) -> set[int]:
+    """Tell the worker (on every phone) and their area's coordinators that records were lost from a
+    phone before they were sent; the recipients, for tests."""
+    user_ids = {actor.id} | {row[0] for row in db.execute(
+        "SELECT id FROM user WHERE role = 'coordinator' AND active = 1 AND area = ?",
+        [getattr(actor, "area", None)])}
+    push.notify_later(open_db, config, user_ids, "lost")
+    return user_ids

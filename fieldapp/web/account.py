@@ -10,7 +10,8 @@ from .. import users
 from ..db import get_db
 from ..extensions import limiter
 from ..notify import push
-from ..rules import passwords
+from ..reads.person import get_person
+from ..rules import passwords, unsent
 from ..timeutil import parse_timestamp, programme_zone
 from .auth import home_endpoint
 from .forms import new_password
@@ -113,6 +114,33 @@ def end_session(device_id):
         abort(404)
     flash("That phone or browser is signed out.")
     return redirect(url_for("account.sessions"))
+
+
+def _named(db, rows):
+    """Lost records with the kind's words and the person's name where the viewer may see them."""
+    for row in rows:
+        person = get_person(db, current_user, row["person_id"]) if row["person_id"] else None
+        row["kind"] = unsent.KINDS.get(row["type"], row["type"])
+        row["person_name"] = person["display_name"] if person else None
+    return rows
+
+
+@bp.get("/lost-records")
+@login_required
+def lost_records():
+    """Records of yours that a phone lost before they were sent (rules/unsent.py): enter them again."""
+    db = get_db()
+    return render_template("account/lost_records.html", lost=_named(db, unsent.lost_for_user(db, current_user.id)))
+
+
+@bp.post("/lost-records/<mutation_id>/done")
+@login_required
+def lost_record_done(mutation_id):
+    """You have entered a lost record again (or it is not needed): it leaves the list."""
+    if not unsent.entered_again(get_db(), current_user.id, mutation_id):
+        abort(404)
+    flash("Taken off the list")
+    return redirect(url_for("account.lost_records"))
 
 
 @bp.get("/notifications")

@@ -17,6 +17,7 @@ from .. import users
 from ..db import get_db
 from ..notify import recipients
 from ..records import make_engine
+from ..rules import unsent
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -136,6 +137,16 @@ def sync_endpoint():
     # (The device's last_seen_at is touched by the session check, at most once a minute: a
     # write of its own here would cost every sync a second durable commit.)
     recipients.after_sync(engine, config, actor, body.get("mutations"), answer["results"])
+    report = unsent.read_report(body)
+    if report is not None:
+        # What else the phone holds unsent: anything it held before and no longer does, that never
+        # arrived, was lost from the phone (rules/unsent.py); say so, to the phone and the people.
+        batch_ids = [r["id"] for r in answer["results"]]
+        lost = unsent.note_report(db, engine, actor, device_id, batch_ids, report)
+        answer["lost"] = [{"id": r["mutation_id"], "type": r["type"], "person_id": r["person_id"],
+                           "recorded_at": r["recorded_at"]} for r in lost]
+        if lost:
+            recipients.after_loss(db, config, actor)
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -21,7 +21,7 @@ from .. import audit, users
 from ..db import get_db
 from ..reads import network as networks, peer_hours as mentor_hours
 from ..reads.caseload import caseload
-from ..rules import CoordinationError, assignment, matching, merging, removal, sharing
+from ..rules import CoordinationError, assignment, matching, merging, removal, sharing, unsent
 from ..timeutil import programme_today
 from .guards import casework_required, coordinator_required, audited_person_or_404
 
@@ -183,6 +183,16 @@ def removed():
     """The area's removed records, each with "Restore"."""
     return render_template("coordination/removed.html",
                            people=removal.removed_people(get_db(), current_user))
+
+
+@bp.route("/coordination/lost-records")
+@coordinator_required
+def lost_records():
+    """Records the area's workers' phones lost before they were sent: who must enter what again."""
+    from .account import _named
+    db = get_db()
+    return render_template("coordination/lost_records.html",
+                           lost=_named(db, unsent.lost_in_area(db, current_user.area)))
 
 
 @bp.route("/coordination/people/<person_id>/restore", methods=["POST"])
