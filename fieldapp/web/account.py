@@ -116,7 +116,7 @@ def end_session(device_id):
     return redirect(url_for("account.sessions"))
 
 
-def _named(db, rows):
+def named_lost(db, rows):
     """Lost records with the kind's words and the person's name where the viewer may see them."""
     for row in rows:
         person = get_person(db, current_user, row["person_id"]) if row["person_id"] else None
@@ -130,7 +130,7 @@ def _named(db, rows):
 def lost_records():
     """Records of yours that a phone lost before they were sent (rules/unsent.py): enter them again."""
     db = get_db()
-    return render_template("account/lost_records.html", lost=_named(db, unsent.lost_for_user(db, current_user.id)))
+    return render_template("account/lost_records.html", lost=named_lost(db, unsent.lost_for_user(db, current_user.id)))
 
 
 @bp.post("/lost-records/<mutation_id>/done")

@@ -189,10 +189,10 @@ def removed():
 @coordinator_required
 def lost_records():
     """Records the area's workers' phones lost before they were sent: who must enter what again."""
-    from .account import _named
+    from .account import named_lost
     db = get_db()
     return render_template("coordination/lost_records.html",
-                           lost=_named(db, unsent.lost_in_area(db, current_user.area)))
+                           lost=named_lost(db, unsent.lost_in_area(db, current_user.area)))
 
 
 @bp.route("/coordination/people/<person_id>/restore", methods=["POST"])
