@@ -30,7 +30,6 @@ THEME_COLOUR = "#0b0c0c"
 # and the icons.
 PRECACHED_STATIC = [
     "build/app.css",
-    "vendor/htmx.min.js",
     "vendor/idb.umd.js",
     "constants.js",
     "outbox.js",
@@ -43,6 +42,7 @@ PRECACHED_STATIC = [
     "page/logout.js",
     "page/caseload.js",
     "page/offline-view.js",
+    "page/partials.js",
     "page/offline-ready.js",
     "page/pending-person.js",
     "page/pending-changes.js",
