@@ -86,8 +86,8 @@ def create_app(test_config=None):
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    # A bad instrument file stops the app here, loudly, naming the file.
-    instruments.catalog(app.config)
+    # Read once per app, here; a bad instrument file stops the app, loudly, naming the file.
+    instruments.reload(app.config)
 
     from .web import account, admin, api, assessments, auth, contacts, coordination, guards
     from .web import peer, people, shell
