@@ -133,7 +133,7 @@ def offline_forms(user):
 
 @bp.app_context_processor
 def _offline_forms():
-    return {"offline_forms": offline_forms(current_user)}
+    return {"offline_forms": offline_forms(current_user._get_current_object())}
 
 
 def route_patterns(policy):
