@@ -19,6 +19,7 @@
 """
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -43,39 +44,46 @@ REVALIDATE = "no-cache"
 # vendored and built files are never looked up in static/build/min/.
 OUR_SCRIPT = re.compile(r"(page/)?[A-Za-z0-9_-]+\.m?js")
 
-_built = {}  # name -> (stamp of its files, bytes served, hash)
+_built = {}  # (first file, name) -> (stamp of its files, bytes served, hash)
 
 
 def _static():
     return Path(current_app.static_folder)
 
 
+_files = {}  # (static folder, minified?, name) -> the files an answer is made from, and served
+
+
 def _files_of(name):
-    """The files the answer for `name` is made from, and the one of them served for each part."""
+    """The files the answer for `name` is made from, and the one of them served for each part
+    (worked out once per static folder: pages ask for several asset URLs each)."""
     static = _static()
-    minified = static / "build" / "min"
-    use_minified = current_app.config.get("MINIFIED_SCRIPTS", True)
-    made_from, served = [], []
-    for part in BUNDLES.get(name, [name]):
-        source = static / part
-        made_from.append(source)
-        if use_minified and OUR_SCRIPT.fullmatch(part) and (minified / part).is_file():
-            made_from.append(minified / part)
-            served.append(minified / part)
-        else:
-            served.append(source)
-    return made_from, served
+    use_minified = bool(current_app.config.get("MINIFIED_SCRIPTS", True))
+    key = (str(static), use_minified, name)
+    if key not in _files:
+        minified = static / "build" / "min"
+        made_from, served = [], []
+        for part in BUNDLES.get(name, [name]):
+            source = static / part
+            made_from.append(source)
+            if use_minified and OUR_SCRIPT.fullmatch(part) and (minified / part).is_file():
+                made_from.append(minified / part)
+                served.append(minified / part)
+            else:
+                served.append(source)
+        _files[key] = (made_from, served, [str(f) for f in made_from])
+    return _files[key]
 
 
 def built(name):
     """(bytes served, content hash) for a static file or bundle, or None if a part is missing.
     Rebuilt only when one of its files changes size or modification time."""
-    made_from, served = _files_of(name)
+    made_from, served, paths = _files_of(name)
     try:
-        stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in made_from)
+        stamp = tuple((found.st_mtime_ns, found.st_size) for found in map(os.stat, paths))
     except OSError:
         return None
-    cached = _built.get(name)
+    cached = _built.get((paths[0], name))
     if cached is None or cached[0] != stamp:
         digest = hashlib.sha256()
         for f in made_from:
@@ -83,7 +91,7 @@ def built(name):
         # A bundle's parts are joined with a `;` line: a part that ends without one never runs on
         # into the next.
         body = b"\n;\n".join(f.read_bytes() for f in served) if name in BUNDLES else None
-        cached = _built[name] = (stamp, body, digest.hexdigest()[:12])
+        cached = _built[(paths[0], name)] = (stamp, body, digest.hexdigest()[:12])
     return cached[1], cached[2]
 
 
