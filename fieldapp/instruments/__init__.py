@@ -256,16 +256,15 @@ def catalog(app_config) -> Catalog:
     Pages ask for it several times a request (the caseload, every page's offline forms), so it is
     never read from disk here: `create_app` loads it with `reload`, and nothing in the app changes
     the files (the admin's instruments page only switches the licence, a setting)."""
-    key = tuple(str(f) for f in folders_for(app_config))
-    found = _cache.get(key)
+    found = _cache.get(str(app_config.get("INSTANCE")))
     if found is None:
-        found = _cache[key] = load(folders_for(app_config))
+        found = reload(app_config)
     return found
 
 
 def reload(app_config) -> Catalog:
     """Read the deployment's instrument files again (a new app: the server started), checking
     every one; a bad file raises InstrumentError naming it."""
-    key = tuple(str(f) for f in folders_for(app_config))
-    _cache[key] = load(folders_for(app_config))
-    return _cache[key]
+    # Keyed by the instance folder, the one thing that tells deployments' folders apart.
+    _cache[str(app_config.get("INSTANCE"))] = found = load(folders_for(app_config))
+    return found
