@@ -47,15 +47,16 @@ def open_db(path):
     return sqlite_utils.Database(conn)
 
 
-# Connections finished requests gave back, per database file, for the next request to take
-# (IDLE_MAX at most per file). Opening a connection per request cost more than the caseload's
-# queries (issue 13: the WAL set-up and the first read of the schema on open, a checkpoint when the
-# last connection closes, about 3 ms a request); waitress runs a fixed set of threads, so a few
-# connections serve every request. Each remembers the file it opened (device and inode): a
-# database put back from a backup (`fieldapp restore`) is a new file, and no old connection is
-# taken for it.
+# Connections finished requests gave back, for the next request on the same database file to
+# take: at most IDLE_MAX in all, the oldest closed first (a process that serves one database keeps
+# a few; one that makes many apps, such as the tests, never piles them up). Opening a connection
+# per request cost more than the caseload's queries (issue 13: the WAL set-up and the first read of
+# the schema on open, a checkpoint when the last connection closes, about 3 ms a request); waitress
+# runs a fixed set of threads, so a few connections serve every request. Each remembers the file it
+# opened (device and inode): a database put back from a backup (`fieldapp restore`) is a new file,
+# and no old connection is taken for it.
 IDLE_MAX = 16
-_idle: dict[str, list] = {}
+_idle: list = []
 _idle_lock = threading.Lock()
 
 
@@ -68,17 +69,20 @@ def _file_id(path):
 
 
 def _take_idle(path):
+    """The most recently given back idle connection to this file, or None; connections to an
+    earlier file at the same path are closed."""
     current = _file_id(path)
-    stale = []
-    found = None
+    stale, found = [], None
     with _idle_lock:
-        idle = _idle.get(path, [])
-        while idle and found is None:
-            db = idle.pop()
+        for db in reversed(_idle):
+            if db.fieldapp_path != path:
+                continue
             if db.fieldapp_file == current:
                 found = db
-            else:
-                stale.append(db)
+                break
+            stale.append(db)
+        for db in stale + ([found] if found is not None else []):
+            _idle.remove(db)
     for db in stale:
         db.close()
     return found
@@ -98,7 +102,7 @@ def get_db():
 
 def close_db(exc=None):
     """Give the request's database back (anything it left uncommitted rolled back), if one was
-    taken; closed instead when enough are idle."""
+    taken."""
     db = g.pop("db", None)
     if db is None:
         return
@@ -109,11 +113,10 @@ def close_db(exc=None):
         db.close()
         return
     with _idle_lock:
-        idle = _idle.setdefault(db.fieldapp_path, [])
-        if len(idle) < IDLE_MAX:
-            idle.append(db)
-            return
-    db.close()
+        _idle.append(db)
+        oldest = _idle.pop(0) if len(_idle) > IDLE_MAX else None
+    if oldest is not None:
+        oldest.close()
 
 
 def init_app(app):
