@@ -5,12 +5,11 @@ mapping, then the extensions and the blueprints of fieldapp/web/, in one list.
 """
 
 import os
-import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, send_from_directory
+from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -91,10 +90,10 @@ def create_app(test_config=None):
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    # A bad instrument file stops the app here, loudly, naming the file.
-    instruments.catalog(app.config)
+    # Read once per app, here; a bad instrument file stops the app, loudly, naming the file.
+    instruments.reload(app.config)
 
-    from .web import account, admin, api, assessments, auth, contacts, coordination, guards
+    from .web import account, admin, api, assessments, assets, auth, contacts, coordination, guards
     from .web import peer, people, shell, wire
 
     # After-request hooks run last-registered first: security and caching headers, then the
@@ -110,7 +109,7 @@ def create_app(test_config=None):
     def _page_globals():
         return {"rendered_at": now_iso(), "contact_types": app.config["CONTACT_TYPES"]}
 
-    _serve_minified_scripts(app)
+    assets.init_app(app)  # minified, bundled, versioned static files (fieldapp/web/assets.py)
     app.session_interface = guards.SessionCookies()
     app.before_request(guards.password_change_gate)
     app.after_request(wire.conditional_page)
@@ -122,24 +121,3 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
                                 x_port=proxies)
     return app
-
-
-def _serve_minified_scripts(app):
-    """Serve static/build/min/<name>.js (made by terser at set-up) in place of static/<name>.js, at
-    the same URL, when it exists: the page, the service worker's importScripts and its precache
-    list keep one set of names. Our scripts are static/*.js, static/page/*.js and static/*.mjs, so
-    a name may have one `page/` folder and nothing else (no other folder, no "..": vendored and
-    built files are never looked up there). Set FIELDAPP_UNMINIFIED=1 (or MINIFIED_SCRIPTS=False)
-    to debug."""
-    minified = REPO / "static" / "build" / "min"
-    plain_static = app.view_functions["static"]
-    if not app.config["MINIFIED_SCRIPTS"]:
-        return
-    our_script = re.compile(r"(page/)?[A-Za-z0-9_-]+\.m?js")
-
-    def static(filename):
-        if our_script.fullmatch(filename) and (minified / filename).is_file():
-            return send_from_directory(minified, filename)
-        return plain_static(filename=filename)
-
-    app.view_functions["static"] = static

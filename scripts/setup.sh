@@ -1,8 +1,8 @@
 #!/bin/bash
 # Set up everything fieldapp needs, idempotently and quickly when already done:
 #   .venv (Python packages from pyproject.toml), node_modules (npm ci from package-lock.json),
-#   static/build/app.css (GOV.UK Frontend compiled with system fonts) and static/vendor/ (htmx, idb,
-#   GOV.UK Frontend's script and assets). With --test, also Debian's chromium, libatomic1 and caddy
+#   static/build/app.css (GOV.UK Frontend compiled with system fonts) and static/vendor/ (idb and
+#   GOV.UK Frontend's images). With --test, also Debian's chromium, libatomic1 and caddy
 #   if missing.
 # Stamp files keyed on a hash of pyproject.toml / package-lock.json / app.scss skip work already done.
 set -euo pipefail
@@ -48,11 +48,10 @@ fi
 
 # CSS and vendored assets: rebuilt when the lock file or our Sass changes, or when missing.
 assets_stamp="static/build/.fieldapp-setup-$(hash_of package-lock.json static/app.scss)"
-if [ ! -f "$assets_stamp" ] || [ ! -f static/build/app.css ] || [ ! -f static/vendor/htmx.min.js ]; then
+if [ ! -f "$assets_stamp" ] || [ ! -f static/build/app.css ] || [ ! -f static/vendor/idb.umd.js ]; then
   mkdir -p static/build static/vendor/govuk/assets
   node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modules --quiet-deps \
     static/app.scss static/build/app.css
-  cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
   cp node_modules/idb/build/umd.js static/vendor/idb.umd.js
   # Images only (favicon and the like); no GDS Transport fonts: only GOV.UK may use them.
   rm -rf static/vendor/govuk/assets/images

@@ -9,13 +9,20 @@
  * non-GET request. Casework forms are never posted to Flask: the page turns them into outbox
  * mutations.
  * Served from /sw.js by fieldapp/web/shell.py, which writes in what only the server knows: the version
- * (a content hash of the shell) for __VERSION__, and, as JSON arrays, the precache list for
- * __PRECACHE__ and the path patterns of its caching policy (shell.SW_ROUTES) for __CASEWORK_PAGES__
- * and __NETWORK_ONLY__. The names shared with the page are in /static/constants.js.
+ * (a content hash of the shell) for __VERSION__; as JSON arrays, the precache list for __PRECACHE__
+ * and the path patterns of its caching policy (shell.SW_ROUTES) for __CASEWORK_PAGES__ and
+ * __NETWORK_ONLY__; and the URL of the scripts it shares with the page for __WORKER_SCRIPTS__.
+ * Every static URL carries the hash of its content (fieldapp/web/assets.py), so one URL always
+ * means the same bytes. The names shared with the page are in /static/constants.js.
  */
 
 // ---- constants ------------------------------------------------------------------------------
-importScripts('/static/constants.js');
+// The scripts shared with the page, one bundle (fieldapp/web/assets.py BUNDLES "bundle/shared.js"):
+// constants.js first, then idb, the outbox, the cached pages and flush. They only define globals
+// (FieldappConstants, FieldappOutbox, FieldappCachedPages), so loading them before the handlers
+// below are added changes nothing; the browser takes them from its HTTP cache when the page has
+// just loaded the same URL.
+importScripts(__WORKER_SCRIPTS__);
 const C = self.FieldappConstants;
 const VERSION = '__VERSION__';
 const SHELL_CACHE = C.SHELL_CACHE_PREFIX + VERSION;
@@ -34,8 +41,15 @@ self.addEventListener('install', (event) => {
   event.waitUntil(precache());
 });
 
-/** Put every shell file (or, with `onlyMissing`, those not there yet) in this version's cache,
- * bypassing the HTTP cache. Static files are fetched without cookies: they need none, and every
+/** Put every shell file (or, with `onlyMissing`, those not there yet) in this version's cache.
+ *
+ * A versioned static URL (`?v=<content hash>`) may come from the browser's HTTP cache
+ * (`cache: 'default'`): the server marks those answers immutable, and the URL changes whenever the
+ * content does, so a hit is exactly this version's file. That is what stops a first visit from
+ * downloading the shell twice (the page has just loaded these URLs), and an update still fetches
+ * every changed file: its URL is new. Anything unversioned (/offline, the manifest) bypasses the
+ * HTTP cache (`cache: 'reload'`), so an old copy is never taken for this version's.
+ * Static files are fetched without cookies: they need none, and every
  * answer to a request that carries a signed-in session sends that session back as it was when the
  * request started (a permanent session is refreshed on each request). An install often runs while
  * the worker signs in, so a shell request in flight across the login could put back a session
@@ -49,7 +63,8 @@ async function precache(onlyMissing) {
     urls = PRECACHE.filter((url, i) => !held[i]);
   }
   await cache.addAll(urls.map((url) => new Request(url, {
-    cache: 'reload', credentials: url.startsWith('/static/') ? 'omit' : 'same-origin'
+    cache: /^\/static\/[^?]+\?v=/.test(url) ? 'default' : 'reload',
+    credentials: url.startsWith('/static/') ? 'omit' : 'same-origin'
   })));
 }
 
@@ -207,10 +222,7 @@ async function offlinePage() {
     {status: 503, headers: {'Content-Type': 'text/html; charset=utf-8'}});
 }
 
-// ---- the outbox and flush (the same module the page uses) -------------------------------------
-importScripts('/static/vendor/idb.umd.js', '/static/outbox.js', '/static/vault.js', '/static/cached-pages.js',
-  '/static/send.js', '/static/flush.js');
-
+// ---- the outbox and flush (the same modules the page uses, imported at the top) ---------------
 /** Flush, and keep this worker alive until the cached pages are refreshed too. */
 async function flushOutbox(reason) {
   const result = await self.FieldappOutbox.flush({reason});

@@ -116,12 +116,14 @@ def test_a_variant_dropped_into_the_instance_folder_works_without_code(make_app,
     db.close()
 
 
-def test_an_instance_file_with_the_same_id_and_version_overrides_the_wording(make_app, tmp_path, demo_data, client, auth):
+def test_an_instance_file_with_the_same_id_and_version_overrides_the_wording(make_app, tmp_path, demo_data):
     ndt = _shipped_json("ndt-1")
     ndt["levels"][4]["label"] = "Our own words for four"
     ndt["domains"][9]["descriptions"] = {"0": "Settled in their own home (our description)"}
     _write(tmp_path / "instance" / "instruments", "ndt-1.json", ndt)
-    auth.login("outreach")
+    # Instruments are read when the app starts (README: drop the file in and restart).
+    client = make_app().test_client()
+    client.post("/login", data={"username": "outreach", "password": "demo", "device_id": ""})
     page = client.get(f"/people/{demo_data['Dan']}/assessments/new?instrument=ndt-1").get_data(as_text=True)
     assert "Our own words for four" in page and "Settled in their own home (our description)" in page
 

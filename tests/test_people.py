@@ -88,7 +88,7 @@ def test_caseload_search_answers_htmx_with_the_list_only(client, auth, demo_data
     assert b"<html" not in partial.data
     assert b"Woman in green coat" in partial.data and b">Dan</a>" not in partial.data
     full = client.get("/caseload?q=green")
-    assert b"<html" in full.data and b'hx-target="#caseload-list"' in full.data
+    assert b"<html" in full.data and b'data-partial-target="#caseload-list"' in full.data
     for response in (partial, full):
         assert "HX-Request" in response.headers["Vary"]
         assert response.headers["Cache-Control"] == "private, no-store"

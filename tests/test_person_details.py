@@ -154,7 +154,7 @@ def test_edit_form_offers_every_detail(client, auth, demo_data):
 def test_caseload_rows_carry_the_offline_filter_data(client, auth, demo_data):
     auth.login("outreach")
     page = client.get("/caseload").get_data(as_text=True)
-    assert "data-caseload-filter" in page and 'hx-get="/caseload"' in page
+    assert "data-caseload-filter" in page and 'data-partial-get="/caseload"' in page
     assert 'data-search="dan danny fenland' in page
     assert page.count("data-caseload-row") == 4 and page.count("data-offline-age") == 4
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp.web import shell
+from fieldapp.web import assets, shell
 
 REPO = Path(__file__).resolve().parent.parent
 MINIFIED = REPO / "static" / "build" / "min"
 
-# Run a served sw.js far enough to read its constants: importScripts loads only constants.js (the
-# outbox needs IndexedDB), event listeners are never called. Route patterns come back as RegExp
+# Run a served sw.js far enough to read its constants: of the bundle it imports, only its first
+# part, constants.js, is run (the outbox needs IndexedDB); event listeners are never called. Route patterns come back as RegExp
 # sources, and so do the server's (argv[2]), written back the same way for comparison.
 READ_WORKER = r"""
 const vm = require('vm');
@@ -31,12 +31,15 @@ const self = {addEventListener() {}, location: {origin: 'http://localhost'}};
 const context = {
   self,
   importScripts(...urls) {
-    if (urls.includes('/static/constants.js')) vm.runInContext(fs.readFileSync(constants, 'utf8'), context);
+    context.imported = urls;
+    if (urls.some((url) => url.startsWith('/static/bundle/shared.js?v='))) {
+      vm.runInContext(fs.readFileSync(constants, 'utf8'), context);
+    }
   },
 };
 vm.createContext(context);
 const lists = vm.runInContext(source +
-  ';({VERSION, SHELL_CACHE, PRECACHE, CASEWORK_PAGES: CASEWORK_PAGES.map((re) => re.source),' +
+  ';({VERSION, SHELL_CACHE, PRECACHE, imported, CASEWORK_PAGES: CASEWORK_PAGES.map((re) => re.source),' +
   '  NETWORK_ONLY: NETWORK_ONLY.map((re) => re.source)})', context);
 lists.server = Object.fromEntries(Object.entries(server).map(([k, v]) => [k, v.map((p) => new RegExp(p).source)]));
 process.stdout.write(JSON.stringify(lists));
@@ -60,9 +63,14 @@ def test_the_served_worker_holds_exactly_the_servers_lists(make_app, minified):
     worker = read_worker(body)
     with app.app_context():
         version = shell.shell_version()
+        static_urls = [assets.asset_url(name) for name in shell.PRECACHED_STATIC]
+        shared = assets.asset_url(shell.WORKER_SCRIPTS)
     assert worker["VERSION"] == version
     assert worker["SHELL_CACHE"] == "fieldapp-shell-" + version
-    assert worker["PRECACHE"] == ["/static/" + name for name in shell.PRECACHED_STATIC] + shell.PRECACHED_PAGES
+    assert worker["PRECACHE"] == static_urls + shell.PRECACHED_PAGES
+    assert all(re.fullmatch(r"/static/[^?]+\?v=[0-9a-f]{12}", url) for url in static_urls)
+    # The worker imports the shared bundle, and exactly the version the page loads and it precaches.
+    assert worker["imported"] == [shared] and shared in static_urls
     assert worker["CASEWORK_PAGES"] == worker["server"][shell.CASEWORK]
     assert worker["NETWORK_ONLY"] == worker["server"][shell.NETWORK_ONLY]
     assert len(worker["CASEWORK_PAGES"]) + len(worker["NETWORK_ONLY"]) == len(shell.SW_ROUTES)
@@ -99,13 +107,15 @@ def loaded_by(html):
 
 
 def test_every_script_and_style_sheet_a_page_loads_is_precached(client, auth, demo_data):
-    precached = set(["/static/" + name for name in shell.PRECACHED_STATIC])
+    with client.application.app_context():
+        precached = {assets.asset_url(name) for name in shell.PRECACHED_STATIC}
     pages = [client.get("/login").get_data(as_text=True)]
     auth.login("outreach")
     pages.append(client.get("/caseload").get_data(as_text=True))
     for html in pages:
         loaded = loaded_by(html)
-        assert "/static/page/start.js" in loaded
+        assert any(url.startswith("/static/bundle/page.js?v=") for url in loaded)
+        # The very URLs, hash and all: the page and the worker's precache ask for the same bytes.
         assert set(loaded) <= precached, set(loaded) - precached
 
 

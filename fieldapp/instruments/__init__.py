@@ -251,13 +251,20 @@ _cache: dict = {}
 
 
 def catalog(app_config) -> Catalog:
-    """The deployment's instruments, re-read only when a file in either folder changes."""
-    folders = folders_for(app_config)
-    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size)
-                  for folder in folders if folder.is_dir() for p in sorted(folder.glob("*.json")))
-    key = tuple(str(f) for f in folders)
-    cached = _cache.get(key)
-    if cached is None or cached[0] != stamp:
-        cached = (stamp, load(folders))
-        _cache[key] = cached
-    return cached[1]
+    """The deployment's instruments, read once per app (README: add an instrument and restart).
+
+    Pages ask for it several times a request (the caseload, every page's offline forms), so it is
+    never read from disk here: `create_app` loads it with `reload`, and nothing in the app changes
+    the files (the admin's instruments page only switches the licence, a setting)."""
+    found = _cache.get(str(app_config.get("INSTANCE")))
+    if found is None:
+        found = reload(app_config)
+    return found
+
+
+def reload(app_config) -> Catalog:
+    """Read the deployment's instrument files again (a new app: the server started), checking
+    every one; a bad file raises InstrumentError naming it."""
+    # Keyed by the instance folder, the one thing that tells deployments' folders apart.
+    _cache[str(app_config.get("INSTANCE"))] = found = load(folders_for(app_config))
+    return found

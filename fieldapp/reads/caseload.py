@@ -71,7 +71,10 @@ def prioritised(db, app_config, user, search=None, today=None):
     ids = [row["id"] for row in rows]
     engine = make_engine(db, app_config)
     conflicts = conflict_counts(engine, user, ids)
-    newly = newly_assigned(engine, ids, user, app_config["NEWLY_ASSIGNED_DAYS"])
+    # Only someone whose trusted person is this user now can be newly assigned to them: read the
+    # version history of those people alone.
+    theirs = [row["id"] for row in rows if row.get("trusted_person_id") == user.id]
+    newly = newly_assigned(engine, theirs, user, app_config["NEWLY_ASSIGNED_DAYS"]) if theirs else set()
     reads_assessments = access.can_see_record_type(user, "assessment")
     summaries = caseload_summaries(db, app_config, ids, today) if reads_assessments else {}
     quiet_since = (today - timedelta(days=app_config["NO_CONTACT_DAYS"])).isoformat()

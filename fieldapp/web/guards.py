@@ -93,9 +93,10 @@ def password_change_gate():
     every other page sends them to choose it (an htmx partial by HX-Redirect, so no part of a
     casework page is swapped in) and the sync endpoint answers 403 `password_change_required`:
     whoever was handed the password cannot work as that user unseen. A before-request hook."""
-    if not current_user.is_authenticated or not current_user.must_change_password:
-        return None
+    # The endpoint first: a static file's request need not load the user from the database.
     if request.endpoint in BEFORE_OWN_PASSWORD or request.blueprint == "shell":
+        return None
+    if not current_user.is_authenticated or not current_user.must_change_password:
         return None
     if request.path.startswith("/api/"):
         response = jsonify({"error": "password_change_required"})
@@ -167,6 +168,16 @@ class SessionCookies(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app):
         return https_in_use(app) or bool(app.config["SESSION_COOKIE_SECURE"])
+
+    def save_session(self, app, session, response):
+        """As Flask's, but a static file's answer does not vary with the cookie (Flask says it does
+        whenever anything looked at the session, and flask-login looks on every request): a
+        static file is the same for everyone, and the service worker, which fetches static files
+        without cookies, takes the very answer the page got from the HTTP cache only if no
+        `Vary: Cookie` tells the browser otherwise (fieldapp/web/assets.py)."""
+        super().save_session(app, session, response)
+        if request.endpoint == "static":
+            response.vary.discard("Cookie")
 
     def get_cookie_name(self, app):
         name = app.config["SESSION_COOKIE_NAME"]

@@ -47,11 +47,13 @@ def caseload():
     """The people this user may see, what needs them first; an htmx search gets only the list."""
     search = request.args.get("q", "")
     db, config = get_db(), current_app.config
-    people = caseloads.prioritised(db, config, current_user, search)
+    # The user itself, not the proxy: the caseload's rules read its fields dozens of times.
+    user = current_user._get_current_object()
+    people = caseloads.prioritised(db, config, user, search)
     if request.headers.get("HX-Request"):
         return render_template("people/_caseload_list.html", people=people, search=search)
-    peer_hours = (my_hours(db, current_user.id, programme_today(config))
-                  if current_user.role == "peer_mentor" else None)
+    peer_hours = (my_hours(db, user.id, programme_today(config))
+                  if user.role == "peer_mentor" else None)
     return render_template("people/caseload.html", people=people, search=search,
                            needs=dict(caseloads.NEEDS), peer_hours=peer_hours, **_can())
 

@@ -20,42 +20,29 @@ from ..db import get_db
 from ..reads.assessments import instruments_in_use
 from ..records.peer_session import PEER_ROLES
 from ..rules import access, licence
+from .assets import asset_url, shell_files
 
 bp = Blueprint("shell", __name__)
 
 THEME_COLOUR = "#0b0c0c"
 
-# Static files the worker precaches (relative to the static folder): every script and style sheet
-# templates/base.html loads (tests/test_service_worker.py checks it), the assessment forms' script
-# and the icons.
+# Static files the worker precaches (relative to the static folder; bundles as
+# fieldapp/web/assets.py BUNDLES names them): every script and style sheet templates/base.html loads
+# (tests/test_service_worker.py checks it), the assessment forms' script and the icons. The worker
+# gets each as its versioned URL (assets.asset_url).
 PRECACHED_STATIC = [
     "build/app.css",
-    "vendor/htmx.min.js",
-    "vendor/idb.umd.js",
-    "constants.js",
-    "outbox.js",
-    "vault.js",
-    "cached-pages.js",
-    "send.js",
-    "flush.js",
-    "status.js",
-    "forms.js",
-    "page/worker.js",
-    "page/triggers.js",
-    "page/logout.js",
-    "page/caseload.js",
-    "page/offline-view.js",
-    "page/offline-ready.js",
-    "page/pending-person.js",
-    "page/pending-changes.js",
-    "page/lock.js",
-    "page/start.js",
-    "assessment.js",
+    "bundle/shared.js",
+    "bundle/page.js",
+    "page/lock.js",  # the lock screen's own (templates/shell/lock.html), beside the bundles
     "govuk-init.mjs",
+    "assessment.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
     "icons/icon-maskable-512.png",
 ]
+# What the worker imports (importScripts): the outbox and flush it shares with the page.
+WORKER_SCRIPTS = "bundle/shared.js"
 # Pages of this blueprint the worker precaches too.
 PRECACHED_PAGES = ["/manifest.webmanifest", "/offline", "/lock", "/stale"]
 # Templates that make up the precached /offline, /lock and /stale pages.
@@ -151,9 +138,7 @@ def lock_settings(app_config):
 
 @bp.app_context_processor
 def _offline_forms():
-    return {"offline_forms": offline_forms(current_user), "offline_form_names": OFFLINE_FORM_NAMES,
-            "lock_settings": lock_settings(current_app.config),
-            "stale_phone_days": current_app.config["STALE_PHONE_DAYS"]}
+    return {"offline_forms": offline_forms(current_user._get_current_object())}
 
 
 def route_patterns(policy):
@@ -162,11 +147,12 @@ def route_patterns(policy):
 
 
 def sw_lists():
-    """What /sw.js is given besides its version, by placeholder: the URLs it precaches and the
-    path patterns of its caching policy."""
-    static = current_app.static_url_path
+    """What /sw.js is given besides its version, by placeholder: the URLs it precaches (static
+    files with their content hash), the script it imports and the path patterns of its caching
+    policy."""
     return {
-        "__PRECACHE__": [f"{static}/{name}" for name in PRECACHED_STATIC] + PRECACHED_PAGES,
+        "__PRECACHE__": [asset_url(name) for name in PRECACHED_STATIC] + PRECACHED_PAGES,
+        "__WORKER_SCRIPTS__": asset_url(WORKER_SCRIPTS),
         "__CASEWORK_PAGES__": route_patterns(CASEWORK),
         "__NETWORK_ONLY__": route_patterns(NETWORK_ONLY),
     }
@@ -175,7 +161,7 @@ def sw_lists():
 def _shell_files():
     static = Path(current_app.static_folder)
     templates = Path(current_app.root_path).parent / "templates"
-    files = [static / "sw.js"] + [static / name for name in PRECACHED_STATIC]
+    files = [static / "sw.js"] + shell_files(PRECACHED_STATIC)
     files += [templates / name for name in PRECACHED_TEMPLATES]
     return files
 

@@ -1,7 +1,7 @@
 /* fieldapp page: the caseload and "someone new" with no signal.
  *
  * Owns: the offline filter of the caseload (`[data-caseload-filter]` over each row's
- * `data-search`: online htmx asks the server as the worker types, offline the rows already on the
+ * `data-search`: online the server is asked as the worker types (partials.js), offline the rows already on the
  * page are filtered here); how old the phone's copy of each person's page is (`[data-offline-age]`);
  * and, registering someone new offline, the people this phone holds with a similar name
  * (`#new-person-matches`; online the server answers, GET /people/matches).
@@ -52,21 +52,23 @@
     });
   }
 
-  /** Online, htmx asks the server as the worker types; offline (or when that fails) the rows
-   * already on the page are filtered here, so the caseload can be searched with no signal. */
+  /** Online, the server is asked as the worker types (partials.js, which asks nothing offline);
+   * offline (or when that fails) the rows already on the page are filtered here, so the caseload
+   * can be searched with no signal. Called again when the page's content is replaced in place. */
   function wire() {
     var input = document.querySelector('input[data-caseload-filter]');
     if (input) {
       input.addEventListener('input', function () { filterRows(input.value); });
-      document.addEventListener('htmx:before:request', function (event) {
-        if (navigator.onLine === false) event.preventDefault();
-      });
-      document.addEventListener('htmx:after:swap', function () {
-        filterRows(input.value);
-        showCopyAges();
-      });
       if (input.value) filterRows(input.value);
     }
+    showCopyAges();
+  }
+
+  /** The server's list arrived (partials.js): filter it by what is typed now, show copy ages. */
+  function afterSwap() {
+    var input = document.querySelector('input[data-caseload-filter]');
+    if (!input || !document.querySelector('#caseload-list')) return;
+    filterRows(input.value);
     showCopyAges();
   }
 
@@ -118,11 +120,11 @@
     var box = document.getElementById('new-person-matches');
     if (!input || !box) return;
     input.addEventListener('input', function () {
-      if (navigator.onLine !== false) return;  // online, htmx asks the server
+      if (navigator.onLine !== false) return;  // online, the server is asked (partials.js)
       var typed = words(input.value);
       Outbox.records().then(function (records) { showMatches(box, similarPeople(records, typed)); });
     });
   }
 
-  ns.caseload = {wire: wire, wireOfflineMatches: wireOfflineMatches};
+  ns.caseload = {wire: wire, afterSwap: afterSwap, wireOfflineMatches: wireOfflineMatches};
 })(window.Fieldapp = window.Fieldapp || {});

@@ -2,10 +2,9 @@
  *
  * Owns: queuing a `view` record when a cached person page is shown offline (`recordView`: reading
  * a person's record is in the audit trail even with no signal; the record is hidden from the
- * worker's outbox list and sent with the next sync); the "Offline copy from …" banner
- * (`showBanner`); and, for an htmx request the worker answered with a cached full page, swapping
- * only the element the request targeted (`selectFromCopy`). The worker marks such answers: the
- * meta element OFFLINE_COPY_META in a page, the header OFFLINE_COPY_HEADER on a partial (sw.js).
+ * worker's outbox list and sent with the next sync); and the "Offline copy from …" banner
+ * (`showBanner`). The worker marks such pages with the meta element OFFLINE_COPY_META (sw.js; a
+ * partial it answers from a copy carries the header OFFLINE_COPY_HEADER: partials.js).
  * Classic script, page only; defines `Fieldapp.offlineView`, called by static/page/start.js.
  */
 (function (ns) {
@@ -48,14 +47,5 @@
     }).catch(function () { /* the audit record is best effort; never block reading */ });
   }
 
-  /** `htmx:after:request`: an answer the worker made from the cached full page swaps only the
-   * element the request targeted, taken from that page (htmx 4 reads ctx.select at swap time). */
-  function selectFromCopy(event) {
-    var ctx = event.detail && event.detail.ctx;
-    var headers = ctx && ctx.response && ctx.response.headers;
-    if (!headers || !headers.get(C.OFFLINE_COPY_HEADER) || ctx.select) return;
-    if (ctx.target && ctx.target.id) ctx.select = '#' + CSS.escape(ctx.target.id);
-  }
-
-  ns.offlineView = {showBanner: showBanner, recordView: recordView, selectFromCopy: selectFromCopy};
+  ns.offlineView = {showBanner: showBanner, recordView: recordView};
 })(window.Fieldapp = window.Fieldapp || {});

@@ -109,7 +109,6 @@
     var at = fresh.querySelector('meta[name="' + C.RENDERED_AT_META + '"]');
     var mine = document.querySelector('meta[name="' + C.RENDERED_AT_META + '"]');
     if (at && mine) mine.content = at.content;
-    if (window.htmx) window.htmx.process(here);
     // The page modules that wired elements of the old content wire the new (static/page/start.js).
     document.dispatchEvent(new CustomEvent('fieldapp:page-replaced'));
     show();

@@ -8,7 +8,8 @@
  *   triggers.js      when to flush: app open, online, page visible, the timer, "Sync now"
  *   logout.js        sign out: flush first, refuse while records wait, wipe
  *   caseload.js      the caseload offline: filter, copy ages, similar names
- *   offline-view.js  a page shown from the phone's copy: banner, audit `view`, htmx partials
+ *   offline-view.js  a page shown from the phone's copy: banner, audit `view`
+ *   partials.js      the live searches: ask the server as the worker types, swap the answer in
  *   offline-ready.js the "Ready for offline use" cue, from what the phone holds
  *   pending-person.js  the page and contact form of someone registered on this phone, not sent yet
  *   pending-changes.js what was just saved shown over the page; the page made fresh once sent
@@ -143,9 +144,12 @@
     startSession();
     document.addEventListener('click', routeClick);
     ns.triggers.listen();
-    document.addEventListener('htmx:after:request', ns.offlineView.selectFromCopy);
-    document.addEventListener('htmx:after:swap', Page.render);
-    document.addEventListener('htmx:after:swap', ns.pendingChanges.show);
+    ns.partials.listen();
+    document.addEventListener('fieldapp:partial-swapped', function () {
+      ns.caseload.afterSwap();
+      Page.render();
+      ns.pendingChanges.show();
+    });
     // The copy on screen was replaced by the server's page (pending-changes.js): wire its content.
     document.addEventListener('fieldapp:page-replaced', function () {
       ns.caseload.wire();

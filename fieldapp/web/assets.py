@@ -1,0 +1,140 @@
+"""The app shell's static files as phones get them: few, small, and safe to keep.
+
+- **Minified.** Our scripts (static/*.js, static/page/*.js, static/*.mjs) are served from
+  static/build/min/ (terser, at set-up) in place of their sources, at the same URLs. Set
+  FIELDAPP_UNMINIFIED=1 (or MINIFIED_SCRIPTS=False) to debug with the sources.
+- **Bundled.** The classic scripts every page loads are served as two files (`BUNDLES`), one
+  request each instead of seventeen, and gzip packs one file tighter than many small ones (issue 13:
+  22.2 KB gzipped one by one, 17.0 KB as two bundles). `bundle/shared.js` is what the service
+  worker imports too (the outbox and flush), `bundle/page.js` the page's own modules. Each part
+  stays a file of its own in static/ (and is still served alone), so the sources read as before.
+- **Versioned.** `asset_url(name)` is `/static/<name>?v=<hash>`, the hash of every file the answer
+  is made from (a source and its minified copy, or a bundle's parts). An answer to a URL with the
+  current hash may be kept by the browser for a year and never revalidated (`immutable`): one URL
+  always means the same bytes. That is what lets the service worker precache from the HTTP cache
+  (static/sw.js `precache`): what the first page just loaded is not downloaded again, and an update
+  (new hashes, so new URLs) can never be answered with an old file. A URL with another hash or none
+  is answered with the current file, revalidated every time (`no-cache`). `private`: the answers
+  may carry the session cookie, which no shared cache may keep.
+"""
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+from flask import Response, current_app, request, send_from_directory
+
+# The bundles and their parts, in the order they must run (each file's header says what it needs).
+# A new classic script for every page goes into one of them (the worker's `shared` only if the
+# service worker needs it too), not into templates/base.html.
+BUNDLES = {
+    "bundle/shared.js": [
+        "vendor/idb.umd.js", "constants.js", "outbox.js", "vault.js", "cached-pages.js", "send.js",
+        "flush.js",
+    ],
+    "bundle/page.js": [
+        "status.js", "forms.js", "page/worker.js", "page/triggers.js", "page/logout.js",
+        "page/caseload.js", "page/offline-view.js", "page/partials.js", "page/offline-ready.js",
+        "page/pending-person.js", "page/pending-changes.js", "page/lock.js", "page/start.js",
+    ],
+}
+IMMUTABLE = "private, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+# Our scripts: a name in static/ or static/page/, nothing else (no other folder, no ".."), so
+# vendored and built files are never looked up in static/build/min/.
+OUR_SCRIPT = re.compile(r"(page/)?[A-Za-z0-9_-]+\.m?js")
+
+_built = {}  # (first file, name) -> (stamp of its files, bytes served, hash)
+
+
+def _static():
+    return Path(current_app.static_folder)
+
+
+_files = {}  # (static folder, minified?, name) -> the files an answer is made from, and served
+
+
+def _files_of(name):
+    """The files the answer for `name` is made from, and the one of them served for each part
+    (worked out once per static folder: pages ask for several asset URLs each)."""
+    static = _static()
+    use_minified = bool(current_app.config.get("MINIFIED_SCRIPTS", True))
+    key = (str(static), use_minified, name)
+    if key not in _files:
+        minified = static / "build" / "min"
+        made_from, served = [], []
+        for part in BUNDLES.get(name, [name]):
+            source = static / part
+            made_from.append(source)
+            if use_minified and OUR_SCRIPT.fullmatch(part) and (minified / part).is_file():
+                made_from.append(minified / part)
+                served.append(minified / part)
+            else:
+                served.append(source)
+        _files[key] = (made_from, served, [str(f) for f in made_from])
+    return _files[key]
+
+
+def built(name):
+    """(bytes served, content hash) for a static file or bundle, or None if a part is missing.
+    Rebuilt only when one of its files changes size or modification time."""
+    made_from, served, paths = _files_of(name)
+    try:
+        stamp = tuple((found.st_mtime_ns, found.st_size) for found in map(os.stat, paths))
+    except OSError:
+        return None
+    cached = _built.get((paths[0], name))
+    if cached is None or cached[0] != stamp:
+        digest = hashlib.sha256()
+        for f in made_from:
+            digest.update(f.read_bytes())
+        # A bundle's parts are joined with a `;` line: a part that ends without one never runs on
+        # into the next.
+        body = b"\n;\n".join(f.read_bytes() for f in served) if name in BUNDLES else None
+        cached = _built[(paths[0], name)] = (stamp, body, digest.hexdigest()[:12])
+    return cached[1], cached[2]
+
+
+def asset_url(name):
+    """The URL of a static file or bundle with its content hash: what pages and the worker load."""
+    found = built(name)
+    url = f"{current_app.static_url_path}/{name}"
+    return f"{url}?v={found[1]}" if found else url
+
+
+def shell_files(names):
+    """Every file on disk the given static names (files or bundles) are made from."""
+    files = []
+    for name in names:
+        files += _files_of(name)[0]
+    return files
+
+
+def serve(filename):
+    """The static view: a bundle, our minified script or the plain file (Flask's safe path join:
+    nothing outside static/), with its caching by the URL's hash."""
+    static = _static()
+    minified = static / "build" / "min"
+    if filename in BUNDLES:
+        found = built(filename)
+        if found is None:
+            return Response("not built: run scripts/setup.sh", status=404)
+        response = Response(found[0], mimetype="text/javascript")
+        response.set_etag(found[1])
+        response.make_conditional(request)
+    elif (current_app.config.get("MINIFIED_SCRIPTS", True) and OUR_SCRIPT.fullmatch(filename)
+          and (minified / filename).is_file()):
+        response = send_from_directory(minified, filename)
+    else:
+        response = send_from_directory(static, filename)  # 404 for anything outside static/
+    asked = request.args.get("v")
+    current = (built(filename) or (None, None))[1] if asked else None
+    response.headers["Cache-Control"] = IMMUTABLE if asked and asked == current else REVALIDATE
+    return response
+
+
+def init_app(app):
+    """Serve static files through `serve`, and give templates `asset_url`."""
+    app.view_functions["static"] = serve
+    app.jinja_env.globals["asset_url"] = asset_url

@@ -1,0 +1,95 @@
+"""A phone's first sign-in downloads the app shell once: the page loads it, and the service worker
+precaches the very same URLs (content hash and all) from the browser's HTTP cache
+(fieldapp/web/assets.py, static/sw.js `precache`). Counted where it matters, at the server: every
+request that reached it, the page's and the service worker's alike. Debian's Chromium against the
+real app."""
+
+import time
+from collections import Counter
+
+from playwright.sync_api import expect
+
+from fieldapp.web import shell
+from tests.test_offline import TIMEOUT, sign_in
+
+
+class Arrivals:
+    """WSGI middleware: counts every request that reaches the app by path and query string
+    (`seen`), and the answers that sent the whole file (`downloads`: status 200)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.seen = Counter()
+        self.downloads = Counter()
+        self.not_modified = Counter()
+
+    def __call__(self, environ, start_response):
+        query = environ.get("QUERY_STRING")
+        url = environ["PATH_INFO"] + ("?" + query if query else "")
+        self.seen[url] += 1
+
+        def counted(status, headers, *rest):
+            if status.startswith("200"):
+                self.downloads[url] += 1
+            elif status.startswith("304"):
+                self.not_modified[url] += 1
+            return start_response(status, headers, *rest)
+
+        return self.app(environ, counted)
+
+
+def precache_list(live_server):
+    with live_server.app.test_request_context():
+        return shell.sw_lists()["__PRECACHE__"]
+
+
+def wait_precached(page, urls):
+    """Until the service worker's shell cache holds every precached URL (its install is done)."""
+    deadline = time.monotonic() + 2 * TIMEOUT / 1000
+    script = """async (urls) => {
+        const names = (await caches.keys()).filter((n) => n.startsWith('fieldapp-shell-'));
+        if (names.length !== 1) return false;
+        const cache = await caches.open(names[0]);
+        return (await Promise.all(urls.map((u) => cache.match(u)))).every(Boolean);
+    }"""
+    while not page.evaluate(script, urls):
+        assert time.monotonic() < deadline, "the shell was never precached"
+        page.wait_for_timeout(100)
+
+
+def test_a_first_sign_in_downloads_each_shell_file_once(phone, live_server):
+    arrivals = Arrivals(live_server.app.wsgi_app)
+    live_server.app.wsgi_app = arrivals
+    urls = precache_list(live_server)
+    static = [url for url in urls if url.startswith("/static/")]
+    assert any(url.startswith("/static/bundle/page.js?v=") for url in static)
+
+    page = sign_in(phone(), "outreach")
+    wait_precached(page, urls)
+    # What the page loaded (the style sheet, both bundles, GOV.UK's reveals) came over the network
+    # once, for the page; the worker's precache and its importScripts took it from the HTTP cache.
+    loaded = [url for url in static if arrivals.seen[url]]
+    assert {u.split("?")[0] for u in loaded} >= {"/static/build/app.css", "/static/bundle/shared.js",
+                                                "/static/bundle/page.js", "/static/govuk-init.mjs"}
+    twice = {url: n for url, n in arrivals.downloads.items() if url.startswith("/static/") and n > 1}
+    assert not twice, f"downloaded more than once: {twice}"
+    # What the page did not need (the assessment forms' script, the icons) the worker fetched once.
+    assert all(arrivals.downloads[url] == 1 for url in static), {u: arrivals.seen[u] for u in static}
+    # One request more, and no file: a new worker's importScripts asks the server whether the
+    # bundle it imports is still the same (the service worker spec: no cached import is trusted
+    # at a first install), answered "304 Not Modified". Nothing else is asked twice.
+    with live_server.app.test_request_context():
+        imported = shell.sw_lists()["__WORKER_SCRIPTS__"]
+    again = {url: n for url, n in arrivals.seen.items() if url.startswith("/static/") and n > 1}
+    assert set(again) <= {imported} and arrivals.not_modified[imported] == again.get(imported, 1) - 1
+    # No file of the shell was fetched under another URL (unversioned, or another version).
+    unversioned = [url for url in arrivals.seen if url.startswith(("/static/bundle/", "/static/build/"))
+                   and url not in static]
+    assert not unversioned, unversioned
+
+    # Opening the app again takes no shell file from the network: the worker answers them all.
+    before = sum(n for url, n in arrivals.seen.items() if url.startswith("/static/"))
+    page.reload()
+    expect(page.locator("h1")).to_have_text("Caseload")
+    page.wait_for_timeout(300)
+    assert sum(n for url, n in arrivals.seen.items() if url.startswith("/static/")) == before
