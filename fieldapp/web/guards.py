@@ -169,16 +169,6 @@ class SessionCookies(SecureCookieSessionInterface):
     def get_cookie_secure(self, app):
         return https_in_use(app) or bool(app.config["SESSION_COOKIE_SECURE"])
 
-    def save_session(self, app, session, response):
-        """As Flask's, but a static file's answer does not vary with the cookie (Flask says it does
-        whenever anything looked at the session, and flask-login looks on every request): a
-        static file is the same for everyone, and the service worker, which fetches static files
-        without cookies, takes the very answer the page got from the HTTP cache only if no
-        `Vary: Cookie` tells the browser otherwise (fieldapp/web/assets.py)."""
-        super().save_session(app, session, response)
-        if request.endpoint == "static":
-            response.vary.discard("Cookie")
-
     def get_cookie_name(self, app):
         name = app.config["SESSION_COOKIE_NAME"]
         if self.get_cookie_secure(app) and not self.get_cookie_domain(app):
@@ -193,14 +183,28 @@ class SessionCookies(SecureCookieSessionInterface):
         idle limit itself is the server's (users.session_user, SESSION_DAYS since the session was
         last used), so the cookie need only outlive it: its lifetime is SESSION_DAYS plus one
         refresh interval (create_app), and a signed-in user's cookie is re-sent at most once per
-        interval, stamped with the interval's number."""
-        if session.permanent and session:
+        interval, stamped with the interval's number.
+
+        And a static file's answer never varies with the cookie nor refreshes it (Flask says it
+        varies whenever anything looked at the session, and flask-login looks on every request):
+        a static file is the same for everyone, and the service worker, which fetches static files
+        without cookies, takes the very answer the page got from the HTTP cache only if no
+        `Vary: Cookie` tells the browser otherwise (fieldapp/web/assets.py)."""
+        static = request.endpoint == "static"
+        if not static and session.permanent and session:
             interval = int(time.time() // COOKIE_REFRESH_SECONDS)
             if session.get("_cookie_interval") != interval:
                 # Marks the session modified: sent now (at sign-in, with the rest of it), then
                 # not again until the next interval.
                 session["_cookie_interval"] = interval
-        return super().save_session(app, session, response)
+        super().save_session(app, session, response)
+        if static:
+            # Rewritten whole: a HeaderSet's discard does not write back to the header.
+            kept = [value for value in response.vary if value.lower() != "cookie"]
+            if kept:
+                response.headers["Vary"] = ", ".join(kept)
+            else:
+                response.headers.pop("Vary", None)
 
 
 # How often a signed-in user's cookie is re-sent with a later expiry (SessionCookies).

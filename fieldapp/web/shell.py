@@ -138,7 +138,10 @@ def lock_settings(app_config):
 
 @bp.app_context_processor
 def _offline_forms():
-    return {"offline_forms": offline_forms(current_user._get_current_object())}
+    return {"offline_forms": offline_forms(current_user._get_current_object()),
+            "offline_form_names": OFFLINE_FORM_NAMES,
+            "lock_settings": lock_settings(current_app.config),
+            "stale_phone_days": current_app.config["STALE_PHONE_DAYS"]}
 
 
 def route_patterns(policy):
