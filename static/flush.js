@@ -117,7 +117,15 @@
             batch.push(Object.assign({prior_state: prior}, item));
           }
         });
-        return Promise.all(ops).then(function () { return {batch: batch, remaining: remaining}; });
+        // Everything else of this user's not yet acknowledged, for the report (no contents).
+        var inBatch = {};
+        batch.forEach(function (i) { inBatch[i.id] = true; });
+        var held = items.filter(function (i) {
+          return i.user_id === userId && i.state !== 'sent' && !inBatch[i.id];
+        }).map(function (i) {
+          return {id: i.id, type: i.type, person_id: i.person_id || null, recorded_at: i.recorded_at || null};
+        });
+        return Promise.all(ops).then(function () { return {batch: batch, remaining: remaining, held: held}; });
       });
     });
   }
@@ -181,10 +189,27 @@
     });
   }
 
+  /** In the answer's transaction: the discards the server has now heard of leave meta
+   * `discarded`, and records it found lost from this phone join meta `lost` (static/page/lost.js). */
+  function noteLoss(meta, data, discarded) {
+    var told = {};
+    (discarded || []).forEach(function (id) { told[id] = true; });
+    return Promise.all([meta.get('discarded'), meta.get('lost')]).then(function (v) {
+      var writes = [];
+      if (Array.isArray(v[0]) && Array.isArray(data.lost)) {
+        writes.push(meta.put(v[0].filter(function (id) { return !told[id]; }), 'discarded'));
+      }
+      if (Array.isArray(data.lost) && data.lost.length) {
+        writes.push(meta.put((Array.isArray(v[1]) ? v[1] : []).concat(data.lost), 'lost'));
+      }
+      return Promise.all(writes);
+    });
+  }
+
   /** Store the answer: every result, every change, the new cursor, in one strict transaction;
    * then drop the cached pages of people who left this worker's scope. Resolves with what the
    * pull changed, for `pagesToRefresh`. */
-  function applyAnswer(batch, data) {
+  function applyAnswer(batch, data, discarded) {
     var results = {};
     data.results.forEach(function (r) { results[r.id] = r; });
     var changes = data.changes || [];
@@ -213,6 +238,7 @@
       ops.push(chain.then(function () { return dropSentAbout(outbox, seen.droppedScopes); }));
       if (data.cursor != null) ops.push(meta.put(data.cursor, 'cursor'));
       ops.push(meta.put(now, 'last_sync_at'));
+      ops.push(noteLoss(meta, data, discarded));
       ops.push(meta.delete('retry_not_before'));  // a good answer ends any wait the server asked for
       return Promise.all(ops);
     }).then(function () {
@@ -287,7 +313,10 @@
       }
       var ids = batch.map(function (i) { return i.id; });
       // echo 'partial': our new records come back as only what the server filled in (storeChange)
-      var body = {protocol: PROTOCOL, device_id: run.session.deviceId, cursor: run.cursor, mutations: batch.map(wire), echo: 'partial'};
+      var body = {protocol: PROTOCOL, device_id: run.session.deviceId, cursor: run.cursor, mutations: batch.map(wire), echo: 'partial',
+                  // what else this phone holds unsent, and what the worker discarded: the server
+                  // notices records that vanish from the phone unsent (fieldapp/rules/unsent.py)
+                  outbox: taken.held, discarded: run.discarded};
       return Send.post(body, run.timeoutMs).then(function (resp) {
         var refused = refusal(resp, batch, run);
         if (refused) return refused.then(function (result) { return result.again ? round(run) : result; });
@@ -296,7 +325,7 @@
           var failure = failureOf(resp);
           return restore(batch, failure).then(function () { return {ok: false, status: resp.status, failure: failure}; });
         }
-        return applyAnswer(batch, resp.data).then(function (applied) {
+        return applyAnswer(batch, resp.data, run.discarded).then(function (applied) {
           var more = noteAnswer(run, batch, taken, resp.data, applied);
           return more && run.rounds < MAX_ROUNDS ? round(run) : {ok: true};
         });
@@ -332,14 +361,14 @@
       return Promise.resolve({ok: false, offline: true});
     }
     return Promise.all([Outbox.session(), Outbox.settings(), Outbox.getMeta('batch_max'),
-                        Outbox.getMeta('retry_not_before')]).then(function (v) {
+                        Outbox.getMeta('retry_not_before'), Outbox.getMeta('discarded')]).then(function (v) {
       var s = v[0];
       if (!s.userId || !s.deviceId) return {ok: false, reason: 'no-session'};
       // The server asked for quiet (holdOff): only the worker's own "Sync now" goes before then.
       var wait = v[3] ? Date.parse(v[3]) - Date.now() : 0;
       if (wait > 0 && reason !== 'sync-now') return {ok: false, failure: 'server', retryAfterMs: wait};
       var run = {
-        reason: reason, session: s, timeoutMs: v[1].syncTimeoutMs,
+        reason: reason, session: s, timeoutMs: v[1].syncTimeoutMs, discarded: Array.isArray(v[4]) ? v[4] : [],
         size: Math.min(C.BATCH_MAX, v[2] || C.BATCH_MAX), cursor: s.cursor || 0,
         rounds: 0, answered: {}, done: 0, scopes: {}, people: {}, anyChange: false, sentSomething: false
       };

@@ -12,7 +12,9 @@
  *            sent_at, version, last_error, last_attempt_at}
  *   records {type, record_id, version, deleted, scope, fields}: what the pull returned
  *   meta    key -> value: device_id, cursor, user_id, last_sync_at, batch_max, settings,
- *           offline_forms, pages_refreshed_at, lock (the PIN lock settings, or null), stale_days
+ *           offline_forms, pages_refreshed_at, lock (the PIN lock settings, or null), stale_days,
+ *           discarded (ids the worker discarded, until the server hears), lost (records the
+ *           server found lost from this phone, until the worker has seen the list)
  *
  * Every offline store of casework goes through here, so that it can be encrypted and wiped in one
  * place (`wipe`). The flush stores a whole answer (results, changes, cursor) in one transaction, so
@@ -264,10 +266,15 @@
   /** Throw away one item (the worker chose to discard a rejected record). */
   function discard(id) {
     return db().then(function (d) {
-      var t = tx(d, 'outbox', 'readwrite');
-      return t.store.index('id').getKey(id).then(function (seq) {
+      var t = tx(d, ['outbox', 'meta'], 'readwrite');
+      var meta = t.objectStore('meta');
+      return t.objectStore('outbox').index('id').getKey(id).then(function (seq) {
         if (seq === undefined) return false;
-        return t.store.delete(seq).then(function () { return t.done; }).then(function () { return true; });
+        // Told to the server with the next sync, so it does not count the record as lost
+        // (static/flush.js, fieldapp/rules/unsent.py).
+        return Promise.all([t.objectStore('outbox').delete(seq), meta.get('discarded').then(function (ids) {
+          return meta.put((Array.isArray(ids) ? ids : []).concat([id]), 'discarded');
+        })]).then(function () { return t.done; }).then(function () { return true; });
       });
     }).then(function (done) {
       emit({type: 'changed'});

@@ -186,3 +186,28 @@ def test_a_choice_saved_offline_shows_by_its_name_on_the_person_page(phone, live
     expect(gender).to_contain_text("Non-binary")
     expect(gender).to_contain_text("Waiting to send")
     expect(page.locator(".app-detail--housing_situation")).to_contain_text(housing)
+
+
+def test_a_record_the_phone_lost_before_sending_is_named_for_entering_again(phone, live_server):
+    page = sign_in(phone(), "outreach")
+    wait_cached(page, "/caseload")
+    # A record the server refused waits on the phone for the worker, and each sync reports it.
+    page.evaluate("""async () => {
+        const db = await idb.openDB('fieldapp');
+        const userId = await db.get('meta', 'user_id');
+        await db.add('outbox', {id: crypto.randomUUID(), type: 'contact', op: 'create',
+            record_id: crypto.randomUUID(), user_id: userId, person_id: null, state: 'rejected',
+            recorded_at: new Date().toISOString(), fields: {}, label: 'Contact'});
+    }""")
+    page.click("[data-action=sync-now]")
+    wait_until(lambda: live_server.query("SELECT 1 FROM device_outbox"), "the phone never reported it")
+    # The browser clears the phone's records (storage pressure), not through the app.
+    page.evaluate("""async () => {
+        const db = await idb.openDB('fieldapp');
+        await db.clear('outbox');
+    }""")
+    page.click("[data-action=sync-now]")
+    expect(page.locator("[data-lost-notice]")).to_contain_text("1 record saved on this phone were lost")
+    page.click("[data-lost-notice] a")
+    expect(page.locator("h1")).to_have_text("Records lost from a phone")
+    expect(page.locator(".app-lost-records")).to_contain_text("A contact")

@@ -76,3 +76,14 @@ def test_a_malformed_report_is_ignored_and_the_sync_goes_on(app):
     response = ann.send([new_person()], outbox=[{"no": "id"}])
     assert response.status_code == 200
     assert response.get_json()["results"][0]["status"] == "applied"
+
+
+def test_a_phone_clock_in_any_iso_form_or_none_never_breaks_the_list(app):
+    ann = Phone(app, "ann")
+    person = new_person()
+    sync(ann, [person])
+    odd = [dict(new_contact(person["record_id"]), recorded_at=at)
+           for at in ("2026-12-01T23:35:07.458Z", "yesterday", "2026-12-01T10:00:00")]
+    sync(ann, outbox=reported(*odd))
+    sync(ann)
+    assert ann.client.get("/account/lost-records").status_code == 200

@@ -1,6 +1,8 @@
 """The signed-in user's own account (online-only pages, every role): their password, the phones
 and browsers signed in as them, and push notifications on this phone."""
 
+from datetime import datetime
+
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
 from flask_login import current_user, login_required
@@ -24,7 +26,18 @@ def local_time(stamp):
     """A server timestamp as people read it where the programme works: "1 December 2026, 14:05"."""
     if not stamp:
         return ""
-    moment = parse_timestamp(stamp).astimezone(programme_zone(current_app.config))
+    try:
+        moment = parse_timestamp(stamp)
+    except ValueError:
+        # A phone's clock (`recorded_at`) as the phone wrote it: ISO 8601, perhaps with
+        # milliseconds; anything else is shown as sent rather than failing the page.
+        try:
+            moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError:
+            return stamp
+        if moment.tzinfo is None:
+            return stamp
+    moment = moment.astimezone(programme_zone(current_app.config))
     return f"{moment.day} {moment:%B %Y, %H:%M}"
 
 

@@ -81,6 +81,7 @@
     if (event.type === 'pages-refreshed' || event.type === 'wiped') ns.offlineReady.render();
     if (event.type === 'pages-refreshed') ns.pendingChanges.refreshWhenSent(event);
     if (event.type === 'changed') ns.pendingChanges.show();
+    if (event.type === 'flushed') ns.lost.render();
     if (event.type === 'login-needed') Page.notice('tpl-login-needed');
     if (event.type === 'revoked') {
       (document.querySelector('main') || document.body).replaceChildren();
@@ -124,7 +125,7 @@
       ns.pendingPerson.narrowList();
       return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
                           ns.pendingPerson.showPage(), ns.pendingPerson.offerInContactForm(), ns.pendingPerson.fillForm(),
-                          ns.pendingChanges.show()]);
+                          ns.pendingChanges.show(), ns.lost.render(), ns.lost.warnIfAtRisk()]);
     }).then(function () { return ns.triggers.onAppOpen(); });
   }
 
