@@ -179,3 +179,32 @@ LOGIN_LOCK_MINUTES = 15
 # and every answer carries Strict-Transport-Security (a year). Plain http on localhost (the
 # demo) keeps `fieldapp_session`, as browsers do not store a Secure cookie there.
 HTTPS = None
+
+
+# ------------------------------------------------------------------ operations (README: Running it for real)
+# Continuous replication with Litestream (fieldapp/replication.py, `fieldapp serve --replicate`,
+# `fieldapp restore --from-replica`). REPLICA_URL is where every committed transaction is shipped:
+# an S3-compatible bucket ("s3://bucket/fieldapp") or a mounted path ("file:///mnt/offsite/fieldapp").
+# None: no replication.
+REPLICA_URL = None
+# How often Litestream ships the WAL's new pages to the replica: the most a phone's acknowledged
+# records may wait on this machine alone (README: the replication window).
+REPLICA_SYNC_INTERVAL_SECONDS = 1
+# A full snapshot this often (restores replay the changes since the last one) and how far back a
+# point-in-time restore (`--timestamp`) can go.
+REPLICA_SNAPSHOT_HOURS = 24
+REPLICA_RETENTION_HOURS = 168
+# For an S3-compatible store other than AWS (MinIO, Ceph, a council's object store): its URL, region
+# and credentials. None leaves them to Litestream (AWS's usual environment variables and files).
+REPLICA_S3_ENDPOINT = None
+REPLICA_S3_REGION = None
+REPLICA_S3_ACCESS_KEY_ID = None
+REPLICA_S3_SECRET_ACCESS_KEY = None
+# Litestream's control socket, through which the app reads the replica's position (healthz, metrics).
+# None: litestream.sock in the instance folder.
+REPLICA_SOCKET = None
+# Replication lag (seconds since Litestream last reached the replica) past which /healthz answers 503.
+REPLICA_MAX_LAG_SECONDS = 60
+# SQLite's automatic checkpoint, in WAL pages (its default 1000). `fieldapp serve --replicate` sets 0
+# for the app it starts, as Litestream advises: Litestream is then the only checkpointer.
+WAL_AUTOCHECKPOINT_PAGES = 1000

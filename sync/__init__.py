@@ -17,7 +17,8 @@ them may change. Every server time the engine stores is UTC 'YYYY-MM-DDTHH:MM:SS
 from .registry import RecordType, Registry, Refusal, Unknown
 from .engine import Engine, EnvelopeError, PROTOCOL, StoreUnavailable
 from .merge import FieldConflict, merge_fields
-from .store import migrate
+from .store import migrate, skip_after_restore
 
 __all__ = ["Engine", "EnvelopeError", "FieldConflict", "PROTOCOL", "RecordType", "Registry",
-           "Refusal", "StoreUnavailable", "Unknown", "merge_fields", "migrate"]
+           "Refusal", "StoreUnavailable", "Unknown", "merge_fields", "migrate",
+           "skip_after_restore"]
