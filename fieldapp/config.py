@@ -205,6 +205,11 @@ REPLICA_S3_SECRET_ACCESS_KEY = None
 REPLICA_SOCKET = None
 # Replication lag (seconds since Litestream last reached the replica) past which /healthz answers 503.
 REPLICA_MAX_LAG_SECONDS = 60
+# Close the window (on by default; only under `serve --replicate`): the sync endpoint answers only once Litestream has shipped the batch's commits
+# to the replica (waiting at most REPLICA_ACK_TIMEOUT_SECONDS; past that, or with Litestream down,
+# 503 and the phone keeps its outbox). Costs each sync that stores something one upload's time.
+REPLICA_ACK_AFTER_REPLICATED = True
+REPLICA_ACK_TIMEOUT_SECONDS = 10
 # SQLite's automatic checkpoint, in WAL pages (its default 1000). `fieldapp serve --replicate` sets 0
 # for the app it starts, as Litestream advises: Litestream is then the only checkpointer.
 WAL_AUTOCHECKPOINT_PAGES = 1000
