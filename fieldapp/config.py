@@ -213,3 +213,10 @@ REPLICA_ACK_TIMEOUT_SECONDS = 10
 # SQLite's automatic checkpoint, in WAL pages (its default 1000). `fieldapp serve --replicate` sets 0
 # for the app it starts, as Litestream advises: Litestream is then the only checkpointer.
 WAL_AUTOCHECKPOINT_PAGES = 1000
+
+# /metrics (Prometheus): open to requests from the machine itself (127.0.0.1 or ::1, and not
+# forwarded by a proxy); from anywhere else only with "Authorization: Bearer <METRICS_TOKEN>".
+# None: loopback only (others get 404).
+METRICS_TOKEN = None
+# "Devices not synced for N days" in /metrics: these N.
+METRICS_STALE_DEVICE_DAYS = [1, 7, 30]

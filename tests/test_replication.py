@@ -148,6 +148,7 @@ def test_an_acknowledged_mutation_survives_the_loss_of_the_machine(tmp_path, cap
             thread.start()
         time.sleep(WINDOW + 4)  # past the window: the early records must be off the machine
         lag = _healthz(server.port)
+        assert lag is not None and lag < WINDOW, f"/healthz reports a replication lag of {lag}"
         killed_at = time.monotonic()
         server.kill()
         stop.set()

@@ -13,7 +13,7 @@ from flask_login import current_user
 
 import sync
 
-from .. import replication, users
+from .. import metrics, replication, users
 from ..db import get_db
 from ..notify import recipients
 from ..records import make_engine
@@ -111,6 +111,7 @@ def sync_endpoint():
         return _too_large()
 
     engine = make_engine(db, config)
+    started = metrics.clock()
     try:
         answer = engine.sync(current_user, body)
     except sync.EnvelopeError as error:
@@ -132,4 +133,6 @@ def sync_endpoint():
     recipients.after_sync(engine, config, current_user, body.get("mutations"), answer["results"])
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"
+    metrics.observe_sync({t.name for t in engine.registry}, body.get("mutations"), answer,
+                         metrics.clock() - started, response.content_length or 0)
     return response
