@@ -90,9 +90,10 @@ def create_app(test_config=None):
     instruments.catalog(app.config)
 
     from .web import account, admin, api, assessments, auth, contacts, coordination, guards
-    from .web import health, peer, people, shell
+    from .web import health, logs, peer, people, shell
 
     health.init_app(app)
+    logs.configure(app)
     for blueprint in (auth.bp, people.bp, contacts.bp, assessments.bp, peer.bp, coordination.bp,
                       account.bp, admin.bp, api.bp, shell.bp, health.bp):
         app.register_blueprint(blueprint)

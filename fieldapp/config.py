@@ -220,3 +220,6 @@ WAL_AUTOCHECKPOINT_PAGES = 1000
 METRICS_TOKEN = None
 # "Devices not synced for N days" in /metrics: these N.
 METRICS_STALE_DEVICE_DAYS = [1, 7, 30]
+# Structured logs: one JSON object per line on standard error (fieldapp/web/logs.py), each request's
+# with its id and never a path, query, name or value. False keeps Python's and Flask's defaults.
+JSON_LOGS = True
