@@ -122,6 +122,7 @@ class Client:
         self.lock = threading.Lock()
 
     def request(self, method, path, body=None, headers=None):
+        """One HTTP request on a new connection, with this client's cookie; (response, body)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         connection.request(method, path, body=body, headers={
             **({"Cookie": self.cookie} if self.cookie else {}), **(headers or {})})
@@ -131,6 +132,7 @@ class Client:
         return response, data
 
     def login(self):
+        """Sign in through the login form (CSRF token and all), registering the device id."""
         response, page = self.request("GET", "/login")
         cookie = response.getheader("Set-Cookie").split(";")[0]
         token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1).decode()
@@ -320,6 +322,7 @@ def main():
 
 
 def _free_port():
+    """A free port on 127.0.0.1 for the server."""
     import socket
 
     with socket.socket() as probe:
@@ -328,6 +331,7 @@ def _free_port():
 
 
 def _wait_for(port):
+    """Until the server accepts connections (at most a minute)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

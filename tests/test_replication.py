@@ -49,6 +49,7 @@ class ReplicatedServer:
         self.log = instance.parent / "server.log"
 
     def start(self):
+        """Start it and wait until the app answers (Litestream starts it as its child)."""
         env = {**os.environ, "FIELDAPP_INSTANCE": str(self.instance)}
         with open(self.log, "a") as log:
             self.process = subprocess.Popen(
@@ -69,6 +70,7 @@ class ReplicatedServer:
         self.process.wait(timeout=10)
 
     def stop(self):
+        """SIGTERM, as systemd stops it: Litestream stops the app and makes its final sync."""
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -282,3 +284,57 @@ def test_a_replica_from_a_newer_version_is_refused_and_nothing_changes(tmp_path)
     assert "newer fieldapp" in restore.stderr and "m999_from_the_future" in restore.stderr
     assert (instance / "fieldapp.db").read_bytes() == b""
     assert not list(instance.glob("fieldapp.db.from-replica*"))
+
+
+def test_a_sync_the_replica_did_not_confirm_is_503_and_stored(make_app, tmp_path):
+    """With Litestream not answering, the phone is not told "sent" (503 not_replicated, its
+    outbox stays); what was stored answers `duplicate` when it sends again."""
+    app = make_app(REPLICA_URL=f"file://{tmp_path / 'replica'}", REPLICATED=True,
+                   REPLICA_ACK_TIMEOUT_SECONDS=1)
+    from fieldapp.db import open_db as open_store
+
+    db = open_store(app.config["DATABASE"])
+    users.create_user(db, "ann", "demo", "outreach_worker", team="Fenland outreach", area=AREA)
+    db.close()
+    client = app.test_client()
+    device_id = str(uuid.uuid4())
+    client.post("/login", data={"username": "ann", "password": "demo", "device_id": device_id})
+    mutation = {"id": str(uuid.uuid4()), "type": "person", "op": "create",
+                "record_id": str(uuid.uuid4()),
+                "fields": {"display_name": "Not yet off the machine", "district": "Fenland"}}
+    body = {"protocol": 1, "device_id": device_id, "cursor": 0, "mutations": [mutation]}
+    answer = client.post("/api/sync", json=body, headers={"X-Fieldapp-Sync": "1"})
+    assert answer.status_code == 503 and answer.get_json()["error"] == "not_replicated"
+    assert answer.headers["Retry-After"] == "10"
+    app.config["REPLICATED"] = False  # as if the replica answered again
+    again = client.post("/api/sync", json=body, headers={"X-Fieldapp-Sync": "1"}).get_json()
+    assert again["results"][0]["status"] == "duplicate"
+
+
+def test_a_point_in_time_restore_has_what_was_there_then(tmp_path):
+    """`restore --from-replica --timestamp T`: the records made before T, none made after."""
+    instance = _instance(tmp_path)
+    server = ReplicatedServer(instance, free_port())
+    server.start()
+    try:
+        phone = Phone("ann-1", "ann", server.port, random.Random(3))
+        before, after = str(uuid.uuid4()), str(uuid.uuid4())
+        phone.queue("person", "create", before, {"display_name": "Before", "district": "Fenland"})
+        assert phone.sync(server.port, timeout=10)["results"][0]["status"] == "applied"
+        time.sleep(2)
+        moment = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        time.sleep(2)
+        phone.queue("person", "create", after, {"display_name": "After", "district": "Fenland"})
+        assert phone.sync(server.port, timeout=10)["results"][0]["status"] == "applied"
+        time.sleep(WINDOW)
+    finally:
+        server.stop()
+    restore = subprocess.run([FIELDAPP, "restore", "--from-replica", "--timestamp", moment, "--yes"],
+                             env={**os.environ, "FIELDAPP_INSTANCE": str(instance)},
+                             capture_output=True, text=True, timeout=120)
+    assert restore.returncode == 0, restore.stderr
+    db = sqlite3.connect(instance / "fieldapp.db")
+    people = {row[0] for row in db.execute("SELECT id FROM person")}
+    db.close()
+    assert before in people and after not in people
+    assert (instance / "fieldapp.db.before-restore").exists()
