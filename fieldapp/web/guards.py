@@ -119,6 +119,7 @@ CACHING = {
     "account": "online",
     "api": None,
     "shell": None,
+    "health": "online",  # /healthz and /metrics: always fresh
 }
 
 CSP = "; ".join([
