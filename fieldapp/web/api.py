@@ -124,15 +124,15 @@ def sync_endpoint():
         return response
     db.execute("UPDATE device SET last_seen_at = ? WHERE id = ?", [now_iso(), device_id])
     db.conn.commit()
-    if not _replicated_if_asked(config, answer["results"]):
-        # Stored here, not yet off the machine: the phone keeps its outbox and sends again;
-        # what was stored answers `duplicate` then (README: the replication window).
-        response = _error(503, "not_replicated", retry_after_seconds=10)
-        response.headers["Retry-After"] = "10"
-        return response
+    # Told even when the replica is slow to confirm: on the resend these answer `duplicate`.
     recipients.after_sync(engine, config, current_user, body.get("mutations"), answer["results"])
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"
     metrics.observe_sync({t.name for t in engine.registry}, body.get("mutations"), answer,
                          metrics.clock() - started, response.content_length or 0)
+    if not _replicated_if_asked(config, answer["results"]):
+        # Stored here, not yet off the machine: the phone keeps its outbox and sends again;
+        # what was stored answers `duplicate` then (README: the replication window).
+        response = _error(503, "not_replicated", retry_after_seconds=10)
+        response.headers["Retry-After"] = "10"
     return response
