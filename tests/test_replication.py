@@ -407,3 +407,16 @@ def test_an_s3_replica_survives_the_loss_of_the_machine(tmp_path, s3_store, caps
     with capsys.disabled():
         print(f"\nS3 replica (moto): sync p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
               f"{len(acknowledged_at)} acknowledged, none lost")
+
+
+def test_serve_replicate_needs_a_replica_and_restore_needs_one_source(tmp_path):
+    """Nothing starts unreplicated by mistake, and a restore says where from."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    env = _environment(instance)
+    serve = subprocess.run([FIELDAPP, "serve", "--replicate"], env=env, capture_output=True,
+                           text=True, timeout=60)
+    assert serve.returncode != 0 and "Set REPLICA_URL" in serve.stderr
+    neither = subprocess.run([FIELDAPP, "restore", "--yes"], env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert neither.returncode != 0 and "--from-replica" in neither.stderr
