@@ -94,14 +94,16 @@ def create_app(test_config=None):
     instruments.reload(app.config)
 
     from .web import account, admin, api, assessments, assets, auth, contacts, coordination, guards
-    from .web import peer, people, shell, wire
+    from .web import health, logs, peer, people, shell, wire
 
     # After-request hooks run last-registered first: security and caching headers, then the
     # casework page's ETag (and 304), then compression of whatever body is left.
     wire.compress.init_app(app)
 
+    health.init_app(app)
+    logs.configure(app)
     for blueprint in (auth.bp, people.bp, contacts.bp, assessments.bp, peer.bp, coordination.bp,
-                      account.bp, admin.bp, api.bp, shell.bp):
+                      account.bp, admin.bp, api.bp, shell.bp, health.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the sync endpoint has its own cross-site defence (header + Origin)
 

@@ -9,6 +9,10 @@ import os
 import sqlite3
 from pathlib import Path
 
+import sqlite_utils
+
+import sync
+
 from .db import private_file
 
 
@@ -67,7 +71,8 @@ def check(path: str | os.PathLike) -> dict:
 def restore(copy: str | os.PathLike, database: str | os.PathLike) -> dict:
     """Replace the database with a checked backup. Run it with the app stopped.
 
-    The current database is kept beside it as `<name>.before-restore` (with its WAL checkpointed
+    The change log's sequence jumps (sync.skip_after_restore), so every cursor a phone holds stays
+    valid. The current database is kept beside it as `<name>.before-restore` (with its WAL checkpointed
     into it), so a restore can itself be undone.
     """
     figures = check(copy)
@@ -88,5 +93,12 @@ def restore(copy: str | os.PathLike, database: str | os.PathLike) -> dict:
             target.write(chunk)
         target.flush()
         os.fsync(target.fileno())
+    restored = sqlite_utils.Database(sqlite3.connect(str(incoming)))
+    try:
+        # Phones may hold cursors from changes the copy lacks: new changes number after them.
+        sync.skip_after_restore(restored)
+        restored.execute("PRAGMA journal_mode=DELETE")  # one file, whatever the copy's mode
+    finally:
+        restored.close()
     incoming.replace(database)
     return figures

@@ -4,7 +4,9 @@ Every command runs inside the app's context, with the instance folder from $FIEL
 (default ./instance).
 """
 
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -78,14 +80,34 @@ def init(obj, demo):
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--replicate", is_flag=True,
+              help="Run under Litestream, replicating every commit to REPLICA_URL.")
+@click.option("--replicated", is_flag=True, hidden=True,
+              help="Set by --replicate for the app Litestream starts: Litestream checkpoints.")
 @click.pass_obj
-def serve(obj, host, port):
-    """Serve the app with waitress."""
+def serve(obj, host, port, threads, replicate, replicated):
+    """Serve the app with waitress; with --replicate, as Litestream's child."""
     import waitress
 
-    obj.db().close()  # migrate before the first request
+    obj.db().close()  # migrate before the first request (and before Litestream opens it)
+    if replicate:
+        from .replication import ReplicationError, replicate_command
+
+        try:
+            command = replicate_command(obj.app.config, ["--host", host, "--port", str(port),
+                                                         "--threads", str(threads)])
+        except ReplicationError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"fieldapp on http://{host}:{port}/, replicating to "
+                   f"{obj.app.config['REPLICA_URL']}")
+        sys.stdout.flush()
+        os.execv(command[0], command)  # Litestream takes this process's place (and its signals)
+    if replicated:
+        obj.app.config["REPLICATED"] = True
+        obj.app.config["WAL_AUTOCHECKPOINT_PAGES"] = 0  # Litestream is the only checkpointer
     click.echo(f"fieldapp on http://{host}:{port}/")
-    waitress.serve(obj.app, host=host, port=port, threads=8)
+    waitress.serve(obj.app, host=host, port=port, threads=threads)
 
 
 @main.command("create-user")
@@ -157,22 +179,44 @@ def backup_command(obj, destination):
 
 
 @main.command("restore")
-@click.argument("copy", type=click.Path(exists=True, dir_okay=False))
+@click.argument("copy", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--from-replica", is_flag=True, help="Restore from REPLICA_URL (Litestream).")
+@click.option("--timestamp", default=None,
+              help="With --from-replica: the state at this time (RFC 3339, e.g. 2026-11-22T15:00:00Z).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_obj
-def restore_command(obj, copy, yes):
-    """Put a backup in place of the database (stop the app first)."""
+def restore_command(obj, copy, from_replica, timestamp, yes):
+    """Put a backup, or the replica, in place of the database (stop the app first)."""
     from .backup import BackupError, restore
 
     database = obj.app.config["DATABASE"]
+    if bool(copy) == from_replica:
+        raise click.UsageError("Give a COPY or --from-replica (one of them)")
+    if timestamp and not from_replica:
+        raise click.UsageError("--timestamp goes with --from-replica")
+    source = copy or obj.app.config["REPLICA_URL"]
+    kept = (f"The previous database is kept as {database}.before-restore"
+            if Path(database).exists() else "There was no database before.")
     if not yes:
-        click.confirm(f"Replace {database} with {copy}? Stop the app first.", abort=True)
+        click.confirm(f"Replace {database} with {source}? Stop the app first.", abort=True)
+    if from_replica:
+        from .replication import ReplicationError, restore_from_replica
+
+        try:
+            figures = restore_from_replica(obj.app.config, timestamp)
+        except ReplicationError as error:
+            raise click.ClickException(str(error)) from error
+        pending = len(figures["pending_migrations"])
+        click.echo(f"Restored from {source}{' at ' + timestamp if timestamp else ''} in "
+                   f"{figures['seconds']} s: {figures['person']} people, {figures['contact']} "
+                   f"contacts; integrity ok; {pending} migrations to apply at the next start. {kept}")
+        return
     try:
         figures = restore(copy, database)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Restored {copy}: {figures['person']} people, {figures['contact']} contacts. "
-               f"The previous database is kept as {database}.before-restore")
+    click.echo(f"Restored {copy}: {figures['person']} people, {figures['contact']} contacts. {kept}")
+
 
 
 @main.command("apply-retention")

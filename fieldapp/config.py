@@ -218,3 +218,47 @@ LOGIN_LOCK_MINUTES = 15
 # and every answer carries Strict-Transport-Security (a year). Plain http on localhost (the
 # demo) keeps `fieldapp_session`, as browsers do not store a Secure cookie there.
 HTTPS = None
+
+
+# ------------------------------------------------------------------ operations (README: Running it for real)
+# Continuous replication with Litestream (fieldapp/replication.py, `fieldapp serve --replicate`,
+# `fieldapp restore --from-replica`). REPLICA_URL is where every committed transaction is shipped:
+# an S3-compatible bucket ("s3://bucket/fieldapp") or a mounted path ("file:///mnt/offsite/fieldapp").
+# None: no replication.
+REPLICA_URL = None
+# How often Litestream ships the WAL's new pages to the replica: the most a phone's acknowledged
+# records may wait on this machine alone (README: the replication window).
+REPLICA_SYNC_INTERVAL_SECONDS = 1
+# A full snapshot this often (restores replay the changes since the last one) and how far back a
+# point-in-time restore (`--timestamp`) can go.
+REPLICA_SNAPSHOT_HOURS = 24
+REPLICA_RETENTION_HOURS = 168
+# For an S3-compatible store other than AWS (MinIO, Ceph, a council's object store): its URL, region
+# and credentials. None leaves them to Litestream (AWS's usual environment variables and files).
+REPLICA_S3_ENDPOINT = None
+REPLICA_S3_REGION = None
+REPLICA_S3_ACCESS_KEY_ID = None
+REPLICA_S3_SECRET_ACCESS_KEY = None
+# Litestream's control socket, through which the app reads the replica's position (healthz, metrics).
+# None: litestream.sock in the instance folder.
+REPLICA_SOCKET = None
+# Replication lag (seconds since Litestream last reached the replica) past which /healthz answers 503.
+REPLICA_MAX_LAG_SECONDS = 60
+# Close the window (on by default; only under `serve --replicate`): the sync endpoint answers only once Litestream has shipped the batch's commits
+# to the replica (waiting at most REPLICA_ACK_TIMEOUT_SECONDS; past that, or with Litestream down,
+# 503 and the phone keeps its outbox). Costs each sync that stores something one upload's time.
+REPLICA_ACK_AFTER_REPLICATED = True
+REPLICA_ACK_TIMEOUT_SECONDS = 10
+# SQLite's automatic checkpoint, in WAL pages (its default 1000). `fieldapp serve --replicate` sets 0
+# for the app it starts, as Litestream advises: Litestream is then the only checkpointer.
+WAL_AUTOCHECKPOINT_PAGES = 1000
+
+# /metrics (Prometheus): open to requests from the machine itself (127.0.0.1 or ::1, and not
+# forwarded by a proxy); from anywhere else only with "Authorization: Bearer <METRICS_TOKEN>".
+# None: loopback only (others get 404).
+METRICS_TOKEN = None
+# "Devices not synced for N days" in /metrics: these N.
+METRICS_STALE_DEVICE_DAYS = [1, 7, 30]
+# Structured logs: one JSON object per line on standard error (fieldapp/web/logs.py), each request's
+# with its id and never a path, query, name or value. False keeps Python's and Flask's defaults.
+JSON_LOGS = True

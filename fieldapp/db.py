@@ -32,11 +32,14 @@ def private_file(path) -> None:
         pass  # not ours to change (a read-only copy): SQLite will say if it cannot open it
 
 
-def open_db(path):
+def open_db(path, autocheckpoint_pages=None):
     """Open the database at `path` with the settings every connection must have.
 
     WAL lets readers and the one writer work at once; synchronous=FULL makes a commit durable before
-    the sync endpoint answers; busy_timeout waits for a writer instead of failing.
+    the sync endpoint answers; busy_timeout waits for a writer instead of failing (and for
+    Litestream's short checkpoint locks, when it replicates). `autocheckpoint_pages` (the
+    WAL_AUTOCHECKPOINT_PAGES setting) is SQLite's automatic checkpoint; 0 leaves checkpointing to
+    Litestream, as it advises; None keeps SQLite's default.
     """
     private_file(path)  # before SQLite makes it: its -wal and -shm files take the same mode
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
@@ -44,6 +47,8 @@ def open_db(path):
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=10000")
+    if autocheckpoint_pages is not None:
+        conn.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint_pages)}")
     return sqlite_utils.Database(conn)
 
 
@@ -91,10 +96,11 @@ def _take_idle(path):
 def get_db():
     """The request's database: a connection an earlier request gave back, or a new one."""
     if "db" not in g:
-        path = str(current_app.config["DATABASE"])
+        config = current_app.config
+        path = str(config["DATABASE"])
         db = _take_idle(path)
         if db is None:
-            db = open_db(path)
+            db = open_db(path, config["WAL_AUTOCHECKPOINT_PAGES"])
             db.fieldapp_path, db.fieldapp_file = path, _file_id(path)
         g.db = db
     return g.db

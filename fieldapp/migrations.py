@@ -341,3 +341,24 @@ def migrate(db):
     from .records import record_types
 
     sync.index_scopes(db, record_types(vars(default_config)))
+
+
+def migration_sets():
+    """Every migration set, the sync engine's first, in the order `migrate` applies them."""
+    from sync.store import migrations as sync_migrations
+
+    return [sync_migrations, migrations, push_migrations, peer_migrations]
+
+
+def migration_state(db) -> dict:
+    """What a database's migrations say about it, without changing it: `unknown`, the applied
+    migrations this code does not have (the database comes from a newer version: never serve or
+    restore it with this one), and `pending`, the ones this code would still apply (an older
+    database: `migrate` brings it up to date). Each as "set:name"."""
+    known = {(s.name, m.name) for s in migration_sets() for m in s._migrations}  # noqa: SLF001
+    applied = set()
+    if db["_sqlite_migrations"].exists():
+        applied = {(row["migration_set"], row["name"])
+                   for row in db.query("SELECT migration_set, name FROM _sqlite_migrations")}
+    return {"unknown": sorted(f"{a}:{b}" for a, b in applied - known),
+            "pending": sorted(f"{a}:{b}" for a, b in known - applied)}

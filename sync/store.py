@@ -167,6 +167,25 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
     return "locked" in str(error) or "busy" in str(error)
 
 
+# How far a restored change log's sequence jumps: more changes than any machine makes between the
+# last copy or replica point and its loss (a day of a whole programme is about 100,000), and far
+# below the cursor's limit (2**63: ten billion restores).
+RESTORE_GAP = 1_000_000_000
+
+
+def skip_after_restore(db: Database, gap: int = RESTORE_GAP) -> None:
+    """After a restore from a copy or replica that may lack the newest changes: the next change's
+    sequence number (the cursor) starts `gap` further on. A phone that was answered before the
+    loss may hold a cursor past the restored log's end; without the jump, changes made after the
+    restore would reuse the numbers at or below its cursor and never reach it. With it, every
+    cursor a phone can hold stays valid: it pulls every change made since the restore."""
+    with immediate(db):
+        updated = db.execute("UPDATE sqlite_sequence SET seq = seq + ? WHERE name = 'sync_change'",
+                             [gap]).rowcount
+        if not updated:
+            db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('sync_change', ?)", [gap])
+
+
 @contextlib.contextmanager
 def immediate(db: Database, *, timeout: float | None = None, on_busy=None):
     """One write transaction, taken with BEGIN IMMEDIATE so it never fails half-way on a lock

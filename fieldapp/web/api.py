@@ -13,7 +13,7 @@ from flask_login import current_user
 
 import sync
 
-from .. import users
+from .. import metrics, replication, users
 from ..db import get_db
 from ..notify import recipients
 from ..records import make_engine
@@ -54,6 +54,21 @@ def _read_body(max_bytes):
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         raw = inflater.decompress(raw, max_bytes + 1)
     return None if len(raw) > max_bytes else raw
+
+
+def _replicated_if_asked(config, results) -> bool:
+    """With REPLICA_ACK_AFTER_REPLICATED (under `serve --replicate`), wait until Litestream has
+    shipped this batch's commits to the replica before the phone is told they are safe: closes
+    the replication window at the cost of that wait. False if the replica cannot be reached."""
+    if not (config["REPLICA_ACK_AFTER_REPLICATED"] and config.get("REPLICATED")):
+        return True
+    if not any(result["status"] in ("applied", "conflict") for result in results):
+        return True
+    try:
+        replication.wait_until_replicated(config, config["REPLICA_ACK_TIMEOUT_SECONDS"])
+    except (OSError, ValueError, replication.ReplicationError):
+        return False
+    return True
 
 
 @bp.get("/openapi.json")
@@ -122,6 +137,7 @@ def sync_endpoint():
     engine = make_engine(db, config)
     # The user itself, not flask-login's proxy: the engine reads `actor.id` many times a mutation.
     actor = current_user._get_current_object()
+    started = metrics.clock()
     try:
         answer = engine.sync(actor, body)
     except sync.EnvelopeError as error:
@@ -149,4 +165,11 @@ def sync_endpoint():
             recipients.after_loss(db, config, actor)
     response = jsonify(answer)
     response.headers["Cache-Control"] = "no-store"
+    metrics.observe_sync({t.name for t in engine.registry}, body.get("mutations"), answer,
+                         metrics.clock() - started, response.content_length or 0)
+    if not _replicated_if_asked(config, answer["results"]):
+        # Stored here, not yet off the machine: the phone keeps its outbox and sends again;
+        # what was stored answers `duplicate` then (README: the replication window).
+        response = _error(503, "not_replicated", retry_after_seconds=10)
+        response.headers["Retry-After"] = "10"
     return response

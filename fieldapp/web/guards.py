@@ -128,6 +128,7 @@ CACHING = {
     "account": "online",
     "api": None,
     "shell": None,
+    "health": "online",  # /healthz and /metrics: always fresh
 }
 
 CSP = "; ".join([

@@ -77,6 +77,7 @@ SW_ROUTES = [
     (r"^/coordination(/|$)", NETWORK_ONLY),
     (r"^/people/matches$", NETWORK_ONLY),
     (r"^/account(/|$)", NETWORK_ONLY),
+    (r"^/(healthz|metrics)$", NETWORK_ONLY),  # for operators: never a page to keep
 ]
 
 MANIFEST = {
