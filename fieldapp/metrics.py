@@ -65,7 +65,8 @@ def observe_sync(known_types, mutations, answer: dict, seconds: float, answer_by
             types[str(mutation.get("id"))] = mutation.get("type")
     for result in answer["results"]:
         type_name = types.get(result["id"])
-        type_name = type_name if type_name in known_types else "other"
+        # Any JSON at all may stand for a type: only a known name (a string) becomes a label.
+        type_name = type_name if isinstance(type_name, str) and type_name in known_types else "other"
         MUTATIONS.labels(type_name, result["status"]).inc()
         if result["status"] == "rejected":
             errors = result.get("errors") or {}
