@@ -90,10 +90,10 @@ def create_app(test_config=None):
     instruments.catalog(app.config)
 
     from .web import account, admin, api, assessments, auth, contacts, coordination, guards
-    from .web import peer, people, shell
+    from .web import measures, peer, people, shell
 
     for blueprint in (auth.bp, people.bp, contacts.bp, assessments.bp, peer.bp, coordination.bp,
-                      account.bp, admin.bp, api.bp, shell.bp):
+                      measures.bp, account.bp, admin.bp, api.bp, shell.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the sync endpoint has its own cross-site defence (header + Origin)
 

@@ -179,3 +179,30 @@ LOGIN_LOCK_MINUTES = 15
 # and every answer carries Strict-Transport-Security (a year). Plain http on localhost (the
 # demo) keeps `fieldapp_session`, as browsers do not store a Secure cookie there.
 HTTPS = None
+
+
+# ------------------------------------------------------------------ measures and returns
+# Housing situations (HOUSING_SITUATIONS values) that count as stable housing in the measures.
+STABLE_HOUSING = ["settled_tenancy", "supported_accommodation"]
+# A reading (NDT) "at 3 months" is the one nearest engagement + 3 months within this many days
+# either side; the first reading counts as the baseline if it is no later than this many days
+# after engagement.
+MEASURE_WINDOW_DAYS = 45
+# The population each area's cohort is compared with for equality monitoring: per area, the
+# adult population ("adults", used to weight several areas together) and the share (0 to 1) of
+# each gender, ethnicity (GENDERS / ETHNICITIES values) and age band (AGE_BANDS values).
+# EXAMPLE FIGURES, rounded from the 2021 Census for England: replace them with your area's own.
+POPULATION = {
+    area: {
+        "adults": adults,
+        "gender": {"woman": 0.51, "man": 0.49},
+        "ethnicity": {"white_british": 0.82, "white_other": 0.07, "white_irish": 0.01,
+                      "gypsy_traveller_roma": 0.01, "asian": 0.05, "black": 0.02,
+                      "mixed": 0.015, "other": 0.005},
+        "age_band": {"18-24": 0.10, "25-34": 0.16, "35-44": 0.16, "45-54": 0.17,
+                     "55-64": 0.16, "65+": 0.25},
+    }
+    for area, adults in (("Fenland and East Cambridgeshire", 150_000),
+                         ("Cambridge, South Cambridgeshire and Huntingdonshire", 400_000),
+                         ("Peterborough", 160_000))
+}

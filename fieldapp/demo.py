@@ -26,6 +26,7 @@ USERS = [
     ("coordinator", "coordinator", "Chris Morgan", None, AREA),
     ("partner", "partner_agency", "Gail Ford", None, AREA),
     ("admin", "admin", "Ada Admin", None, None),
+    ("manager", "manager", "Mo Reyes", None, None),
 ]
 # The partner agency of each partner agency worker (a PARTNER_AGENCIES key).
 AGENCIES = {"partner": "cgl"}

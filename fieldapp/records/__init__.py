@@ -47,8 +47,11 @@ class CaseworkEngine(sync.Engine):
         return page
 
 
-def make_engine(db, app_config) -> CaseworkEngine:
-    """A sync engine over `db` for the casework record types, with this deployment's limits."""
+def make_engine(db, app_config, clock=None) -> CaseworkEngine:
+    """A sync engine over `db` for the casework record types, with this deployment's limits.
+    `clock` (an aware datetime function) stands in for the server's time: demo data and tests
+    that need versions stored on past days (the housing history behind the measures)."""
+    extra = {"clock": clock} if clock is not None else {}
     return CaseworkEngine(
         db,
         record_types(app_config),
@@ -59,6 +62,7 @@ def make_engine(db, app_config) -> CaseworkEngine:
         defer_days=app_config["SYNC_DEFER_DAYS"],
         can_read=access.can_see_record_type,
         can_resolve=access.can_resolve_conflict,
+        **extra,
     )
 
 

@@ -142,3 +142,33 @@ def shares_in_force(db, person_id, now=None):
            FROM person_share s JOIN user u ON u.id = s.user_id
            WHERE s.person_id = ? AND s.revoked_at IS NULL AND s.starts_at <= ? AND s.ends_at > ?
            ORDER BY s.ends_at""", [person_id, now, now]))
+
+
+def measure_areas(user, app_config) -> list:
+    """The areas whose measures and returns `user` may read: a coordinator their own area; a
+    manager (read-only, README: Roles and access) and an admin every area; anyone else none.
+    Measures are counts over people, never a person's casework."""
+    role = _get(user, "role")
+    if role == "coordinator":
+        area = _get(user, "area")
+        return [area] if area in app_config["AREAS"] else []
+    if role in ("manager", "admin"):
+        return list(app_config["AREAS"])
+    return []
+
+
+def may_export_people(user) -> bool:
+    """True if `user` may take the de-identified per-person return (one row per person, under a
+    pseudonymous id): a coordinator (their area) and a manager (every area), whose work the
+    returns are. Not an admin, who sees nobody's casework, nor anyone else."""
+    return _get(user, "role") in ("coordinator", "manager")
+
+
+def area_people_filter(areas, alias="person"):
+    """A SQL condition (and parameters) selecting the live people of `areas` (a list; none
+    selects nobody): what every measure counts over. A person merged into another is deleted
+    (counted once, as the one kept); a person who moved to another area counts there."""
+    areas = list(areas)
+    if not areas:
+        return "0", []
+    return (f"({alias}.deleted = 0 AND {alias}.area IN ({','.join('?' * len(areas))}))", areas)

@@ -116,6 +116,7 @@ CACHING = {
     "auth": "online",
     "admin": "online",
     "coordination": "online",
+    "measures": "online",
     "account": "online",
     "api": None,
     "shell": None,

@@ -85,6 +85,7 @@ SW_ROUTES = [
     (r"^/admin(/|$)", NETWORK_ONLY),
     (r"^/sw\.js$", NETWORK_ONLY),
     (r"^/coordination(/|$)", NETWORK_ONLY),
+    (r"^/measures(/|$)", NETWORK_ONLY),
     (r"^/people/matches$", NETWORK_ONLY),
     (r"^/account(/|$)", NETWORK_ONLY),
 ]
