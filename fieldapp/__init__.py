@@ -18,6 +18,7 @@ from werkzeug.routing import IntegerConverter
 from . import config as default_config
 from . import db, instruments, users
 from .extensions import csrf, limiter, login_manager
+from .rules import pseudonyms
 from .timeutil import now_iso
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,6 +66,8 @@ def create_app(test_config=None):
         app.config.from_pyfile(str(instance / "config.py"), silent=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
+    if not app.config.get("PSEUDONYM_SECRET"):
+        app.config["PSEUDONYM_SECRET"] = pseudonyms.instance_secret(instance)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=app.config["SESSION_DAYS"])
     if os.environ.get("FIELDAPP_UNMINIFIED"):
         app.config["MINIFIED_SCRIPTS"] = False
@@ -90,10 +93,10 @@ def create_app(test_config=None):
     instruments.catalog(app.config)
 
     from .web import account, admin, api, assessments, auth, contacts, coordination, guards
-    from .web import measures, peer, people, shell
+    from .web import measures, peer, people, returns, shell
 
     for blueprint in (auth.bp, people.bp, contacts.bp, assessments.bp, peer.bp, coordination.bp,
-                      measures.bp, account.bp, admin.bp, api.bp, shell.bp):
+                      measures.bp, returns.bp, account.bp, admin.bp, api.bp, shell.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the sync endpoint has its own cross-site defence (header + Origin)
 

@@ -206,3 +206,9 @@ POPULATION = {
                          ("Cambridge, South Cambridgeshire and Huntingdonshire", 400_000),
                          ("Peterborough", 160_000))
 }
+# The secret behind the per-person return's pseudonymous ids (rules/pseudonyms.py). None: the file
+# `pseudonym_secret` in the instance folder, made at first start. Keep it as safe as the database.
+PSEUDONYM_SECRET = None
+# Housing situations (HOUSING_SITUATIONS values) that mean the person was in an institution: the
+# rough-sleeping return counts someone seen bedded down after one as "leaving an institution".
+INSTITUTIONS = ["prison", "hospital"]

@@ -256,6 +256,13 @@ def m009_login_throttle(db):
         " last_failed_at TEXT NOT NULL, locked_until TEXT)")
 
 
+@migrations()
+def m010_export_audit(db):
+    """Exports in the audit trail (README: Measures and returns): how many rows each one held,
+    beside who (user_id), what (action `export`, detail) and when (at)."""
+    db["audit_event"].add_column("row_count", int)
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -34,7 +34,8 @@ def percent(part, whole):
     return round(100 * part / whole) if whole else None
 
 
-def _day(text):
+def as_day(text):
+    """The date a stored text starts with (YYYY-MM-DD...), or None."""
     try:
         return date.fromisoformat((text or "")[:10])
     except ValueError:
@@ -50,17 +51,18 @@ def cohort(db, areas, end: date) -> list[dict]:
             "SELECT p.id, p.engaged_on, p.gender, p.ethnicity, p.age_band, p.date_of_birth,"
             f" p.exit_destination FROM person p WHERE p.engaged_on IS NOT NULL AND {condition}"
             " ORDER BY p.engaged_on", params):
-        engaged = _day(row["engaged_on"])
+        engaged = as_day(row["engaged_on"])
         if engaged is not None and engaged <= end:
             people.append({**row, "engaged_on": engaged})
     return people
 
 
-def _kind_ids(app_config, kind):
+def kind_ids(app_config, kind):
+    """The ids of the catalog's instruments of one kind ("ndt" or "star")."""
     return {instrument.id for instrument in instruments.catalog(app_config) if instrument.kind == kind}
 
 
-def _final_readings(db, person_ids, instrument_ids):
+def final_readings(db, person_ids, instrument_ids):
     """{person id: [final readings of these instruments, oldest first]}."""
     found = defaultdict(list)
     ids, kinds = list(person_ids), list(instrument_ids)
@@ -72,7 +74,7 @@ def _final_readings(db, person_ids, instrument_ids):
                 f" AND instrument IN ({','.join('?' * len(kinds))})"
                 f" AND person_id IN ({','.join('?' * len(batch))})"
                 " ORDER BY assessed_on, created_at", [*kinds, *batch]):
-            row["assessed_on"] = _day(row["assessed_on"])
+            row["assessed_on"] = as_day(row["assessed_on"])
             if row["assessed_on"] is not None:
                 found[row["person_id"]].append(row)
     return found
@@ -89,7 +91,7 @@ def ndt_fall(db, areas, end: date, app_config) -> dict:
     "fell", "percent"}]}."""
     window = timedelta(days=app_config["MEASURE_WINDOW_DAYS"])
     people = cohort(db, areas, end)
-    readings = _final_readings(db, [p["id"] for p in people], _kind_ids(app_config, "ndt"))
+    readings = final_readings(db, [p["id"] for p in people], kind_ids(app_config, "ndt"))
     points = []
     for months in NDT_POINTS:
         due = missing = fell = 0
@@ -135,11 +137,7 @@ def stable_housing(db, areas, end: date, app_config) -> dict:
             if target > end:
                 continue
             due += 1
-            by_then = f"{target.isoformat()}T23:59:59Z"
-            situation = None
-            for version in histories.get(person["id"], []):
-                if version["stored_at"] <= by_then:
-                    situation = version["fields"].get("housing_situation")
+            situation = housing_on(histories.get(person["id"], []), target)
             if not situation:
                 missing += 1
             else:
@@ -149,6 +147,17 @@ def stable_housing(db, areas, end: date, app_config) -> dict:
                        "percent": percent(housed, due - missing)})
     labels = dict(tuple(pair) for pair in app_config["HOUSING_SITUATIONS"])
     return {"points": points, "stable_labels": [labels.get(v, v) for v in app_config["STABLE_HOUSING"]]}
+
+
+def housing_on(versions, day: date):
+    """The housing situation a person's record held at the end of `day`, from their versions
+    (oldest first, as the engine's `histories` gives them): the latest stored by then, or None."""
+    by_then = f"{day.isoformat()}T23:59:59Z"
+    situation = None
+    for version in versions:
+        if version["stored_at"] <= by_then:
+            situation = version["fields"].get("housing_situation")
+    return situation
 
 
 def star_movement(db, areas, end: date, app_config) -> dict:
@@ -161,7 +170,7 @@ def star_movement(db, areas, end: date, app_config) -> dict:
     "single_reading": people with a latest edition read only once}."""
     condition, params = access.area_people_filter(areas, "p")
     ids = [row[0] for row in db.execute(f"SELECT p.id FROM person p WHERE {condition}", params)]
-    readings = _final_readings(db, ids, _kind_ids(app_config, "star"))
+    readings = final_readings(db, ids, kind_ids(app_config, "star"))
     catalog = instruments.catalog(app_config)
     by_edition, single = defaultdict(list), 0
     for rows in readings.values():
@@ -197,7 +206,7 @@ def age_band(person, on: date, bands) -> str | None:
     `on` (AGE_BANDS values like "25-34" and "65+"); None if neither is known."""
     if person.get("age_band") and person["age_band"] != "unknown":
         return person["age_band"]
-    born = _day(person.get("date_of_birth"))
+    born = as_day(person.get("date_of_birth"))
     if born is None:
         return None
     age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))

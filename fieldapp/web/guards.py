@@ -117,6 +117,7 @@ CACHING = {
     "admin": "online",
     "coordination": "online",
     "measures": "online",
+    "returns": "online",
     "account": "online",
     "api": None,
     "shell": None,
