@@ -93,9 +93,11 @@ def create_app(test_config=None):
     instruments.catalog(app.config)
 
     from .web import account, admin, api, assessments, auth, contacts, coordination, guards
-    from .web import measures, peer, people, returns, shell
+    from .web import barriers, directory, forum, measures, peer, people, returns, services, shell
+    from .web import tally
 
     for blueprint in (auth.bp, people.bp, contacts.bp, assessments.bp, peer.bp, coordination.bp,
+                      barriers.bp, tally.bp, directory.bp, services.bp, forum.bp,
                       measures.bp, returns.bp, account.bp, admin.bp, api.bp, shell.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the sync endpoint has its own cross-site defence (header + Origin)

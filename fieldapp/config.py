@@ -212,3 +212,6 @@ PSEUDONYM_SECRET = None
 # Housing situations (HOUSING_SITUATIONS values) that mean the person was in an institution: the
 # rough-sleeping return counts someone seen bedded down after one as "leaving an institution".
 INSTITUTIONS = ["prison", "hospital"]
+# A barrier should be resolved within this many days of the day it happened: later, and still
+# open or raised, it is flagged overdue; the measures count the share resolved within it.
+BARRIER_TARGET_DAYS = 90

@@ -263,6 +263,36 @@ def m010_export_audit(db):
     db["audit_event"].add_column("row_count", int)
 
 
+@migrations()
+def m011_directory_barriers_lessons_tallies(db):
+    """The directory of services, the barriers register, Change Forum lessons and count-night
+    tallies (synced record tables, each record its own scope), and a contact's referral to a
+    directory service."""
+    db["directory_entry"].create(
+        {**_SYNCED, "name": str, "offers": str, "districts": str, "address": str, "phone": str,
+         "opening_times": str, "how_to_refer": str, "last_checked_on": str, "changed_by": int},
+        pk="id", not_null=_SYNCED_NOT_NULL, defaults={"deleted": 0})
+    db["barrier"].create(
+        {**_SYNCED, "service": str, "directory_entry_id": str, "kind": str, "what_happened": str,
+         "district": str, "area": str, "noticed_on": str, "person_id": str, "status": str,
+         "raised_on": str, "resolved_on": str, "what_changed": str, "logged_by": int,
+         "logged_at": str},
+        pk="id", not_null=_SYNCED_NOT_NULL, defaults={"deleted": 0})
+    db["barrier"].create_index(["area", "noticed_on"])
+    db["barrier"].create_index(["person_id"])
+    db["barrier"].create_index(["logged_by"])
+    db["lesson"].create(
+        {**_SYNCED, "area": str, "partner": str, "issue": str, "level": str, "forum_on": str,
+         "barrier_ids": str, "recorded_by": int},
+        pk="id", not_null=_SYNCED_NOT_NULL, defaults={"deleted": 0})
+    db["tally"].create(
+        {**_SYNCED, "counted_on": str, "district": str, "area": str, "people_seen": int,
+         "note": str, "recorded_by": int},
+        pk="id", not_null=_SYNCED_NOT_NULL, defaults={"deleted": 0})
+    db["contact"].add_column("referred_to", str)
+    db["contact"].create_index(["referred_to"])
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -5,12 +5,13 @@ returns, with settings named by their values) and how to compute it. Plain funct
 import inspect
 import re
 
-from . import measures, outcomes
+from ..timeutil import programme_today
+from . import barriers, measures, outcomes
 
 
 def _sheet():
     """(key, title, function, how it is called) for every measure, in page order."""
-    m, o = measures, outcomes
+    m, o, b = measures, outcomes, barriers
     return [
         ("trusted_persons", "Trusted persons and their coordinators", m.trusted_persons, "areas"),
         ("people_supported", "People supported by a trusted person", m.people_supported, "areas"),
@@ -20,10 +21,13 @@ def _sheet():
         ("bedded_down", "People bedded down and spoken to", m.bedded_down_spoken_to, "period"),
         ("streetlink", "StreetLink follow-ups", m.streetlink_follow_ups, "period"),
         ("peer_hours", "Peer-mentor hours by mentor and month", m.peer_mentor_hours, "period"),
+        ("referrals", "Referrals by service", b.referrals_by_service, "period"),
+        ("count_night", "Count-night tallies", b.count_night, "period"),
         ("ndt_fall", "NDT total fallen at 3, 6 and 12 months", o.ndt_fall, "end"),
         ("stable_housing", "In stable housing at 3, 6, 12 and 18 months", o.stable_housing, "end"),
         ("star_movement", "Outcomes Star movement per area", o.star_movement, "end"),
         ("equality", "Equality monitoring", o.equality, "period_config"),
+        ("barriers", "Barriers open, raised and resolved", b.barrier_measure, "target"),
     ]
 
 
@@ -38,6 +42,7 @@ def how_counted(function, app_config) -> str:
         "CASELOAD_CAP": f"the cap of {app_config['CASELOAD_CAP']} people",
         "STABLE_HOUSING": " or ".join(labels.get(v, v) for v in app_config["STABLE_HOUSING"]),
         "POPULATION": "the population setting",
+        "BARRIER_TARGET_DAYS": f"the target of {app_config['BARRIER_TARGET_DAYS']} days",
     }
     for name, value in swaps.items():
         text = text.replace(f"({name})", "").replace(name, value)
@@ -56,6 +61,9 @@ def compute(db, areas, period, app_config, only=None) -> dict:
             figures[key] = function(db, areas, app_config["CASELOAD_CAP"])
         elif call == "period":
             figures[key] = function(db, areas, period)
+        elif call == "target":
+            figures[key] = function(db, areas, period, app_config["BARRIER_TARGET_DAYS"],
+                                    today=programme_today(app_config))
         elif call == "end":
             figures[key] = function(db, areas, period.end, app_config)
         else:

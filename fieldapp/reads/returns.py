@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from ..records import make_engine
 from ..records.person import AREAS_OF_DISADVANTAGE
 from ..rules import access, pseudonyms
+from . import barriers as barrier_reads
 from . import measure_sheet, outcomes
 from .measures import Period, months_of
 
@@ -193,4 +194,15 @@ def rough_sleeping(db, areas, period, app_config) -> tuple[list, list]:
     return header, rows
 
 
-RETURNS = {"figures": figures, "people": people, "rough-sleeping": rough_sleeping}
+def lessons(db, areas, period, app_config) -> tuple[list, list]:
+    """(header, rows): the Change Forum lessons of the areas from forums in the period, one row
+    each: area, forum day, partner, level, issue, and the linked barriers (service: status)."""
+    rows = [[lesson["area"], lesson["forum_on"], lesson["partner"], lesson["level"], lesson["issue"],
+             "; ".join(f"{b['service']}: {b['status']}" for b in lesson["barriers"])]
+            for lesson in barrier_reads.lessons(db, areas)
+            if period.start.isoformat() <= lesson["forum_on"] <= period.end.isoformat()]
+    return ["area", "forum_on", "partner", "level", "issue", "barriers"], rows
+
+
+RETURNS = {"figures": figures, "people": people, "rough-sleeping": rough_sleeping,
+           "lessons": lessons}

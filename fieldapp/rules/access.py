@@ -22,6 +22,10 @@ from ..timeutil import now_iso
 PARTNER_RECORD_TYPES = frozenset({"person", "contact", "consent"})
 # Record types that never travel to phones: audit records of offline views.
 NEVER_PULLED = frozenset({"view"})
+# Record types that are their own sync scope and name no person: the directory of services,
+# which every caseworker reads (visible_scopes), barriers, lessons and count-night tallies, which
+# nobody's pull carries (their scopes are never visible) and which pages read online.
+NOT_ABOUT_PEOPLE = frozenset({"directory_entry", "barrier", "lesson", "tally"})
 
 
 def _get(user, name):
@@ -72,8 +76,13 @@ def visible_person_ids(db, user):
 
 
 def visible_scopes(db, user):
-    """The sync scopes `user` may receive: a person's id is the scope of all their records."""
-    return visible_person_ids(db, user)
+    """The sync scopes `user` may receive: a person's id is the scope of all their records; a
+    caseworker also receives every live entry of the directory of services (each its own scope),
+    so it is on every phone."""
+    scopes = visible_person_ids(db, user)
+    if writes_casework(user):
+        scopes |= {row[0] for row in db.execute("SELECT id FROM directory_entry WHERE deleted = 0")}
+    return scopes
 
 
 def can_see_person(db, user, person_id):
@@ -172,3 +181,15 @@ def area_people_filter(areas, alias="person"):
     if not areas:
         return "0", []
     return (f"({alias}.deleted = 0 AND {alias}.area IN ({','.join('?' * len(areas))}))", areas)
+
+
+def barrier_filter(user, alias="b"):
+    """A SQL condition (and parameters) selecting the live barriers `user` may see: a coordinator
+    their area's, any other caseworker the ones they logged; nobody else any (a manager reads
+    only the counts, on the measures page)."""
+    role = _get(user, "role")
+    if role == "coordinator":
+        return f"({alias}.deleted = 0 AND {alias}.area = ?)", [_get(user, "area")]
+    if writes_casework(user):
+        return f"({alias}.deleted = 0 AND {alias}.logged_by = ?)", [_get(user, "id")]
+    return "0", []

@@ -23,6 +23,8 @@ RETURNS = {
     "figures": ("Figures", "Every number on the measures page, one row each."),
     "rough-sleeping": ("Rough-sleeping return", "One row per month: people seen bedded down, new, "
                        "returning, continuing, long-term, leaving an institution."),
+    "lessons": ("Change Forum lessons", "One row per lesson from a forum in the period: area, "
+                "day, partner, level of action, issue, linked barriers."),
     "people": ("Per-person return (de-identified)", "One row per person of the cohort under a "
                "pseudonymous id: banded details, areas of disadvantage, NDT, Star and housing per "
                "wave, exit destination."),
