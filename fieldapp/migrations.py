@@ -293,6 +293,16 @@ def m011_directory_barriers_lessons_tallies(db):
     db["contact"].create_index(["referred_to"])
 
 
+@migrations()
+def m012_measure_indexes(db):
+    """Indexes the measures read by (bench/measures.py): contacts in a period, and each person's
+    contacts in time order (first reached, reached in a period)."""
+    db.execute("CREATE INDEX IF NOT EXISTS contact_time ON contact (contact_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS contact_person_time ON contact (person_id, contact_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS tally_area_night ON tally (area, counted_on)")
+    db.execute("ANALYZE")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

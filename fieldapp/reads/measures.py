@@ -132,10 +132,11 @@ def first_reached(db, areas, period: Period) -> dict:
     row = db.execute(
         "SELECT COUNT(*), COALESCE(SUM(p.known_to_services = 'no'), 0),"
         " COALESCE(SUM(p.known_to_services IS NULL OR p.known_to_services = 'unknown'), 0)"
-        " FROM person p JOIN (SELECT person_id, MIN(contact_at) AS first_at FROM contact"
-        " WHERE deleted = 0 GROUP BY person_id) f ON f.person_id = p.id"
-        f" WHERE f.first_at >= ? AND f.first_at < ? AND {condition}",
-        [period.start.isoformat(), period.after_end, *params]).fetchone()
+        f" FROM person p WHERE {condition} AND EXISTS (SELECT 1 FROM contact c"
+        " WHERE c.person_id = p.id AND c.deleted = 0 AND c.contact_at >= ? AND c.contact_at < ?)"
+        " AND NOT EXISTS (SELECT 1 FROM contact c WHERE c.person_id = p.id AND c.deleted = 0"
+        " AND c.contact_at < ?)",
+        [*params, period.start.isoformat(), period.after_end, period.start.isoformat()]).fetchone()
     return {"reached": row[0], "unknown_to_services": row[1], "not_recorded": row[2]}
 
 

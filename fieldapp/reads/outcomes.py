@@ -11,6 +11,7 @@ and periods as reads/measures.py, and these for the cohort:
 import json
 from collections import defaultdict
 from datetime import date, timedelta
+from functools import lru_cache
 
 from .. import instruments
 from ..records import make_engine
@@ -20,6 +21,7 @@ NDT_POINTS = (3, 6, 12)
 HOUSING_POINTS = (3, 6, 12, 18)
 
 
+@lru_cache(maxsize=65536)
 def add_months(day: date, months: int) -> date:
     """`day` plus whole calendar months, on the same day of the month or the month's last day."""
     month_index = day.month - 1 + months
