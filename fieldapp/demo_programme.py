@@ -112,14 +112,17 @@ def load(db, app_config, actors, today: date, ndt_keys, star_keys):
                 "status": "final", "assessed_on": day.isoformat(),
                 "scores": dict(zip(ndt_keys, _ndt(total)))}))
         if star:
-            for after, motivation in ((0, star[0]), (min(months, 6), star[1])):
+            for after, motivation in ((0, star[0]), (min(months, 3), star[1])):
                 day = add_months(engaged, after)
                 scores = dict.fromkeys(star_keys, 4 + (after > 0))
                 scores["motivation"] = motivation
-                _on(db, app_config, day, navigator, _mutation("assessment", "create", str(uuid.uuid4()), {
-                    "person_id": person_id, "instrument": "homelessness-star",
-                    "instrument_version": "3.1", "status": "final",
-                    "assessed_on": day.isoformat(), "scores": scores}))
+                reading = {"person_id": person_id, "instrument": "homelessness-star",
+                           "instrument_version": "3.1", "status": "final",
+                           "assessed_on": day.isoformat(), "scores": scores}
+                if after == 0:
+                    reading["priority"] = "motivation"  # what the person chose to work on first
+                _on(db, app_config, day, navigator,
+                    _mutation("assessment", "create", str(uuid.uuid4()), reading))
     # This quarter's work with the cohort: contacts (one a StreetLink follow-up), referrals.
     for index, (name, service) in enumerate((("Aisha", 0), ("Ravi", 2), ("Grace", 1),
                                               ("Ravi", 3), ("Marek", 0))):

@@ -303,6 +303,12 @@ def m012_measure_indexes(db):
     db.execute("ANALYZE")
 
 
+@migrations()
+def m013_star_priority(db):
+    """The Star area a person chose as their priority at a reading (README: Measures)."""
+    db["assessment"].add_column("priority", str)
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -113,6 +113,41 @@ def test_star_movement_compares_one_edition_only(app, world, db):
     assert got["single_reading"] == 1
 
 
+def test_progress_on_a_self_identified_priority_within_3_months(app, world, db):
+    def choose(name, on, area):
+        db.execute("UPDATE assessment SET priority = ? WHERE person_id = ? AND assessed_on = ?",
+                   [area, world.people[name], on])
+    choose("Ann", "2026-01-10", "motivation")  # 3 -> 5 on 10 Apr (10 Jul is after 3 months)
+    choose("Ben", "2026-05-01", "motivation")  # no later 3.1 reading: missing
+    choose("Cal", "2026-07-01", "self_care")  # 4 -> 4 on 1 Sep; not due until 1 Oct
+    choose("Fay", "2026-03-01", "motivation")  # a draft: never counts
+    db.conn.commit()
+    got = outcomes.priority_progress(db, [A], PERIOD.end, app.config)
+    assert got == {"due": 2, "missing": 1, "with_reading": 1, "progress": 1, "percent": 100}
+    # By the end of October Cal is due too (his 15 October reading is after his 3 months).
+    got = outcomes.priority_progress(db, [A], date(2026, 10, 31), app.config)
+    assert got == {"due": 3, "missing": 1, "with_reading": 2, "progress": 1, "percent": 50}
+
+
+def test_a_priority_must_be_one_of_the_stars_areas(app, world, db):
+    from fieldapp.records import make_engine
+    from tests import helpers
+    from tests.measures_world import STAR, NDT
+
+    licence.set_star_licensed(db, True)
+    engine = make_engine(db, app.config)
+    star = {"person_id": world.people["Ann"], "instrument": "homelessness-star",
+            "instrument_version": "3.1", "status": "final", "assessed_on": "2026-09-01",
+            "scores": dict.fromkeys(STAR, 5)}
+    ndt = {**star, "instrument": "ndt", "instrument_version": "1", "scores": dict.fromkeys(NDT, 1)}
+    results = engine.push(world.users["coord"], helpers.uid(), [
+        helpers.create("assessment", helpers.uid(), **star, priority="tenancy"),
+        helpers.create("assessment", helpers.uid(), **star, priority="karaoke"),
+        helpers.create("assessment", helpers.uid(), **ndt, priority="housing")])
+    assert helpers.statuses(results) == ["applied", "rejected", "rejected"]
+    assert "priority" in results[1]["errors"] and "priority" in results[2]["errors"]
+
+
 def test_equality_monitoring_against_the_population(app, world, db):
     got = outcomes.equality(db, [A], PERIOD, app.config)
     # Cohort: Ann, Ben, Cal, Fay (engaged by 30 Sep). Reached: Ann, Ben, Cal, Gus.
@@ -165,7 +200,7 @@ def test_the_page_shows_the_areas_figures_and_how_each_is_counted(client, world,
         as_text=True)
     assert "1 July 2026 to 30 September 2026" in page
     assert "Peterborough" not in page.split("<main", 1)[1].split("<form", 1)[0]  # A only
-    assert page.count("How it is counted:") == 15
+    assert page.count("How it is counted:") == 16
     assert "within 45 days either side" in page and "<svg" in page
     assert "Homelessness Star 3.1" in page
 

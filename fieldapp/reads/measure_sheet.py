@@ -26,6 +26,8 @@ def _sheet():
         ("ndt_fall", "NDT total fallen at 3, 6 and 12 months", o.ndt_fall, "end"),
         ("stable_housing", "In stable housing at 3, 6, 12 and 18 months", o.stable_housing, "end"),
         ("star_movement", "Outcomes Star movement per area", o.star_movement, "end"),
+        ("priority", "Progress on a self-identified priority within 3 months", o.priority_progress,
+         "end"),
         ("equality", "Equality monitoring", o.equality, "period_config"),
         ("barriers", "Barriers open, raised and resolved", b.barrier_measure, "target"),
     ]

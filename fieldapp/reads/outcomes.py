@@ -203,6 +203,43 @@ def star_movement(db, areas, end: date, app_config) -> dict:
     return {"editions": editions, "single_reading": single}
 
 
+def priority_progress(db, areas, end: date, app_config) -> dict:
+    """% making progress on a self-identified priority within 3 months: for live people of the
+    areas, their first final Star reading (on or before the period's end) that names the area the
+    person chose as their priority. Due: that reading is at least 3 months before the period's
+    end. Missing: due, with no later final reading of the same edition within 3 months of it.
+    Progress: the latest such reading scores the priority area higher than the first did.
+    % = progress / (due - missing). {"due", "missing", "with_reading", "progress", "percent"}."""
+    condition, params = access.area_people_filter(areas, "p")
+    rows = db.execute(
+        "SELECT a.person_id, a.instrument, a.instrument_version, a.assessed_on, a.scores, a.priority"
+        " FROM assessment a JOIN person p ON p.id = a.person_id WHERE a.deleted = 0"
+        f" AND a.status = 'final' AND a.assessed_on <= ? AND {condition}"
+        " ORDER BY a.person_id, a.assessed_on, a.created_at", [end.isoformat(), *params]).fetchall()
+    by_person = defaultdict(list)
+    for person_id, *rest in rows:
+        by_person[person_id].append(rest)
+    due = missing = progress = 0
+    for readings in by_person.values():
+        chosen = next((r for r in readings if r[4]), None)
+        if chosen is None:
+            continue
+        start = as_day(chosen[2])
+        if start is None or add_months(start, 3) > end:
+            continue
+        due += 1
+        later = [r for r in readings if (r[0], r[1]) == (chosen[0], chosen[1])
+                 and start < as_day(r[2]) <= add_months(start, 3)]
+        if not later:
+            missing += 1
+            continue
+        first = json.loads(chosen[3] or "{}").get(chosen[4])
+        last = json.loads(later[-1][3] or "{}").get(chosen[4])
+        progress += isinstance(first, int) and isinstance(last, int) and last > first
+    return {"due": due, "missing": missing, "with_reading": due - missing, "progress": progress,
+            "percent": percent(progress, due - missing)}
+
+
 def age_band(person, on: date, bands) -> str | None:
     """A person's age band: the one recorded, else the band their date of birth puts them in on
     `on` (AGE_BANDS values like "25-34" and "65+"); None if neither is known."""

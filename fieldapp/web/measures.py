@@ -84,8 +84,9 @@ def index():
     figures = measure_sheet.compute(db, areas, period, config)
     sections = measure_sheet.sections(config)
     if not licence.star_licensed(db):
-        figures.pop("star_movement")
-        sections = [s for s in sections if s["key"] != "star_movement"]
+        for key in ("star_movement", "priority"):  # Star measures need the licence
+            figures.pop(key)
+        sections = [s for s in sections if s["key"] in figures]
     return render_template(
         "measures/index.html", figures=figures, sections=sections, charts=charts(figures),
         period=period, errors=errors, area=area, areas=areas, offered=offered,
