@@ -66,6 +66,18 @@ def test_a_worker_logs_a_barrier_and_a_coordinator_moves_it_on(app, world, db):
     assert [v["fields"]["status"] for v in history] == ["open", "raised", "resolved", "open"]
 
 
+def test_a_barrier_follows_its_person_when_two_records_are_merged(app, world, db):
+    from fieldapp.rules.merging import merge_people
+
+    keep = world.person("2026-09-01", "Kim", "Fenland")
+    twice = world.person("2026-09-02", "Kim again", "Fenland")
+    barrier_id, _ = log(world, "out", person_id=twice)
+    merge_people(db, app.config, world.users["coord"], keep, twice, {})
+    assert db["barrier"].get(barrier_id)["person_id"] == keep
+    entries = timeline(db, make_engine(db, app.config), app.config, world.users["coord"], keep)
+    assert any(e["kind"] == "barrier" for e in entries)
+
+
 @pytest.mark.parametrize("changes, field", [
     ({"status": "raised"}, "status"), ({"kind": "bad luck"}, "kind"), ({"service": "  "}, "service"),
     ({"district": "Narnia"}, "district"), ({"noticed_on": "2099-01-01"}, "noticed_on"),

@@ -122,6 +122,8 @@ def record_type(app_config) -> sync.RecordType:
         area = default_config.area_of(app_config, fields_.get("district") or current["district"])
         if actor.role != "coordinator" or area != actor.area or current["area"] != actor.area:
             refuse("Only the coordinator of the barrier's area can change it")
+        if fields_.get("person_id") and not access.can_see_person(db, actor, fields_["person_id"]):
+            refuse("You cannot name this person", "person_id")
         if "status" in fields_ and fields_["status"] != current["status"] \
                 and fields_["status"] not in MOVES.get(current["status"], ()):
             refuse("A barrier cannot move from this status to that one", "status")
