@@ -143,3 +143,23 @@ def test_an_old_database_gains_the_export_column(tmp_path):
     db = open_db(str(tmp_path / "x.db"))
     migrate(db)
     assert "row_count" in db["audit_event"].columns_dict
+
+
+def test_the_lessons_return_and_an_admin_makes_a_manager(app, client, world, db, auth):
+    from fieldapp.records import push_create
+
+    _id, result = push_create(db, app.config, world.users["coord"], "lesson", {
+        "area": A, "partner": "=cmd|' /C calc'!A0", "issue": "Phones taken at the door",
+        "level": "service", "forum_on": "2026-08-12"})
+    assert result["status"] == "applied"
+    header, rows = returns.lessons(db, [A], PERIOD, app.config)
+    assert header[:4] == ["area", "forum_on", "partner", "level"] and len(rows) == 1
+    auth.login("boss")
+    got = read_csv(client.post(f"/measures/returns/lessons?{Q3}", data={"password": "demo"}).data)
+    assert got[1][2] == "'=cmd|' /C calc'!A0"  # a formula typed into a form is text in the file
+    auth.logout()
+    auth.login("admin")
+    made = client.post("/admin/users/new", data={"username": "board", "display_name": "Board",
+                                                 "role": "manager", "password": "Quarterly-Figures-Heron-7731"})
+    assert made.status_code in (200, 302), made.get_data(as_text=True)[:500]
+    assert db.execute("SELECT role FROM user WHERE username = 'board'").fetchone()[0] == "manager"
