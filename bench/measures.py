@@ -38,6 +38,7 @@ HOUSING = ["rough_sleeping", "hostel", "sofa_surfing", "supported_accommodation"
 
 
 def day(n):
+    """The date `n` days before TODAY, as text."""
     return (TODAY - timedelta(days=n)).isoformat()
 
 
@@ -130,6 +131,7 @@ def _assessment(person_id, instrument, version, on, scores, total):
 
 
 def best_of_three(function):
+    """The fastest of three runs of `function`, in seconds."""
     runs = []
     for _ in range(3):
         start = time.perf_counter()
@@ -139,6 +141,7 @@ def best_of_three(function):
 
 
 def main():
+    """Build the store, then print each measure's time and the whole page's."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=6000)
     parser.add_argument("--contacts", type=int, default=300_000)

@@ -272,3 +272,25 @@ def test_the_coordinators_barrier_page_moves_it_on(client, world, db, auth):
     auth.logout()
     auth.login("coordb")
     assert client.get(f"/forum/barriers/{barrier_id}").status_code == 404
+
+
+NASTY = ["", "x" * 5000, "\x00", "\U0001F600", "%ED%A0%80", "2026-02-30", "-1", "../../etc", "' OR 1=1 --", "%ff"]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_no_input_to_the_new_forms_and_pages_makes_a_500(client, world, db, auth, value):
+    barrier_id, _ = log(world, "out")
+    auth.login("coord")
+    for path, data in (
+            (f"/forum/barriers/{barrier_id}", {"status": value, "on": value, "what_changed": value}),
+            ("/forum/lessons/new", {"partner": value, "issue": value, "level": value,
+                                    "forum_on": value, "barrier_ids": [value, barrier_id]}),
+            ("/services/new", {"name": value, "offers": value, "districts": [value],
+                               "last_checked_on": value, "phone": value}),
+            ("/measures/returns/figures", {"password": value})):
+        assert client.post(path, data=data).status_code < 500, (path, value)
+    for path in (f"/measures?from={value}&to={value}&area={value}", f"/directory?q={value}",
+                 f"/barriers?status={value}", f"/forum/lessons?level={value}&partner={value}",
+                 f"/forum/barriers/{value}", f"/services/{value}/edit",
+                 f"/measures/returns?from={value}"):
+        assert client.get(path).status_code < 500, (path, value)

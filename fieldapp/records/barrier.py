@@ -110,6 +110,7 @@ def record_type(app_config) -> sync.RecordType:
     schema_class = bind(BarrierSchema, DISTRICTS=default_config.districts(app_config))
 
     def authorize(db, actor, op, scope, fields_, current):
+        """A caseworker creates an open barrier; only the coordinator of its area changes it."""
         if not access.writes_casework(actor):
             raise sync.Refusal("Your account cannot log barriers")
         if op == "create":
@@ -133,6 +134,7 @@ def record_type(app_config) -> sync.RecordType:
                 raise sync.Refusal("Some fields need attention.", errors)
 
     def derive(db, actor, op, fields_, current):
+        """The area (from the district), and on create the logger, the time and `open`."""
         derived = {}
         if "district" in fields_:
             derived["area"] = default_config.area_of(app_config, fields_["district"])

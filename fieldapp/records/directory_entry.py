@@ -63,10 +63,12 @@ def record_type(app_config) -> sync.RecordType:
     schema_class = bind(DirectoryEntrySchema, DISTRICTS=default_config.districts(app_config))
 
     def authorize(db, actor, op, scope, fields_, current):
+        """Only coordinators and admins maintain the directory."""
         if getattr(actor, "role", None) not in MAINTAINERS:
             refuse("Only coordinators and admins maintain the directory of services")
 
     def derive(db, actor, op, fields_, current):
+        """Who last changed the entry."""
         return {"changed_by": actor.id}
 
     return sync.RecordType(name="directory_entry", table="directory_entry", schema=schema_class,

@@ -47,6 +47,7 @@ def record_type(app_config) -> sync.RecordType:
     """The `lesson` record type."""
 
     def authorize(db, actor, op, scope, fields_, current):
+        """A coordinator, for their own area, linking barriers of that area only."""
         if getattr(actor, "role", None) != "coordinator":
             refuse("Only coordinators record Change Forum lessons")
         area = fields_.get("area") or (current or {}).get("area")
@@ -59,6 +60,7 @@ def record_type(app_config) -> sync.RecordType:
                 refuse("Link barriers of your own area", "barrier_ids")
 
     def derive(db, actor, op, fields_, current):
+        """Who recorded it."""
         return {"recorded_by": actor.id} if op == "create" else {}
 
     return sync.RecordType(name="lesson", table="lesson", schema=LessonSchema, append_only=True,

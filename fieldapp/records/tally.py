@@ -44,12 +44,14 @@ def record_type(app_config) -> sync.RecordType:
     schema_class = bind(TallySchema, DISTRICTS=default_config.districts(app_config))
 
     def authorize(db, actor, op, scope, fields_, current):
+        """Any caseworker creates one; only whoever recorded it corrects it."""
         if not access.writes_casework(actor):
             raise sync.Refusal("Your account cannot record a count")
         if op != "create" and (current or {}).get("recorded_by") != actor.id:
             raise sync.Refusal("Only the worker who recorded a count can change it")
 
     def derive(db, actor, op, fields_, current):
+        """The area (from the district) and who recorded it."""
         if "district" in fields_:
             fields_area = default_config.area_of(app_config, fields_["district"])
         else:
