@@ -259,10 +259,13 @@ def test_the_directory_forms_and_search(client, world, db, auth):
 
 
 def test_the_coordinators_barrier_page_moves_it_on(client, world, db, auth):
-    barrier_id, _ = log(world, "out")
+    barrier_id, _ = log(world, "out", person_id=world.people["Cal"])
     auth.login("coord")
     page = client.get(f"/forum/barriers/{barrier_id}")
     assert page.status_code == 200 and "Housing Options" in page.get_data(as_text=True)
+    [view] = list(db.query("SELECT * FROM audit_event WHERE person_id = ? AND action = 'view'",
+                           [world.people["Cal"]]))
+    assert view["user_id"] == world.users["coord"].id and view["detail"].startswith("/forum/")
     refused = client.post(f"/forum/barriers/{barrier_id}", data={"status": "resolved", "on": "2026-08-01"})
     assert refused.status_code == 400 and "Say what changed" in refused.get_data(as_text=True)
     done = client.post(f"/forum/barriers/{barrier_id}", data={

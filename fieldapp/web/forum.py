@@ -9,6 +9,7 @@ import json
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import audit
 from ..db import get_db
 from ..reads.barriers import barriers, lessons
 from ..records import push_create, push_update
@@ -38,6 +39,9 @@ def _barrier_or_404(barrier_id):
 def barrier(barrier_id):
     """One barrier of the coordinator's area, and the form that moves it on."""
     row = _barrier_or_404(barrier_id)
+    if row["person_name"]:  # it shows what happened to a person: a view of their record
+        audit.record_view(get_db(), current_user, row["person_id"], request.path,
+                          device_id=current_user.device_id)
     errors, status = {}, 200
     today = programme_today(current_app.config).isoformat()
     if request.method == "POST":
