@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 from . import config as default_config
 from . import db, instruments, users
 from .extensions import csrf, limiter, login_manager
+from .rules import pseudonyms
 from .timeutil import now_iso
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,6 +65,8 @@ def create_app(test_config=None):
         app.config.from_pyfile(str(instance / "config.py"), silent=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
+    if not app.config.get("PSEUDONYM_SECRET"):
+        app.config["PSEUDONYM_SECRET"] = pseudonyms.instance_secret(instance)
     # The cookie outlives the server's idle limit by one refresh interval, as it is re-sent at
     # most that often (web/guards.SessionCookies); the server's check decides (users.session_user).
     from .web.guards import COOKIE_REFRESH_SECONDS
@@ -94,7 +97,8 @@ def create_app(test_config=None):
     instruments.reload(app.config)
 
     from .web import account, admin, api, assessments, assets, auth, contacts, coordination, guards
-    from .web import health, logs, peer, people, shell, wire
+    from .web import barriers, directory, forum, health, logs, measures, peer, people, returns
+    from .web import services, shell, tally, wire
 
     # After-request hooks run last-registered first: security and caching headers, then the
     # casework page's ETag (and 304), then compression of whatever body is left.
@@ -103,7 +107,8 @@ def create_app(test_config=None):
     health.init_app(app)
     logs.configure(app)
     for blueprint in (auth.bp, people.bp, contacts.bp, assessments.bp, peer.bp, coordination.bp,
-                      account.bp, admin.bp, api.bp, shell.bp, health.bp):
+                      barriers.bp, tally.bp, directory.bp, services.bp, forum.bp,
+                      measures.bp, returns.bp, account.bp, admin.bp, api.bp, shell.bp, health.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the sync endpoint has its own cross-site defence (header + Origin)
 

@@ -73,3 +73,14 @@ def record_sent(db, user, device_id, person_ids):
         return
     with db.conn:
         db.conn.executemany(*sent_statement(user, device_id, person_ids))
+
+
+def record_export(db, user, what, rows, *, device_id=None):
+    """Record an export (README: Measures and returns): who (`user`), what (`what`: which return,
+    which areas and period), when, and how many rows it held (committed at once). No person is
+    named: an export is about many."""
+    with db.conn:
+        db.execute(
+            "INSERT INTO audit_event (at, user_id, person_id, action, detail, device_id, via,"
+            " row_count) VALUES (?, ?, NULL, 'export', ?, ?, 'html', ?)",
+            [now_iso(), user.id, what, device_id, rows])

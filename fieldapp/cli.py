@@ -70,7 +70,7 @@ def init(obj, demo):
     db = obj.db()
     click.echo(f"Database ready: {obj.app.config['DATABASE']}")
     if demo:
-        if load_demo(db, obj.app.config):
+        if load_demo(db, obj.app.config, programme=True):
             click.echo("Demo users and people added; every demo password is 'demo'.")
         else:
             click.echo("Users already exist: no demo data added.")

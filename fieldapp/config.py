@@ -262,3 +262,38 @@ METRICS_STALE_DEVICE_DAYS = [1, 7, 30]
 # Structured logs: one JSON object per line on standard error (fieldapp/web/logs.py), each request's
 # with its id and never a path, query, name or value. False keeps Python's and Flask's defaults.
 JSON_LOGS = True
+
+# ------------------------------------------------------------------ measures and returns
+# Housing situations (HOUSING_SITUATIONS values) that count as stable housing in the measures.
+STABLE_HOUSING = ["settled_tenancy", "supported_accommodation"]
+# A reading (NDT) "at 3 months" is the one nearest engagement + 3 months within this many days
+# either side; the first reading counts as the baseline if it is no later than this many days
+# after engagement.
+MEASURE_WINDOW_DAYS = 45
+# The population each area's cohort is compared with for equality monitoring: per area, the
+# adult population ("adults", used to weight several areas together) and the share (0 to 1) of
+# each gender, ethnicity (GENDERS / ETHNICITIES values) and age band (AGE_BANDS values).
+# EXAMPLE FIGURES, rounded from the 2021 Census for England: replace them with your area's own.
+POPULATION = {
+    area: {
+        "adults": adults,
+        "gender": {"woman": 0.51, "man": 0.49},
+        "ethnicity": {"white_british": 0.82, "white_other": 0.07, "white_irish": 0.01,
+                      "gypsy_traveller_roma": 0.01, "asian": 0.05, "black": 0.02,
+                      "mixed": 0.015, "other": 0.005},
+        "age_band": {"18-24": 0.10, "25-34": 0.16, "35-44": 0.16, "45-54": 0.17,
+                     "55-64": 0.16, "65+": 0.25},
+    }
+    for area, adults in (("Fenland and East Cambridgeshire", 150_000),
+                         ("Cambridge, South Cambridgeshire and Huntingdonshire", 400_000),
+                         ("Peterborough", 160_000))
+}
+# The secret behind the per-person return's pseudonymous ids (rules/pseudonyms.py). None: the file
+# `pseudonym_secret` in the instance folder, made at first start. Keep it as safe as the database.
+PSEUDONYM_SECRET = None
+# Housing situations (HOUSING_SITUATIONS values) that mean the person was in an institution: the
+# rough-sleeping return counts someone seen bedded down after one as "leaving an institution".
+INSTITUTIONS = ["prison", "hospital"]
+# A barrier should be resolved within this many days of the day it happened: later, and still
+# open or raised, it is flagged overdue; the measures count the share resolved within it.
+BARRIER_TARGET_DAYS = 90

@@ -7,7 +7,7 @@ cursor are consistent with everything that follows.
 import uuid
 from datetime import date, datetime, timedelta
 
-from . import users
+from . import demo_programme, users
 from .records import make_engine
 from .rules import licence
 from .timeutil import now_iso
@@ -26,6 +26,7 @@ USERS = [
     ("coordinator", "coordinator", "Chris Morgan", None, AREA),
     ("partner", "partner_agency", "Gail Ford", None, AREA),
     ("admin", "admin", "Ada Admin", None, None),
+    ("manager", "manager", "Mo Reyes", None, None),
 ]
 # The partner agency of each partner agency worker (a PARTNER_AGENCIES key).
 AGENCIES = {"partner": "cgl"}
@@ -151,8 +152,11 @@ def _push(engine, actor, mutation):
     return result
 
 
-def load_demo(db, app_config):
-    """Add the demo users and casework if the database has no users yet. Returns True if added."""
+def load_demo(db, app_config, programme=False):
+    """Add the demo users and casework if the database has no users yet. Returns True if added.
+    `programme` adds the programme over time too (fieldapp/demo_programme.py: a cohort, the
+    directory, barriers, a lesson, a count night), as `fieldapp init --demo` does; the tests'
+    demo leaves it out, so that their caseloads stay the five people they count on."""
     if db["user"].count:
         return False
     actors = {}
@@ -215,4 +219,6 @@ def load_demo(db, app_config):
             fields["notes"] = {"tenancy": "Wants to talk about a hostel place first"}
             fields["disagree"] = {"offending": True}
         _push(engine, actors[worker], _mutation("assessment", "create", str(uuid.uuid4()), fields))
+    if programme:  # enough for every measure to show a figure (fieldapp/demo_programme.py)
+        demo_programme.load(db, app_config, actors, today.date(), NDT_KEYS, STAR_KEYS)
     return True

@@ -257,6 +257,59 @@ def m009_login_throttle(db):
 
 
 @migrations()
+def m010_export_audit(db):
+    """Exports in the audit trail (README: Measures and returns): how many rows each one held,
+    beside who (user_id), what (action `export`, detail) and when (at)."""
+    db["audit_event"].add_column("row_count", int)
+
+
+@migrations()
+def m011_directory_barriers_lessons_tallies(db):
+    """The directory of services, the barriers register, Change Forum lessons and count-night
+    tallies (synced record tables, each record its own scope), and a contact's referral to a
+    directory service."""
+    db["directory_entry"].create(
+        {**_SYNCED, "name": str, "offers": str, "districts": str, "address": str, "phone": str,
+         "opening_times": str, "how_to_refer": str, "last_checked_on": str, "changed_by": int},
+        pk="id", not_null=_SYNCED_NOT_NULL, defaults={"deleted": 0})
+    db["barrier"].create(
+        {**_SYNCED, "service": str, "directory_entry_id": str, "kind": str, "what_happened": str,
+         "district": str, "area": str, "noticed_on": str, "person_id": str, "status": str,
+         "raised_on": str, "resolved_on": str, "what_changed": str, "logged_by": int,
+         "logged_at": str},
+        pk="id", not_null=_SYNCED_NOT_NULL, defaults={"deleted": 0})
+    db["barrier"].create_index(["area", "noticed_on"])
+    db["barrier"].create_index(["person_id"])
+    db["barrier"].create_index(["logged_by"])
+    db["lesson"].create(
+        {**_SYNCED, "area": str, "partner": str, "issue": str, "level": str, "forum_on": str,
+         "barrier_ids": str, "recorded_by": int},
+        pk="id", not_null=_SYNCED_NOT_NULL, defaults={"deleted": 0})
+    db["tally"].create(
+        {**_SYNCED, "counted_on": str, "district": str, "area": str, "people_seen": int,
+         "note": str, "recorded_by": int},
+        pk="id", not_null=_SYNCED_NOT_NULL, defaults={"deleted": 0})
+    db["contact"].add_column("referred_to", str)
+    db["contact"].create_index(["referred_to"])
+
+
+@migrations()
+def m012_measure_indexes(db):
+    """Indexes the measures read by (bench/measures.py): contacts in a period, and each person's
+    contacts in time order (first reached, reached in a period)."""
+    db.execute("CREATE INDEX IF NOT EXISTS contact_time ON contact (contact_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS contact_person_time ON contact (person_id, contact_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS tally_area_night ON tally (area, counted_on)")
+    db.execute("ANALYZE")
+
+
+@migrations()
+def m013_star_priority(db):
+    """The Star area a person chose as their priority at a reading (README: Measures)."""
+    db["assessment"].add_column("priority", str)
+
+
+@migrations()
 def m014_person_closed_at(db):
     """When a person's support closed (`status` became closed; the server stamps it), so that
     phones drop people closed for `PHONE_CLOSED_DAYS` and `fieldapp apply-retention` finds those

@@ -22,6 +22,7 @@ ROLES = {
     "coordinator": "Coordinator",
     "partner_agency": "Partner agency worker",
     "admin": "Admin",
+    "manager": "Manager",
 }
 # Roles that record casework (write through the sync engine).
 CASEWORK_ROLES = ("outreach_worker", "peer_mentor", "trusted_person", "coordinator")
@@ -30,6 +31,9 @@ CASEWORK_ROLES = ("outreach_worker", "peer_mentor", "trusted_person", "coordinat
 READER_ROLES = (*CASEWORK_ROLES, "partner_agency")
 # Caseworkers who are not coordinators: who a coordinator assigns people to, and shares them with.
 WORKER_ROLES = tuple(role for role in CASEWORK_ROLES if role != "coordinator")
+# Roles that read the programme's measures and returns (never people's casework): a coordinator
+# for their area; a manager (read-only, every area) and an admin for every area.
+MEASURE_ROLES = ("coordinator", "manager", "admin")
 
 _hasher = PasswordHasher()  # argon2id with argon2-cffi's recommended parameters
 # Verified against when the username is unknown, so that the answer takes about as long.

@@ -133,3 +133,28 @@ def test_the_pages_of_someone_registered_on_the_phone_have_no_violations(page_fo
     pid = href.split("person=")[1]
     _check(page, [href] + [f"/people/on-phone/{form}?person={pid}"
                            for form in ["edit", "consent/new", "assessments/new", "star/new"]])
+
+
+def test_measures_barriers_directory_and_count_night_pages_have_no_violations(page_for, live_server):
+    """Issue 14's pages, with the demo's programme over time loaded, so that every chart, table
+    and flag is drawn."""
+    from datetime import date
+
+    from fieldapp import demo, demo_programme, users
+    from fieldapp.db import open_db
+
+    db = open_db(live_server.database)
+    actors = {name: users.User(users.get_user_by_username(db, name))
+              for name in ("coordinator", "outreach", "navigator")}
+    demo_programme.load(db, live_server.app.config, actors, date.today(), demo.NDT_KEYS,
+                        demo.STAR_KEYS)
+    db.close()
+    barrier = live_server.query("SELECT id FROM barrier ORDER BY noticed_on LIMIT 1")[0]["id"]
+    entry = live_server.query("SELECT id FROM directory_entry LIMIT 1")[0]["id"]
+    _check(page_for("coordinator"), [
+        "/measures", "/measures?from=2025-01-01&to=2026-12-31", "/measures?from=nonsense",
+        "/measures/returns", "/barriers", "/barriers/new", f"/forum/barriers/{barrier}",
+        "/forum/lessons", "/forum/lessons/new", "/directory", "/services/", "/services/new",
+        f"/services/{entry}/edit", "/tally/new"])
+    _check(page_for("manager"), ["/measures", "/measures/returns"])
+    _check(page_for("outreach"), ["/barriers", "/barriers/new", "/directory", "/tally/new"])

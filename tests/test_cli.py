@@ -1,10 +1,10 @@
 """The `fieldapp` command line, run as an operator would (click's CliRunner)."""
 
-import sqlite_utils
 import pytest
+import sqlite_utils
 from click.testing import CliRunner
 
-from fieldapp import users
+from fieldapp import demo_programme, users
 from fieldapp.cli import main
 from fieldapp.db import open_db
 
@@ -27,15 +27,17 @@ def test_init_demo_creates_demo_users_and_people(run):
     assert result.exit_code == 0, result.output
     db = sqlite_utils.Database(run.database)
     assert {row["username"] for row in db["user"].rows} == {
-        "outreach", "outreach2", "peer", "navigator", "coordinator", "partner", "admin"}
+        "outreach", "outreach2", "peer", "navigator", "coordinator", "partner", "admin", "manager"}
+    # The demo people, and the programme's cohort over time (fieldapp/demo_programme.py).
     assert {row["display_name"] for row in db["person"].rows} == {
-        "Dan", "Woman in green coat", "Kerry", "Sam", "Lee"}
+        "Dan", "Woman in green coat", "Kerry", "Sam", "Lee", *(c[0] for c in demo_programme.COHORT)}
+    assert db["directory_entry"].count and db["barrier"].count and db["lesson"].count
     assert db["contact"].count >= 10
     # A secret key was made for this instance, not a fixed development key.
     assert len((run.instance / "secret_key").read_text().strip()) == 64
     # Running it again adds nothing.
     assert "no demo data added" in run("init", "--demo").output
-    assert sqlite_utils.Database(run.database)["user"].count == 7
+    assert sqlite_utils.Database(run.database)["user"].count == 8
 
 
 def test_create_user_set_password_and_deactivate(run):

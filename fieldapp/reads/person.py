@@ -12,6 +12,7 @@ from .. import instruments
 from ..records import person as person_record
 from ..rules import access, licence
 from .assessments import assessments_for
+from .barriers import barriers_for_person
 from .consents import consent_lines, consents_for
 
 
@@ -141,6 +142,15 @@ def timeline(db, engine, app_config, user, person_id):
                 "title": "Peer session" + (f" ({minutes} min)" if minutes else ""),
                 "lines": [t for t in (session.get("mode"), session.get("purpose"),
                                       session.get("note")) if t], "record": session})
+    if access.can_see_record_type(user, "barrier"):
+        for barrier in barriers_for_person(db, person_id):
+            entries.append({"kind": "barrier", "at": barrier["noticed_on"],
+                            "by": barrier["logged_by_name"],
+                            "title": f"Barrier: {barrier['service']} ({barrier['status'].replace('_', ' ')})",
+                            "lines": [barrier["what_happened"]]
+                            + ([f"What changed: {barrier['what_changed']}"]
+                               if barrier.get("what_changed") else []),
+                            "record": barrier})
     for record in consents_for(db, app_config, person_id):
         entries.append({"kind": "consent", "at": record["given_on"],
                         "by": record["recorded_by_name"],

@@ -13,6 +13,10 @@ fields and the one date rule are in `fields.py`.
 | `consent`      | `consent.py`      | append-only; only withdrawal may change       |
 | `view`         | `view.py`         | create-only audit of offline views, never pulled |
 | `peer_session` | `peer_session.py` | append-only                                   |
+| `directory_entry` | `directory_entry.py` | editable; its own scope, read by every caseworker |
+| `barrier`      | `barrier.py`      | editable (coordinators move its status); its own scope, not pulled |
+| `lesson`       | `lesson.py`       | append-only; its own scope, not pulled         |
+| `tally`        | `tally.py`        | append-only; its own scope, not pulled         |
 """
 
 import uuid
@@ -22,10 +26,13 @@ import sync
 from .. import audit
 from ..rules import access
 from ..timeutil import now_iso
-from . import assessment, consent, contact, peer_session, person, view
+from . import (assessment, barrier, consent, contact, directory_entry, lesson, peer_session, person,
+               tally, view)
 
-# Every record type, in the order the registry lists them. Add a new one here, once.
-MODULES = (person, contact, assessment, consent, view, peer_session)
+# Every record type, in the order the registry lists them. Add a new one here, once. The
+# directory comes before the types that name its entries.
+MODULES = (person, directory_entry, contact, assessment, consent, view, peer_session, barrier,
+           lesson, tally)
 
 
 def record_types(app_config) -> sync.Registry:
@@ -43,12 +50,16 @@ class CaseworkEngine(sync.Engine):
         """The audit of the people whose records this page takes to the phone, written in the
         pull's own transaction."""
         people = {change["scope"] for change in changes
-                  if change["type"] != "scope" and not change.get("deleted") and change.get("scope")}
+                  if change["type"] not in ("scope", *access.NOT_ABOUT_PEOPLE)
+                  and not change.get("deleted") and change.get("scope")}
         return [audit.sent_statement(actor, device_id, people)] if people else []
 
 
-def make_engine(db, app_config) -> CaseworkEngine:
-    """A sync engine over `db` for the casework record types, with this deployment's limits."""
+def make_engine(db, app_config, clock=None) -> CaseworkEngine:
+    """A sync engine over `db` for the casework record types, with this deployment's limits.
+    `clock` (an aware datetime function) stands in for the server's time: demo data and tests
+    that need versions stored on past days (the housing history behind the measures)."""
+    extra = {"clock": clock} if clock is not None else {}
 
     def phone_scopes(db_, actor):
         # What a phone holds: people closed more than PHONE_CLOSED_DAYS ago stay on the server.
@@ -66,6 +77,7 @@ def make_engine(db, app_config) -> CaseworkEngine:
         can_resolve=access.can_resolve_conflict,
         lock_timeout=app_config.get("SYNC_LOCK_TIMEOUT_SECONDS"),
         retry_after=app_config.get("SYNC_BUSY_RETRY_SECONDS", 5),
+        **extra,
     )
 
 
@@ -95,3 +107,14 @@ def push_update(db, app_config, actor, type_name, record_id, fields, op="update"
     engine.lock_timeout = None  # a coordinator's action waits for the lock, as any page's write
     [result] = engine.push(actor, server_device_id(actor), [mutation])
     return result
+
+
+def push_create(db, app_config, actor, type_name, fields) -> tuple[str, dict]:
+    """Create a record through the sync engine from a server-side form (a coordinator's lesson,
+    a directory entry), as a phone's create would: (the new record's id, the engine's result).
+    The caller checks the result's status and shows its errors."""
+    record_id = new_id()
+    mutation = {"id": new_id(), "type": type_name, "op": "create", "record_id": record_id,
+                "base_version": None, "recorded_at": now_iso(), "fields": fields}
+    [result] = make_engine(db, app_config).push(actor, server_device_id(actor), [mutation])
+    return record_id, result

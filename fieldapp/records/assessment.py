@@ -46,6 +46,10 @@ class AssessmentSchema(DropDerived, Schema):
     notes = JSONObject(load_default=dict)
     disagree = JSONObject(load_default=dict)
     from_paper = fields.Boolean(load_default=False, error_messages={"invalid": "Answer yes or no"})
+    # The Star area the person chose as their priority (a domain key of a Star), if any: the
+    # measures count progress on it within 3 months (reads/outcomes.priority_progress).
+    priority = fields.String(allow_none=True, validate=validate.Length(
+        max=100, error="Choose the priority from the list"))
     not_done_reason = fields.String(
         allow_none=True,
         validate=validate.Length(max=1000, error="The reason must be 1000 characters or fewer"))
@@ -77,6 +81,9 @@ def record_errors(catalog, record: dict) -> dict:
     status = record.get("status")
     errors = scoring.answer_errors(instrument, status, record.get("scores") or {},
                                    record.get("notes") or {}, record.get("disagree") or {})
+    if record.get("priority") and (instrument.kind != "star"
+                                   or record["priority"] not in instrument.domain_keys):
+        errors["priority"] = ["Choose the priority from the Star's areas"]
     if status == "not_done" and not (record.get("not_done_reason") or "").strip():
         errors["not_done_reason"] = ["Say why the assessment could not be done"]
     return errors

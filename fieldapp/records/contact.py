@@ -14,7 +14,7 @@ import sync
 
 from .. import config as default_config
 from ..rules import access
-from .fields import GRACE, PersonRef, bind, message, refuse
+from .fields import GRACE, OptionalRef, PersonRef, bind, message, refuse
 
 # What the phone's <input type="datetime-local"> sends: the worker's local time, no zone.
 CONTACT_AT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
@@ -51,6 +51,9 @@ class ContactSchema(Schema):
         max=4000, error="What happened must be 4000 characters or fewer"))
     action = fields.String(allow_none=True, validate=validate.Length(
         max=1000, error="The action must be 1000 characters or fewer"))
+    # A referral made at the contact, to a service in the directory (optional; older phones
+    # never send it).
+    referred_to = OptionalRef("Choose the service from the directory")
 
     @validates("contact_at")
     def _when(self, value, data_key):
@@ -111,5 +114,6 @@ def record_type(app_config) -> sync.RecordType:
         return {"worker_id": actor.id} if op == "create" else {}
 
     return sync.RecordType(name="contact", table="contact", schema=schema_class, append_only=True,
-                           scope_field="person_id", references={"person_id": "person"},
+                           scope_field="person_id",
+                           references={"person_id": "person", "referred_to": "directory_entry"},
                            authorize=authorize, derive=derive)

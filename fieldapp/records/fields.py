@@ -138,3 +138,19 @@ def stored_fields(schema_class: type[Schema], row: dict | None) -> dict:
         return {}
     schema = schema_class()
     return schema.dump({k: v for k, v in row.items() if k in schema.fields})
+
+
+class OptionalRef(fields.String):
+    """The id of another record a record may name (a barrier's person, a contact's referral to a
+    directory service): absent or null, or a record id; that the record exists is the engine's
+    `references` check."""
+
+    def __init__(self, text: str, **kwargs):
+        super().__init__(allow_none=True, error_messages={"invalid": text}, **kwargs)
+        self.text = text
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if value is not None and not is_uuid(value):
+            raise ValidationError(self.text)
+        return value

@@ -24,6 +24,10 @@ from ..timeutil import now_iso
 PARTNER_RECORD_TYPES = frozenset({"person", "contact", "consent"})
 # Record types that never travel to phones: audit records of offline views.
 NEVER_PULLED = frozenset({"view"})
+# Record types that are their own sync scope and name no person: the directory of services,
+# which every caseworker reads (visible_scopes), barriers, lessons and count-night tallies, which
+# nobody's pull carries (their scopes are never visible) and which pages read online.
+NOT_ABOUT_PEOPLE = frozenset({"directory_entry", "barrier", "lesson", "tally"})
 
 
 def _get(user, name):
@@ -74,8 +78,13 @@ def visible_person_ids(db, user):
 
 
 def visible_scopes(db, user):
-    """The sync scopes `user` may receive: a person's id is the scope of all their records."""
-    return visible_person_ids(db, user)
+    """The sync scopes `user` may receive: a person's id is the scope of all their records; a
+    caseworker also receives every live entry of the directory of services (each its own scope),
+    so it is on every phone."""
+    scopes = visible_person_ids(db, user)
+    if writes_casework(user):
+        scopes |= {row[0] for row in db.execute("SELECT id FROM directory_entry WHERE deleted = 0")}
+    return scopes
 
 
 def phone_cutoff(app_config):
@@ -159,3 +168,45 @@ def shares_in_force(db, person_id, now=None):
            FROM person_share s JOIN user u ON u.id = s.user_id
            WHERE s.person_id = ? AND s.revoked_at IS NULL AND s.starts_at <= ? AND s.ends_at > ?
            ORDER BY s.ends_at""", [person_id, now, now]))
+
+
+def measure_areas(user, app_config) -> list:
+    """The areas whose measures and returns `user` may read: a coordinator their own area; a
+    manager (read-only, README: Roles and access) and an admin every area; anyone else none.
+    Measures are counts over people, never a person's casework."""
+    role = _get(user, "role")
+    if role == "coordinator":
+        area = _get(user, "area")
+        return [area] if area in app_config["AREAS"] else []
+    if role in ("manager", "admin"):
+        return list(app_config["AREAS"])
+    return []
+
+
+def may_export_people(user) -> bool:
+    """True if `user` may take the de-identified per-person return (one row per person, under a
+    pseudonymous id): a coordinator (their area) and a manager (every area), whose work the
+    returns are. Not an admin, who sees nobody's casework, nor anyone else."""
+    return _get(user, "role") in ("coordinator", "manager")
+
+
+def area_people_filter(areas, alias="person"):
+    """A SQL condition (and parameters) selecting the live people of `areas` (a list; none
+    selects nobody): what every measure counts over. A person merged into another is deleted
+    (counted once, as the one kept); a person who moved to another area counts there."""
+    areas = list(areas)
+    if not areas:
+        return "0", []
+    return (f"({alias}.deleted = 0 AND {alias}.area IN ({','.join('?' * len(areas))}))", areas)
+
+
+def barrier_filter(user, alias="b"):
+    """A SQL condition (and parameters) selecting the live barriers `user` may see: a coordinator
+    their area's, any other caseworker the ones they logged; nobody else any (a manager reads
+    only the counts, on the measures page)."""
+    role = _get(user, "role")
+    if role == "coordinator":
+        return f"({alias}.deleted = 0 AND {alias}.area = ?)", [_get(user, "area")]
+    if writes_casework(user):
+        return f"({alias}.deleted = 0 AND {alias}.logged_by = ?)", [_get(user, "id")]
+    return "0", []

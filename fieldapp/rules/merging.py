@@ -11,7 +11,7 @@ import sync
 
 from .. import users
 from ..reads.person import get_person
-from ..records import make_engine, record_types
+from ..records import make_engine, push_update, record_types
 from . import CoordinationError
 from .assignment import push_person_update
 
@@ -87,4 +87,9 @@ def merge_people(db, app_config, coordinator, keep_id, merge_id, choices) -> dic
         result = make_engine(db, app_config).merge(coordinator, "person", merge_id, keep_id)
     except sync.Refusal as refusal:
         raise CoordinationError(str(refusal), refusal.errors) from refusal
+    # Barriers name a person without being in their scope, so the engine's merge does not move
+    # them: point each at the record kept (an update through the engine, history kept), so it
+    # stays on their timeline. One of another area's is left for its own coordinator.
+    for row in list(db.query("SELECT id FROM barrier WHERE person_id = ? AND deleted = 0", [merge_id])):
+        push_update(db, app_config, coordinator, "barrier", row["id"], {"person_id": keep_id})
     return {"moved": result["moved"], "changed": sorted(fields)}

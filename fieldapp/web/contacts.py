@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..config import districts
 from ..db import get_db
+from ..reads import directory
 from ..reads.caseload import caseload
 from .guards import casework_required, form_person_or_404
 
@@ -19,8 +20,8 @@ def new_for_person(person_id):
     """Record a contact with a person already on the caseload."""
     person = form_person_or_404(person_id)
     return render_template(
-        "contacts/new.html", person=person, people=None, districts=districts(current_app.config)
-    )
+        "contacts/new.html", person=person, people=None, districts=districts(current_app.config),
+        services=directory.choices(get_db()))
 
 
 @bp.route("/contacts/new")
@@ -29,5 +30,5 @@ def new():
     """Record a contact with anyone on the caseload, or someone not on the system yet."""
     people = caseload(get_db(), current_user)
     return render_template(
-        "contacts/new.html", person=None, people=people, districts=districts(current_app.config)
-    )
+        "contacts/new.html", person=None, people=people, districts=districts(current_app.config),
+        services=directory.choices(get_db()))

@@ -35,9 +35,12 @@ def _can():
 @bp.route("/")
 @login_required
 def index():
-    """Home: the caseload, or user management for an admin (who does no casework)."""
+    """Home: the caseload; user management for an admin (who does no casework); the measures for
+    a manager (who reads measures and returns, no casework)."""
     if current_user.role == "admin":
         return redirect(url_for("admin.users"))
+    if current_user.role == "manager":
+        return redirect(url_for("measures.index"))
     return redirect(url_for("people.caseload"))
 
 

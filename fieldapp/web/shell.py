@@ -35,6 +35,7 @@ PRECACHED_STATIC = [
     "bundle/shared.js",
     "bundle/page.js",
     "page/lock.js",  # the lock screen's own (templates/shell/lock.html), beside the bundles
+    "page/directory.js",  # the directory search (templates/directory/index.html)
     "govuk-init.mjs",
     "assessment.js",
     "icons/icon-192.png",
@@ -69,12 +70,18 @@ SW_ROUTES = [
     (r"^/people/[^/]+/star/[^/]+/edit$", CASEWORK),
     (r"^/people/[^/]+/peer-sessions/new$", CASEWORK),
     (r"^/peer/hours$", CASEWORK),
+    (r"^/barriers(/new)?$", CASEWORK),
+    (r"^/tally/new$", CASEWORK),
+    (r"^/directory$", CASEWORK),
     (r"^/api/", NETWORK_ONLY),
     (r"^/login$", NETWORK_ONLY),
     (r"^/logout$", NETWORK_ONLY),
     (r"^/admin(/|$)", NETWORK_ONLY),
     (r"^/sw\.js$", NETWORK_ONLY),
     (r"^/coordination(/|$)", NETWORK_ONLY),
+    (r"^/measures(/|$)", NETWORK_ONLY),
+    (r"^/services(/|$)", NETWORK_ONLY),
+    (r"^/forum(/|$)", NETWORK_ONLY),
     (r"^/people/matches$", NETWORK_ONLY),
     (r"^/account(/|$)", NETWORK_ONLY),
     (r"^/(healthz|metrics)$", NETWORK_ONLY),  # for operators: never a page to keep

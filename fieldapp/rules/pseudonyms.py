@@ -1,0 +1,27 @@
+"""Pseudonymous ids for the de-identified per-person return: HMAC-SHA256 of the person's id under
+an instance secret (the PSEUDONYM_SECRET setting, or the file `pseudonym_secret` in the instance
+folder, made at first start). The same person gets the same id in every export from one instance,
+so returns can be joined quarter on quarter; another instance (another secret) gives different
+ids, and without the secret the id cannot be turned back into the person."""
+
+import hashlib
+import hmac
+import secrets
+from pathlib import Path
+
+FILE = "pseudonym_secret"
+
+
+def instance_secret(instance) -> str:
+    """The instance folder's pseudonym secret, made (random, readable by the owner only) the first
+    time it is asked for."""
+    path = Path(instance) / FILE
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def pseudonym(secret: str, person_id: str) -> str:
+    """The person's pseudonymous id: the first 16 hex digits of HMAC-SHA256(secret, person id)."""
+    return hmac.new(secret.encode(), str(person_id).encode(), hashlib.sha256).hexdigest()[:16]
