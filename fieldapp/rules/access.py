@@ -96,7 +96,7 @@ def phone_cutoff(app_config):
 def phone_scopes(db, user, closed_before):
     """The sync scopes `user`'s phone receives: those they may see, less people whose support
     closed before `closed_before` (a timestamp): those stay on the server, off every phone."""
-    visible = visible_person_ids(db, user)
+    visible = visible_scopes(db, user)
     gone = {row["id"] for row in db.query(
         "SELECT id FROM person WHERE status = 'closed' AND closed_at < ?", [closed_before])}
     return visible - gone

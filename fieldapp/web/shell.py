@@ -35,7 +35,6 @@ PRECACHED_STATIC = [
     "bundle/shared.js",
     "bundle/page.js",
     "page/lock.js",  # the lock screen's own (templates/shell/lock.html), beside the bundles
-    "page/directory.js",  # the directory search (templates/directory/index.html)
     "govuk-init.mjs",
     "assessment.js",
     "icons/icon-192.png",
