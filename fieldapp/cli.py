@@ -196,3 +196,27 @@ def apply_retention_command(obj, really):
     else:
         click.echo(f"Dry run: {result['people']} people closed more than {years} years ago "
                    f"({records}) would be erased. Run again with --apply to erase them.")
+
+
+@main.command("run-escalations")
+@click.option("--every", type=int, default=0,
+              help="Keep running, once every this many seconds (0: run once and stop, as the "
+                   "systemd timer does).")
+@click.pass_obj
+def run_escalations_command(obj, every):
+    """Escalate overdue lone-working check-ins and send their alerts (README: Lone working).
+    Idempotent and safe to run twice at once."""
+    import time
+
+    from .rules.lone_working import run_escalations
+
+    db = obj.db()
+    try:
+        while True:
+            counts = run_escalations(db, obj.app.config)
+            click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
+            if every <= 0:
+                break
+            time.sleep(every)
+    finally:
+        db.close()

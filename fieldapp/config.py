@@ -218,3 +218,13 @@ LOGIN_LOCK_MINUTES = 15
 # and every answer carries Strict-Transport-Security (a year). Plain http on localhost (the
 # demo) keeps `fieldapp_session`, as browsers do not store a Secure cookie there.
 HTTPS = None
+
+
+# ------------------------------------------------------------------ lone working
+# rules/lone_working.py: minutes after a visit's deadline before it escalates (level 1: the buddy
+# and whoever is on call), then minutes unanswered before level 2 (every coordinator of the area),
+# and the cover an "I'm safe" (or a check-in whose time had passed when it arrived) gives from its
+# arrival.
+CHECKIN_GRACE_MINUTES = 15
+ESCALATION_LEVEL2_MINUTES = 15
+CHECKIN_SAFE_MINUTES = 30

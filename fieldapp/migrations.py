@@ -275,6 +275,67 @@ def m011_device_wrap_key(db):
     db["device"].add_column("wrap_key", str)
 
 
+@migrations()
+def m020_lone_working(db):
+    """Lone working (fieldapp/records/visit.py, check_in.py; fieldapp/rules/lone_working.py): the
+    synced tables of visits and their check-ins, and the server's own tables of escalations, the
+    alerts each escalation sent (one row per escalation and level, so two runners at once raise
+    one) and the on-call rota."""
+    db.execute("""
+        CREATE TABLE visit (
+            id TEXT PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL,
+            user_id INTEGER,           -- the worker, derived from who sent it
+            area TEXT,                 -- derived from the district
+            district TEXT, place TEXT, buddy_id INTEGER,
+            expected_end TEXT,         -- UTC, as the worker chose it
+            received_at TEXT           -- the server's clock when it arrived
+        )""")
+    db.execute("CREATE INDEX visit_user ON visit (user_id)")
+    db.execute("""
+        CREATE TABLE check_in (
+            id TEXT PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL,
+            visit_id TEXT, user_id INTEGER,
+            kind TEXT,                 -- safe, extend, end, help
+            until TEXT,                -- extend: the new expected end (UTC)
+            place TEXT, note TEXT,
+            received_at TEXT           -- the server's clock when it arrived: the one that counts
+        )""")
+    db.execute("CREATE INDEX check_in_visit ON check_in (visit_id)")
+    db.execute("""
+        CREATE TABLE escalation (
+            id INTEGER PRIMARY KEY,
+            visit_id TEXT NOT NULL,
+            reason TEXT NOT NULL,      -- overdue, help
+            due_at TEXT NOT NULL,      -- the deadline missed (overdue) or the help's id (help)
+            checkins_seen INTEGER NOT NULL, -- how many check-ins the visit had when raised
+            level INTEGER NOT NULL,
+            status TEXT NOT NULL,      -- open, acknowledged, cancelled, closed
+            raised_at TEXT NOT NULL, level2_at TEXT,
+            acknowledged_by INTEGER, acknowledged_at TEXT,
+            ended_by INTEGER, ended_at TEXT, note TEXT,
+            UNIQUE (visit_id, reason, due_at)
+        )""")
+    db.execute("CREATE INDEX escalation_status ON escalation (status)")
+    db.execute("""
+        CREATE TABLE escalation_alert (
+            id INTEGER PRIMARY KEY,
+            escalation_id INTEGER NOT NULL,
+            level INTEGER NOT NULL,    -- 0: the cancellation notice
+            recipients TEXT NOT NULL,  -- JSON list of user ids
+            created_at TEXT NOT NULL, claimed_at TEXT, sent_at TEXT,
+            UNIQUE (escalation_id, level)
+        )""")
+    db.execute("""
+        CREATE TABLE on_call (
+            id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, area TEXT NOT NULL,
+            starts_at TEXT NOT NULL, ends_at TEXT NOT NULL,
+            created_by INTEGER, created_at TEXT, removed_at TEXT
+        )""")
+    db.execute("CREATE INDEX on_call_area ON on_call (area, starts_at)")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -29,6 +29,10 @@ MESSAGES = {
     "attention": "Something in fieldapp needs you.",
     # An administrator's reset (rules/passwords.py): the worker hears of it on every phone.
     "password": "Your fieldapp password was reset by an administrator.",
+    # Lone working (rules/lone_working.py): who, where and whose visit stay off the lock screen.
+    "checkin_overdue": "A check-in is overdue.",
+    "checkin_help": "Someone has asked for help.",
+    "checkin_arrived": "An overdue check-in has arrived.",
 }
 
 
@@ -137,11 +141,12 @@ def subscriptions_for(db, user_ids) -> list[dict]:
     return list(db.query(f"SELECT * FROM push_subscription WHERE user_id IN ({marks})", user_ids))
 
 
-def notify(db, config, user_ids, kind: str) -> int:
+def notify(db, config, user_ids, kind: str, url: str = "/caseload") -> int:
     """Send the generic `kind` message to every phone of these users; returns how many the push
-    services accepted. Subscriptions the service reports gone (404/410) are deleted."""
+    services accepted. Subscriptions the service reports gone (404/410) are deleted. `url` is the
+    page a tap opens (a path of ours, never anything about a person)."""
     payload = json.dumps({"kind": kind, "title": "fieldapp", "body": MESSAGES[kind],
-                          "url": "/caseload"})
+                          "url": url})
     key = vapid(config["INSTANCE"])
     delivered = 0
     for subscription in subscriptions_for(db, user_ids):

@@ -5,7 +5,11 @@ coordinators (DESIGN: "the conflict reaches both workers and their coordinator")
 value was not kept sees it on their phone already. A new assignment reaches the new trusted person.
 """
 
+import threading
+from datetime import datetime, timezone
+
 from ..db import open_db
+from ..rules import lone_working
 from . import push
 
 
@@ -50,4 +54,30 @@ def after_sync(engine, config, actor, mutations, results) -> dict:
                 sent["assigned"].add(row[0])
     for kind, user_ids in sent.items():
         push.notify_later(open_db, config, user_ids, kind)
+    visits = {str(by_id[r["id"]].get("fields", {}).get("visit_id")) for r in results
+              if r["status"] == "applied" and by_id.get(r["id"], {}).get("type") == "check_in"
+              and isinstance(by_id[r["id"]].get("fields"), dict)}
+    if visits:
+        after_check_ins(db, config, visits)
     return sent
+
+
+def after_check_ins(db, config, visit_ids) -> dict:
+    """Check-ins just arrived: answer their visits' escalations now, not at the next minute's run
+    (an overdue one cancelled, a call for help raised), then send the alerts in the background.
+    The runner does the same every minute, so a server stopped between the two loses nothing."""
+    now = datetime.now(timezone.utc)
+    counts = lone_working.decide(db, config, now, visit_ids)
+
+    def send():
+        own = open_db(config["DATABASE"])
+        try:
+            lone_working.send_alerts(own, config, now)
+        finally:
+            own.close()
+
+    if config.get("PUSH_IN_BACKGROUND", True):
+        threading.Thread(target=send, daemon=True).start()
+    else:
+        send()
+    return counts

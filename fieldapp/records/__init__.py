@@ -13,6 +13,8 @@ fields and the one date rule are in `fields.py`.
 | `consent`      | `consent.py`      | append-only; only withdrawal may change       |
 | `view`         | `view.py`         | create-only audit of offline views, never pulled |
 | `peer_session` | `peer_session.py` | append-only                                   |
+| `visit`        | `visit.py`        | create-only; its own scope, never pulled      |
+| `check_in`     | `check_in.py`     | create-only, about a visit; never pulled      |
 """
 
 import uuid
@@ -22,10 +24,10 @@ import sync
 from .. import audit
 from ..rules import access
 from ..timeutil import now_iso
-from . import assessment, consent, contact, peer_session, person, view
+from . import assessment, check_in, consent, contact, peer_session, person, view, visit
 
 # Every record type, in the order the registry lists them. Add a new one here, once.
-MODULES = (person, contact, assessment, consent, view, peer_session)
+MODULES = (person, contact, assessment, consent, view, peer_session, visit, check_in)
 
 
 def record_types(app_config) -> sync.Registry:

@@ -22,8 +22,10 @@ from ..timeutil import now_iso
 # details, contacts and consent. Not assessments (NDT risk levels, Star notes), peer sessions or
 # anything added later unless it is named here.
 PARTNER_RECORD_TYPES = frozenset({"person", "contact", "consent"})
-# Record types that never travel to phones: audit records of offline views.
-NEVER_PULLED = frozenset({"view"})
+# Record types that never travel to phones: audit records of offline views, and lone-working
+# visits and check-ins (a worker's own safety timer, not casework about a person: the worker's
+# phone shows its visit from the /safety page and its outbox; coordinators see escalations online).
+NEVER_PULLED = frozenset({"view", "visit", "check_in"})
 
 
 def _get(user, name):

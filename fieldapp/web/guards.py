@@ -121,6 +121,8 @@ CACHING = {
     "contacts": "casework",
     "assessments": "casework",
     "peer": "casework",
+    "safety": "casework",
+    "oncall": "online",
     "auth": "online",
     "admin": "online",
     "coordination": "online",

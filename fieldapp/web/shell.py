@@ -82,6 +82,8 @@ SW_ROUTES = [
     (r"^/people/[^/]+/star/[^/]+/edit$", CASEWORK),
     (r"^/people/[^/]+/peer-sessions/new$", CASEWORK),
     (r"^/peer/hours$", CASEWORK),
+    (r"^/safety$", CASEWORK),
+    (r"^/safety/help/(received|not-sent)$", CASEWORK),
     (r"^/api/", NETWORK_ONLY),
     (r"^/login$", NETWORK_ONLY),
     (r"^/logout$", NETWORK_ONLY),
@@ -90,6 +92,7 @@ SW_ROUTES = [
     (r"^/coordination(/|$)", NETWORK_ONLY),
     (r"^/people/matches$", NETWORK_ONLY),
     (r"^/account(/|$)", NETWORK_ONLY),
+    (r"^/on-call(/|$)", NETWORK_ONLY),
 ]
 
 MANIFEST = {
