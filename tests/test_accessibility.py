@@ -133,3 +133,34 @@ def test_the_pages_of_someone_registered_on_the_phone_have_no_violations(page_fo
     pid = href.split("person=")[1]
     _check(page, [href] + [f"/people/on-phone/{form}?person={pid}"
                            for form in ["edit", "consent/new", "assessments/new", "star/new"]])
+
+
+def test_lone_working_pages_have_no_violations(page_for, live_server):
+    """The worker's visit with its check-ins, the two "I need help" answers, and the coordinator's
+    escalations (one open) and on-call rota (one row)."""
+    from datetime import datetime, timedelta, timezone
+
+    from fieldapp import users
+    from fieldapp.db import open_db
+    from fieldapp.records import make_engine
+    from fieldapp.rules import lone_working
+    from tests.helpers import mutation
+
+    db = open_db(live_server.database)
+    try:
+        worker = users.User(users.get_user_by_username(db, "outreach"))
+        end = datetime.now(timezone.utc) + timedelta(minutes=30)
+        visit = mutation("visit", {"district": "Fenland", "place": "The old pumping station",
+                                   "expected_end": end.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        check = mutation("check_in", {"visit_id": visit["record_id"], "kind": "safe"})
+        make_engine(db, live_server.app.config).push(worker, "a11y-device", [visit, check])
+        lone_working.run_escalations(db, live_server.app.config, now=end + timedelta(hours=1))
+        coordinator = users.get_user_by_username(db, "coordinator")
+        now = datetime.now(timezone.utc)
+        db["on_call"].insert({"user_id": coordinator["id"], "area": coordinator["area"],
+                              "starts_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                              "ends_at": (now + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    finally:
+        db.close()
+    _check(page_for("outreach"), ["/safety", "/safety/help/received", "/safety/help/not-sent"])
+    _check(page_for("coordinator"), ["/on-call/escalations", "/on-call/rota"])

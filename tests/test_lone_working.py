@@ -328,3 +328,20 @@ def test_the_rota_page_adds_refuses_and_removes(app, db, demo_data):
     assert row["starts_at"] == "2026-12-01T09:00:00Z"  # GMT in December
     assert coordinator.post(f"/on-call/rota/{row['id']}/remove").status_code == 302
     assert db["on_call"].get(row["id"])["removed_at"]
+
+
+def test_the_command_runs_once_and_says_what_it_did(app, db, team, service, tmp_path):
+    from click.testing import CliRunner
+
+    from fieldapp.cli import main
+
+    visit_id = start_visit(team, db, now() + timedelta(minutes=1))
+    db.execute("UPDATE visit SET expected_end = ?, received_at = ? WHERE id = ?",
+               [stamp(now() - timedelta(hours=2)), stamp(now() - timedelta(hours=3)), visit_id])
+    db.conn.commit()
+    env = {"FIELDAPP_INSTANCE": str(app.config["INSTANCE"])}
+    result = CliRunner().invoke(main, ["run-escalations"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "level1=1" in result.output
+    again = CliRunner().invoke(main, ["run-escalations"], env=env)
+    assert "level1=0" in again.output and len(escalations(db)) == 1
