@@ -336,6 +336,21 @@ def m020_lone_working(db):
     db.execute("CREATE INDEX on_call_area ON on_call (area, starts_at)")
 
 
+@migrations()
+def m021_risk_marker(db):
+    """Risk markers on people (fieldapp/records/risk_marker.py): the synced table."""
+    db.execute("""
+        CREATE TABLE risk_marker (
+            id TEXT PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL,
+            person_id TEXT, kind TEXT, note TEXT,
+            review_on TEXT,            -- YYYY-MM-DD
+            retired INTEGER NOT NULL DEFAULT 0,
+            added_by INTEGER, added_at TEXT, reviewed_by INTEGER, reviewed_at TEXT
+        )""")
+    db.execute("CREATE INDEX risk_marker_person ON risk_marker (person_id)")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -164,3 +164,30 @@ def test_lone_working_pages_have_no_violations(page_for, live_server):
         db.close()
     _check(page_for("outreach"), ["/safety", "/safety/help/received", "/safety/help/not-sent"])
     _check(page_for("coordinator"), ["/on-call/escalations", "/on-call/rota"])
+
+
+def test_risk_marker_pages_have_no_violations(page_for, live_server):
+    """A person with a marker (one past review): the person page, caseload and contact form show
+    it first; the add, review and coordinator's review pages."""
+    from datetime import date, timedelta
+
+    from fieldapp import users
+    from fieldapp.db import open_db
+    from fieldapp.records import make_engine
+    from tests.helpers import mutation
+
+    dan = _person_id(live_server, "Dan")
+    db = open_db(live_server.database)
+    try:
+        worker = users.User(users.get_user_by_username(db, "outreach"))
+        marker = mutation("risk_marker", {"person_id": dan, "kind": "dog", "note": "Large dog",
+                                          "review_on": date.today().isoformat()})
+        make_engine(db, live_server.app.config).push(worker, "a11y-device", [marker])
+        db.execute("UPDATE risk_marker SET review_on = ?", [(date.today() - timedelta(days=1)).isoformat()])
+        db.conn.commit()
+    finally:
+        db.close()
+    _check(page_for("outreach"), [
+        f"/people/{dan}", "/caseload", f"/people/{dan}/contacts/new", f"/people/{dan}/risk-markers/new",
+        f"/people/{dan}/risk-markers/{marker['record_id']}/review"])
+    _check(page_for("coordinator"), ["/risk-markers/due"])

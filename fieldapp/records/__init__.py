@@ -15,6 +15,7 @@ fields and the one date rule are in `fields.py`.
 | `peer_session` | `peer_session.py` | append-only                                   |
 | `visit`        | `visit.py`        | create-only; its own scope, never pulled      |
 | `check_in`     | `check_in.py`     | create-only, about a visit; never pulled      |
+| `risk_marker`  | `risk_marker.py`  | editable, merged field by field; never deleted |
 """
 
 import uuid
@@ -24,10 +25,11 @@ import sync
 from .. import audit
 from ..rules import access
 from ..timeutil import now_iso
-from . import assessment, check_in, consent, contact, peer_session, person, view, visit
+from . import assessment, check_in, consent, contact, peer_session, person, risk_marker, view, visit
 
 # Every record type, in the order the registry lists them. Add a new one here, once.
-MODULES = (person, contact, assessment, consent, view, peer_session, visit, check_in)
+MODULES = (person, contact, assessment, consent, view, peer_session, visit, check_in,
+           risk_marker)
 
 
 def record_types(app_config) -> sync.Registry:

@@ -122,6 +122,7 @@ CACHING = {
     "assessments": "casework",
     "peer": "casework",
     "safety": "casework",
+    "risks": "casework",
     "oncall": "online",
     "auth": "online",
     "admin": "online",

@@ -81,6 +81,8 @@ SW_ROUTES = [
     (r"^/people/[^/]+/(assessments|star)/new$", CASEWORK),
     (r"^/people/[^/]+/star/[^/]+/edit$", CASEWORK),
     (r"^/people/[^/]+/peer-sessions/new$", CASEWORK),
+    (r"^/people/[^/]+/risk-markers/(new|[^/]+/review)$", CASEWORK),
+    (r"^/risk-markers/due$", CASEWORK),
     (r"^/peer/hours$", CASEWORK),
     (r"^/safety$", CASEWORK),
     (r"^/safety/help/(received|not-sent)$", CASEWORK),
@@ -127,7 +129,7 @@ def offline_forms(user):
     and the Star only once the deployment holds its licence (README: Offline reading)."""
     if not getattr(user, "is_authenticated", False) or not access.writes_casework(user):
         return []
-    forms = ["contacts/new", "edit", "consent/new", "assessments/new"]
+    forms = ["contacts/new", "edit", "consent/new", "assessments/new", "risk-markers/new"]
     licensed = licence.star_licensed(get_db())
     catalog = instruments.catalog(current_app.config)
     if any(i.kind == "star" for i in instruments_in_use(catalog, current_app.config, licensed)):
@@ -140,7 +142,8 @@ def offline_forms(user):
 # What the page of someone registered on a phone calls each form it offers (templates/_outbox.html).
 OFFLINE_FORM_NAMES = {"contacts/new": "Record a contact", "edit": "Edit details",
                       "consent/new": "Record consent", "assessments/new": "Start an NDT assessment",
-                      "star/new": "Start a Star reading", "peer-sessions/new": "Log a peer session"}
+                      "star/new": "Start a Star reading", "peer-sessions/new": "Log a peer session",
+                      "risk-markers/new": "Add a risk marker"}
 
 
 def lock_settings(app_config):
