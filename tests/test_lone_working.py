@@ -311,6 +311,8 @@ def test_the_coordinator_sees_acknowledges_and_closes(app, db, team, service):
     assert escalations(db)[0]["status"] == "closed"
     assert "No open escalations" in coordinator.get("/on-call/escalations").data.decode()
     assert coordinator.post(f"/on-call/escalations/{escalation['id']}/nonsense").status_code == 404
+    assert coordinator.post(f"/on-call/escalations/{10**30}/close", data={"note": "x"}).status_code == 404
+    assert coordinator.post(f"/on-call/rota/{10**30}/remove").status_code in (302, 404)
 
 
 def test_the_rota_page_adds_refuses_and_removes(app, db, demo_data):

@@ -12,6 +12,9 @@ from .guards import coordinator_required
 
 bp = Blueprint("oncall", __name__)
 
+# SQLite's integers end here: a larger id in a URL is nobody's (and must not reach the driver).
+MAX_ID = 2**63 - 1
+
 
 @bp.route("/on-call/escalations")
 @coordinator_required
@@ -28,6 +31,8 @@ def escalations():
 @coordinator_required
 def act(escalation_id, action):
     """Acknowledge ("I am dealing with it") or close (with a note) an escalation."""
+    if escalation_id > MAX_ID:
+        return ("Not found", 404)
     db = get_db()
     note = (request.form.get("note") or "")[:1000]
     if action == "acknowledge":
@@ -70,6 +75,6 @@ def rota():
 @coordinator_required
 def remove(row_id):
     """Take someone off the rota (the row is kept, marked removed)."""
-    removed = on_call.remove_on_call(get_db(), current_user, row_id)
+    removed = row_id <= MAX_ID and on_call.remove_on_call(get_db(), current_user, row_id)
     flash("Taken off the rota" if removed else "That rota entry was already gone")
     return redirect(url_for("oncall.rota"))
