@@ -95,7 +95,7 @@ def create_app(test_config=None):
     instruments.catalog(app.config)
 
     from .web import account, admin, api, assessments, auth, contacts, coordination, guards
-    from .web import oncall, peer, people, risks, safety, shell, wire
+    from .web import concerns, oncall, peer, people, risks, safeguarding, safety, shell, wire
 
     # After-request hooks run last-registered first: security and caching headers, then the
     # casework page's ETag (and 304), then compression of whatever body is left.
@@ -103,7 +103,7 @@ def create_app(test_config=None):
 
     for blueprint in (auth.bp, people.bp, contacts.bp, assessments.bp, peer.bp, coordination.bp,
                       account.bp, admin.bp, api.bp, shell.bp, safety.bp, oncall.bp,
-                      risks.bp):
+                      risks.bp, concerns.bp, safeguarding.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the sync endpoint has its own cross-site defence (header + Origin)
 

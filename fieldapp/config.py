@@ -228,3 +228,11 @@ HTTPS = None
 CHECKIN_GRACE_MINUTES = 15
 ESCALATION_LEVEL2_MINUTES = 15
 CHECKIN_SAFE_MINUTES = 30
+
+# ------------------------------------------------------------------ safeguarding
+# rules/safeguarding.py: hours a concern may wait for the lead's decision before the area's
+# coordinators are told (24: about one working day; weekends are not skipped), and the duty line
+# the concern form names when someone is at immediate risk (None: "your local authority's duty
+# line"; e.g. "Cambridgeshire adult social care, 0345 045 5202" once checked locally).
+SAFEGUARDING_DECISION_HOURS = 24
+SAFEGUARDING_DUTY_LINE = None

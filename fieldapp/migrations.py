@@ -351,6 +351,33 @@ def m021_risk_marker(db):
     db.execute("CREATE INDEX risk_marker_person ON risk_marker (person_id)")
 
 
+@migrations()
+def m022_safeguarding(db):
+    """Safeguarding (fieldapp/records/safeguarding.py): the designated safeguarding lead flag on
+    users, the synced concerns and decisions, and one escalation row per overdue concern."""
+    db["user"].add_column("safeguarding_lead", int, not_null_default=0)
+    db.execute("""
+        CREATE TABLE safeguarding_concern (
+            id TEXT PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL,
+            person_id TEXT, about TEXT, what TEXT, immediate_risk INTEGER, action_taken TEXT,
+            raised_by INTEGER, raised_at TEXT, area TEXT
+        )""")
+    db.execute("CREATE INDEX safeguarding_concern_person ON safeguarding_concern (person_id)")
+    db.execute("""
+        CREATE TABLE safeguarding_decision (
+            id TEXT PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL,
+            person_id TEXT, concern_id TEXT, decision TEXT, reasons TEXT,
+            decided_by INTEGER, decided_at TEXT
+        )""")
+    db.execute("CREATE INDEX safeguarding_decision_concern ON safeguarding_decision (concern_id)")
+    db.execute("""
+        CREATE TABLE safeguarding_escalation (
+            concern_id TEXT PRIMARY KEY, escalated_at TEXT NOT NULL, sent_at TEXT
+        )""")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

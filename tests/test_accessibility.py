@@ -191,3 +191,27 @@ def test_risk_marker_pages_have_no_violations(page_for, live_server):
         f"/people/{dan}", "/caseload", f"/people/{dan}/contacts/new", f"/people/{dan}/risk-markers/new",
         f"/people/{dan}/risk-markers/{marker['record_id']}/review"])
     _check(page_for("coordinator"), ["/risk-markers/due"])
+
+
+def test_safeguarding_pages_have_no_violations(page_for, live_server):
+    """The concern form, the person page listing a concern, and /safeguarding for the lead (with a
+    decision form) and a coordinator (read-only)."""
+    from fieldapp import users
+    from fieldapp.db import open_db
+    from fieldapp.records import make_engine
+    from fieldapp.rules import safeguarding
+    from tests.helpers import mutation
+
+    dan = _person_id(live_server, "Dan")
+    db = open_db(live_server.database)
+    try:
+        worker = users.User(users.get_user_by_username(db, "outreach"))
+        concern = mutation("safeguarding_concern", {"person_id": dan, "about": "adult_at_risk",
+                                                    "what": "Said he is scared", "immediate_risk": True})
+        make_engine(db, live_server.app.config).push(worker, "a11y-device", [concern])
+        safeguarding.set_lead(db, users.get_user_by_username(db, "navigator")["id"])
+    finally:
+        db.close()
+    _check(page_for("outreach"), [f"/people/{dan}/safeguarding/new", f"/people/{dan}"])
+    _check(page_for("navigator"), ["/safeguarding"])
+    _check(page_for("coordinator"), ["/safeguarding"])

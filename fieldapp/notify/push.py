@@ -33,6 +33,10 @@ MESSAGES = {
     "checkin_overdue": "A check-in is overdue.",
     "checkin_help": "Someone has asked for help.",
     "checkin_arrived": "An overdue check-in has arrived.",
+    # Safeguarding (rules/safeguarding.py).
+    "safeguarding_concern": "A safeguarding concern needs a decision.",
+    "safeguarding_outcome": "Your concern has an outcome.",
+    "safeguarding_overdue": "A safeguarding decision is overdue.",
 }
 
 
@@ -177,7 +181,7 @@ def notify(db, config, user_ids, kind: str, url: str = "/caseload") -> int:
     return delivered
 
 
-def notify_later(open_db, config, user_ids, kind: str) -> None:
+def notify_later(open_db, config, user_ids, kind: str, url: str = "/caseload") -> None:
     """Send in a background thread with its own connection, so a sync answer never waits for a
     push service; with PUSH_IN_BACKGROUND off (tests) send at once."""
     user_ids = set(user_ids)
@@ -187,7 +191,7 @@ def notify_later(open_db, config, user_ids, kind: str) -> None:
     def send():
         db = open_db(config["DATABASE"])
         try:
-            notify(db, config, user_ids, kind)
+            notify(db, config, user_ids, kind, url=url)
         finally:
             db.close()
 

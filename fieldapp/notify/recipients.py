@@ -9,7 +9,7 @@ import threading
 from datetime import datetime, timezone
 
 from ..db import open_db
-from ..rules import lone_working
+from ..rules import lone_working, safeguarding
 from . import push
 
 
@@ -59,6 +59,13 @@ def after_sync(engine, config, actor, mutations, results) -> dict:
               and isinstance(by_id[r["id"]].get("fields"), dict)}
     if visits:
         after_check_ins(db, config, visits)
+    concerned = {str(by_id[r["id"]]["fields"].get("person_id")) for r in results
+                 if r["status"] == "applied" and by_id.get(r["id"], {}).get("type")
+                 == "safeguarding_concern" and isinstance(by_id[r["id"]].get("fields"), dict)}
+    if concerned:
+        leads = safeguarding.after_concerns(db, config, concerned) - {actor.id}
+        push.notify_later(open_db, config, leads, "safeguarding_concern", url="/safeguarding")
+        sent["safeguarding_concern"] = leads
     return sent
 
 

@@ -16,6 +16,7 @@ fields and the one date rule are in `fields.py`.
 | `visit`        | `visit.py`        | create-only; its own scope, never pulled      |
 | `check_in`     | `check_in.py`     | create-only, about a visit; never pulled      |
 | `risk_marker`  | `risk_marker.py`  | editable, merged field by field; never deleted |
+| `safeguarding_concern`, `safeguarding_decision` | `safeguarding.py` | create-only |
 """
 
 import uuid
@@ -25,16 +26,17 @@ import sync
 from .. import audit
 from ..rules import access
 from ..timeutil import now_iso
-from . import assessment, check_in, consent, contact, peer_session, person, risk_marker, view, visit
+from . import assessment, check_in, consent, contact, peer_session, person, risk_marker, safeguarding, view, visit
 
 # Every record type, in the order the registry lists them. Add a new one here, once.
 MODULES = (person, contact, assessment, consent, view, peer_session, visit, check_in,
-           risk_marker)
+           risk_marker, safeguarding)
 
 
 def record_types(app_config) -> sync.Registry:
     """The registry of casework record types for this deployment."""
-    return sync.Registry(*(module.record_type(app_config) for module in MODULES))
+    return sync.Registry(*(module.record_type(app_config) for module in MODULES),
+                         safeguarding.decision_type(app_config))
 
 
 class CaseworkEngine(sync.Engine):

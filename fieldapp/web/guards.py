@@ -123,6 +123,8 @@ CACHING = {
     "peer": "casework",
     "safety": "casework",
     "risks": "casework",
+    "concerns": "casework",
+    "safeguarding": "online",
     "oncall": "online",
     "auth": "online",
     "admin": "online",

@@ -83,6 +83,7 @@ SW_ROUTES = [
     (r"^/people/[^/]+/peer-sessions/new$", CASEWORK),
     (r"^/people/[^/]+/risk-markers/(new|[^/]+/review)$", CASEWORK),
     (r"^/risk-markers/due$", CASEWORK),
+    (r"^/people/[^/]+/safeguarding/new$", CASEWORK),
     (r"^/peer/hours$", CASEWORK),
     (r"^/safety$", CASEWORK),
     (r"^/safety/help/(received|not-sent)$", CASEWORK),
@@ -95,6 +96,7 @@ SW_ROUTES = [
     (r"^/people/matches$", NETWORK_ONLY),
     (r"^/account(/|$)", NETWORK_ONLY),
     (r"^/on-call(/|$)", NETWORK_ONLY),
+    (r"^/safeguarding(/|$)", NETWORK_ONLY),
 ]
 
 MANIFEST = {
@@ -129,7 +131,8 @@ def offline_forms(user):
     and the Star only once the deployment holds its licence (README: Offline reading)."""
     if not getattr(user, "is_authenticated", False) or not access.writes_casework(user):
         return []
-    forms = ["contacts/new", "edit", "consent/new", "assessments/new", "risk-markers/new"]
+    forms = ["contacts/new", "edit", "consent/new", "assessments/new", "risk-markers/new",
+             "safeguarding/new"]
     licensed = licence.star_licensed(get_db())
     catalog = instruments.catalog(current_app.config)
     if any(i.kind == "star" for i in instruments_in_use(catalog, current_app.config, licensed)):
@@ -143,7 +146,8 @@ def offline_forms(user):
 OFFLINE_FORM_NAMES = {"contacts/new": "Record a contact", "edit": "Edit details",
                       "consent/new": "Record consent", "assessments/new": "Start an NDT assessment",
                       "star/new": "Start a Star reading", "peer-sessions/new": "Log a peer session",
-                      "risk-markers/new": "Add a risk marker"}
+                      "risk-markers/new": "Add a risk marker",
+                      "safeguarding/new": "Raise a safeguarding concern"}
 
 
 def lock_settings(app_config):
