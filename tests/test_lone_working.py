@@ -288,7 +288,7 @@ def test_partners_and_admins_have_no_safety_pages(app, db, demo_data):
     for username in ("partner", "admin"):
         client, _ = phone(app, username)
         assert client.get("/safety").status_code == 403
-        assert client.get("/on-call/escalations").status_code == 403
+        assert client.get("/on-call/escalations").status_code == 403  # no casework role
 
 
 def test_the_coordinator_sees_acknowledges_and_closes(app, db, team, service):
@@ -347,3 +347,23 @@ def test_the_command_runs_once_and_says_what_it_did(app, db, team, service, tmp_
     assert "level1=1" in result.output
     again = CliRunner().invoke(main, ["run-escalations"], env=env)
     assert "level1=0" in again.output and len(escalations(db)) == 1
+
+
+def test_a_buddy_sees_and_acknowledges_what_they_were_alerted_about_and_no_more(
+        app, db, team, service):
+    end = now() + timedelta(minutes=1)
+    start_visit(team, db, end)
+    lone_working.run_escalations(db, app.config, now=end + GRACE)
+    [escalation] = escalations(db)
+    stranger, _ = phone(app, "navigator")  # alerted about nothing
+    assert "No open escalations" in stranger.get("/on-call/escalations").data.decode()
+    stranger.post(f"/on-call/escalations/{escalation['id']}/acknowledge", data={"note": "x"})
+    assert escalations(db)[0]["status"] == "open"
+    buddy, _ = phone(app, "peer")
+    page = buddy.get("/on-call/escalations").data.decode()
+    assert "Riverside path, Wisbech" in page and "Close with this note" not in page
+    buddy.post(f"/on-call/escalations/{escalation['id']}/close", data={"note": "Found her"})
+    assert escalations(db)[0]["status"] == "open"  # coordinators close
+    buddy.post(f"/on-call/escalations/{escalation['id']}/acknowledge", data={"note": "Calling"})
+    assert escalations(db)[0]["status"] == "acknowledged"
+    assert buddy.get("/on-call/rota").status_code == 403

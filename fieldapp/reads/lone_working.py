@@ -48,16 +48,26 @@ def my_open_visits(db, config, user) -> list[dict]:
     return visits
 
 
-def escalations(db, config, area, statuses=SHOWN) -> list[dict]:
+def alerted_sql() -> str:
+    """SQL true when user `?` was sent an alert of escalation `e` (the buddy, whoever was on call)."""
+    return ("EXISTS (SELECT 1 FROM escalation_alert a, json_each(a.recipients) j"
+            " WHERE a.escalation_id = e.id AND a.level > 0 AND j.value = ?)")
+
+
+def escalations(db, config, area, statuses=SHOWN, alerted=None) -> list[dict]:
     """The area's escalations in `statuses`, most urgent first (calls for help, then level 2),
-    each with the worker, buddy, last place and time the worker entered, and who acknowledged."""
+    each with the worker, buddy, last place and time the worker entered, and who acknowledged.
+    With `alerted` (a user id), only those that user was alerted about: a buddy or an on-call
+    caseworker sees what they were told of, a coordinator the whole area."""
     zone = config["PROGRAMME_TIMEZONE"]
     marks = ",".join("?" * len(statuses))
+    mine = f" AND {alerted_sql()}" if alerted is not None else ""
     rows = db.query(
         f"SELECT e.*, v.user_id, v.buddy_id, v.district, v.place, v.received_at AS started_at,"
         f" v.expected_end FROM escalation e JOIN visit v ON v.id = e.visit_id"
-        f" WHERE v.area = ? AND e.status IN ({marks})"
-        f" ORDER BY e.reason = 'help' DESC, e.level DESC, e.raised_at", [area, *statuses])
+        f" WHERE v.area = ? AND e.status IN ({marks}){mine}"
+        f" ORDER BY e.reason = 'help' DESC, e.level DESC, e.raised_at",
+        [area, *statuses, *([alerted] if alerted is not None else [])])
     found = []
     for row in rows:
         visit = {"place": row["place"], "district": row["district"], "received_at": row["started_at"]}

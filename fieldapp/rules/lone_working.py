@@ -233,10 +233,20 @@ def run_escalations(db, config, now=None, visit_ids=None) -> dict:
     return counts
 
 
+def was_alerted(db, user_id, escalation_id) -> bool:
+    """True if this user was sent an alert of this escalation (as buddy or on call)."""
+    return db.execute(
+        "SELECT 1 FROM escalation_alert a, json_each(a.recipients) j WHERE a.escalation_id = ?"
+        " AND a.level > 0 AND j.value = ?", [escalation_id, user_id]).fetchone() is not None
+
+
 def acknowledge(db, user, escalation_id, note, now=None) -> bool:
-    """A coordinator has seen an open escalation and is acting: it goes no further up. False if it
-    is not one of their area's open escalations."""
+    """Someone has seen an open escalation and is acting: it goes no further up. A coordinator of
+    the area, or anyone it alerted (the buddy, whoever is on call). False otherwise, or if it is
+    not open."""
     now = now or datetime.now(timezone.utc)
+    if user.role != "coordinator" and not was_alerted(db, user.id, escalation_id):
+        return False
     with immediate(db):
         cursor = db.execute(
             "UPDATE escalation SET status = 'acknowledged', acknowledged_by = ?,"
@@ -248,9 +258,9 @@ def acknowledge(db, user, escalation_id, note, now=None) -> bool:
 
 def close(db, user, escalation_id, note, now=None) -> bool:
     """Close an open or acknowledged escalation of the coordinator's area with a note (what
-    happened). False if there is none such, or no note."""
+    happened). False if there is none such, no note, or the user is not a coordinator."""
     note = (note or "").strip()
-    if not note:
+    if not note or user.role != "coordinator":
         return False
     now = now or datetime.now(timezone.utc)
     with immediate(db):

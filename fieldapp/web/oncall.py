@@ -1,6 +1,8 @@
-"""Coordinators' lone-working pages (README: Lone working): the live list of open escalations,
-acknowledged and closed with a note, and the area's on-call rota. Online only, never cached: they
-must show the server's picture now."""
+"""Lone-working escalation pages (README: Lone working): the live list of open escalations (a
+coordinator sees the area's; a buddy or on-call caseworker those they were alerted about, which is
+where their push leads), acknowledged by any of them and closed with a note by a coordinator; and
+the area's on-call rota (coordinators). Online only, never cached: they must show the server's
+picture now."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,7 +10,7 @@ from flask_login import current_user
 from ..db import get_db
 from ..reads.lone_working import escalations as area_escalations
 from ..rules import CoordinationError, lone_working, on_call
-from .guards import coordinator_required
+from .guards import casework_required, coordinator_required
 
 bp = Blueprint("oncall", __name__)
 
@@ -17,20 +19,22 @@ MAX_ID = 2**63 - 1
 
 
 @bp.route("/on-call/escalations")
-@coordinator_required
+@casework_required
 def escalations():
-    """Open escalations of the coordinator's area; an htmx request (the page polls every 30 s)
-    gets the list alone."""
-    rows = area_escalations(get_db(), current_app.config, current_user.area)
+    """Open escalations: the area's for a coordinator, else those this user was alerted about; an
+    htmx request (the page polls every 30 s) gets the list alone."""
+    alerted = None if current_user.role == "coordinator" else current_user.id
+    rows = area_escalations(get_db(), current_app.config, current_user.area, alerted=alerted)
     template = "oncall/_escalations.html" if request.headers.get("HX-Request") else \
         "oncall/escalations.html"
     return render_template(template, escalations=rows)
 
 
 @bp.route("/on-call/escalations/<int:escalation_id>/<action>", methods=["POST"])
-@coordinator_required
+@casework_required
 def act(escalation_id, action):
-    """Acknowledge ("I am dealing with it") or close (with a note) an escalation."""
+    """Acknowledge ("I am dealing with it": a coordinator or anyone it alerted) or close (with a
+    note: a coordinator) an escalation."""
     if escalation_id > MAX_ID:
         return ("Not found", 404)
     db = get_db()
@@ -40,7 +44,7 @@ def act(escalation_id, action):
         flash("Acknowledged: it goes no further up" if done else "That escalation is not open")
     elif action == "close":
         done = lone_working.close(db, current_user, escalation_id, note)
-        flash("Closed" if done else "Write what happened to close it")
+        flash("Closed" if done else "Write what happened to close it (coordinators close)")
     else:
         return ("Not found", 404)
     return redirect(url_for("oncall.escalations"))
