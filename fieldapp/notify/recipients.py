@@ -5,12 +5,16 @@ coordinators (DESIGN: "the conflict reaches both workers and their coordinator")
 value was not kept sees it on their phone already. A new assignment reaches the new trusted person.
 """
 
+import logging
+import sqlite3
 import threading
 from datetime import datetime, timezone
 
 from ..db import open_db
 from ..rules import lone_working, safeguarding
 from . import push
+
+log = logging.getLogger(__name__)
 
 
 def conflict_recipients(engine, actor_id, mutation_id) -> set[int]:
@@ -74,7 +78,13 @@ def after_check_ins(db, config, visit_ids) -> dict:
     (an overdue one cancelled, a call for help raised), then send the alerts in the background.
     The runner does the same every minute, so a server stopped between the two loses nothing."""
     now = datetime.now(timezone.utc)
-    counts = lone_working.decide(db, config, now, visit_ids)
+    try:
+        counts = lone_working.decide(db, config, now, visit_ids)
+    except sqlite3.OperationalError as error:
+        # The check-ins are stored; the store is busy. The runner decides within the minute:
+        # the phone's answer must not fail for it.
+        log.warning("lone working: deciding after a sync failed (%s); left to the runner", error)
+        return {}
 
     def send():
         own = open_db(config["DATABASE"])
