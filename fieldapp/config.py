@@ -228,6 +228,8 @@ HTTPS = None
 CHECKIN_GRACE_MINUTES = 15
 ESCALATION_LEVEL2_MINUTES = 15
 CHECKIN_SAFE_MINUTES = 30
+# Minutes before the deadline the worker's phones get "Your check-in is due soon." (0: never).
+CHECKIN_REMINDER_MINUTES = 10
 
 # ------------------------------------------------------------------ safeguarding
 # rules/safeguarding.py: hours a concern may wait for the lead's decision before the area's

@@ -378,6 +378,16 @@ def m022_safeguarding(db):
         )""")
 
 
+@migrations()
+def m023_visit_reminder(db):
+    """One reminder per visit and deadline (rules/lone_working.py): "Your check-in is due soon"."""
+    db.execute("""
+        CREATE TABLE visit_reminder (
+            visit_id TEXT NOT NULL, due_at TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
+            PRIMARY KEY (visit_id, due_at)
+        )""")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -178,7 +178,7 @@ def test_no_push_names_anyone(app, db, team, service):
     for _path, _ttl, payload, _key in service.received:
         assert payload["body"] in push.MESSAGES.values()
         assert not any(word in json.dumps(payload) for word in words)
-        assert payload["url"] == "/on-call/escalations"
+        assert payload["url"] in ("/on-call/escalations", "/safety")
 
 
 def test_nobody_on_call_reaches_the_coordinators_at_level_1(app, db, team, service):
@@ -367,3 +367,14 @@ def test_a_buddy_sees_and_acknowledges_what_they_were_alerted_about_and_no_more(
     buddy.post(f"/on-call/escalations/{escalation['id']}/acknowledge", data={"note": "Calling"})
     assert escalations(db)[0]["status"] == "acknowledged"
     assert buddy.get("/on-call/rota").status_code == 403
+
+
+def test_the_worker_is_reminded_once_before_the_deadline(app, db, team, service):
+    end = now() + timedelta(hours=1)
+    start_visit(team, db, end)
+    lone_working.run_escalations(db, app.config, now=end - timedelta(minutes=11))
+    assert told(service, "outreach") == []
+    for minutes in (9, 5, 1):
+        lone_working.run_escalations(db, app.config, now=end - timedelta(minutes=minutes))
+    assert told(service, "outreach") == ["checkin_reminder"]
+    assert told(service, "peer") == []  # the buddy only hears if it is overdue

@@ -33,6 +33,7 @@ MESSAGES = {
     "checkin_overdue": "A check-in is overdue.",
     "checkin_help": "Someone has asked for help.",
     "checkin_arrived": "An overdue check-in has arrived.",
+    "checkin_reminder": "Your check-in is due soon.",
     # Safeguarding (rules/safeguarding.py).
     "safeguarding_concern": "A safeguarding concern needs a decision.",
     "safeguarding_outcome": "Your concern has an outcome.",

@@ -156,6 +156,32 @@ def _answer(db, config, escalation, checkins, now) -> str | None:
     return "cancelled"
 
 
+def _remind(db, config, visit, due, now) -> bool:
+    """Within CHECKIN_REMINDER_MINUTES before the deadline (and not past it), one reminder per
+    visit and deadline to the worker's phones. True if one was stored now."""
+    before = _minutes(config, "CHECKIN_REMINDER_MINUTES")
+    if not before or not due - before <= now < due:
+        return False
+    cursor = db.execute("INSERT OR IGNORE INTO visit_reminder (visit_id, due_at, created_at)"
+                        " VALUES (?, ?, ?)", [visit["id"], timestamp(due), timestamp(now)])
+    return cursor.rowcount == 1
+
+
+def send_reminders(db, config, now) -> int:
+    """Push the stored reminders not sent yet (claimed in BEGIN IMMEDIATE, so two runners send
+    each once); returns how many went."""
+    with immediate(db):
+        rows = list(db.query(
+            "SELECT r.visit_id, r.due_at, v.user_id FROM visit_reminder r JOIN visit v"
+            " ON v.id = r.visit_id WHERE r.sent_at IS NULL"))
+        for row in rows:
+            db.execute("UPDATE visit_reminder SET sent_at = ? WHERE visit_id = ? AND due_at = ?",
+                       [timestamp(now), row["visit_id"], row["due_at"]])
+    for row in rows:
+        push.notify(db, config, {row["user_id"]}, "checkin_reminder", url="/safety")
+    return len(rows)
+
+
 def _visits_to_watch(db, visit_ids):
     """Visits not ended, and visits with an escalation still open (their check-in may answer it)."""
     rows = list(db.query(
@@ -170,7 +196,7 @@ def _visits_to_watch(db, visit_ids):
 def decide(db, config, now, visit_ids=None) -> dict:
     """Phase one of a run, in one BEGIN IMMEDIATE transaction: cancel what check-ins answered,
     raise calls for help, raise overdue visits, and take unanswered ones to level 2."""
-    counts = {"cancelled": 0, "noted": 0, "help": 0, "level1": 0, "level2": 0}
+    counts = {"reminded": 0, "cancelled": 0, "noted": 0, "help": 0, "level1": 0, "level2": 0}
     grace = _minutes(config, "CHECKIN_GRACE_MINUTES")
     second = _minutes(config, "ESCALATION_LEVEL2_MINUTES")
     with immediate(db):
@@ -186,6 +212,8 @@ def decide(db, config, now, visit_ids=None) -> dict:
                                                          index + 1, now):
                     counts["help"] += 1
             due = deadline(config, visit, checkins)
+            if due is not None and _remind(db, config, visit, due, now):
+                counts["reminded"] += 1
             if due is not None and now >= due + grace and _raise(
                     db, visit, "overdue", timestamp(due), 1, len(checkins), now):
                 counts["level1"] += 1
@@ -229,7 +257,7 @@ def run_escalations(db, config, now=None, visit_ids=None) -> dict:
     tests. Returns the counts of what it did, with `sent` alerts."""
     now = now or datetime.now(timezone.utc)
     counts = decide(db, config, now, visit_ids)
-    counts["sent"] = send_alerts(db, config, now)
+    counts["sent"] = send_alerts(db, config, now) + send_reminders(db, config, now)
     return counts
 
 
