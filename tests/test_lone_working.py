@@ -378,3 +378,12 @@ def test_the_worker_is_reminded_once_before_the_deadline(app, db, team, service)
         lone_working.run_escalations(db, app.config, now=end - timedelta(minutes=minutes))
     assert told(service, "outreach") == ["checkin_reminder"]
     assert told(service, "peer") == []  # the buddy only hears if it is overdue
+
+
+def test_the_readme_shows_the_systemd_units_as_they_are():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
+    for name in ("fieldapp-escalations.service", "fieldapp-escalations.timer"):
+        assert (root / "ops" / name).read_text() in readme, name
