@@ -240,3 +240,49 @@ def apply_retention_command(obj, really):
     else:
         click.echo(f"Dry run: {result['people']} people closed more than {years} years ago "
                    f"({records}) would be erased. Run again with --apply to erase them.")
+
+
+@main.command("run-escalations")
+@click.option("--every", type=int, default=0,
+              help="Keep running, once every this many seconds (0: run once and stop, as the "
+                   "systemd timer does).")
+@click.pass_obj
+def run_escalations_command(obj, every):
+    """Escalate overdue lone-working check-ins and send their alerts (README: Lone working).
+    Idempotent and safe to run twice at once."""
+    import time
+
+    from .rules.lone_working import run_escalations
+    from .rules.safeguarding import escalate_overdue
+
+    db = obj.db()
+    try:
+        while True:
+            counts = run_escalations(db, obj.app.config)
+            counts["safeguarding_overdue"] = escalate_overdue(db, obj.app.config)
+            click.echo(" ".join(f"{name}={count}" for name, count in counts.items()))
+            if every <= 0:
+                break
+            time.sleep(every)
+    finally:
+        db.close()
+
+
+@main.command("set-safeguarding-lead")
+@click.argument("username")
+@click.option("--off", is_flag=True, help="No longer a designated safeguarding lead.")
+@click.pass_obj
+def set_safeguarding_lead_command(obj, username, off):
+    """Make a user a designated safeguarding lead of their area (or, with --off, no longer)."""
+    from .rules.safeguarding import set_lead
+
+    db = obj.db()
+    try:
+        user = users.get_user_by_username(db, username)
+        if user is None:
+            raise click.ClickException(f"No user {username!r}")
+        set_lead(db, user["id"], on=not off)
+    finally:
+        db.close()
+    click.echo(f"{username} is {'no longer' if off else 'now'} a designated safeguarding lead"
+               f" of {user['area'] or 'no area'}.")

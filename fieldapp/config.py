@@ -297,3 +297,22 @@ INSTITUTIONS = ["prison", "hospital"]
 # A barrier should be resolved within this many days of the day it happened: later, and still
 # open or raised, it is flagged overdue; the measures count the share resolved within it.
 BARRIER_TARGET_DAYS = 90
+
+# ------------------------------------------------------------------ lone working
+# rules/lone_working.py: minutes after a visit's deadline before it escalates (level 1: the buddy
+# and whoever is on call), then minutes unanswered before level 2 (every coordinator of the area),
+# and the cover an "I'm safe" (or a check-in whose time had passed when it arrived) gives from its
+# arrival.
+CHECKIN_GRACE_MINUTES = 15
+ESCALATION_LEVEL2_MINUTES = 15
+CHECKIN_SAFE_MINUTES = 30
+# Minutes before the deadline the worker's phones get "Your check-in is due soon." (0: never).
+CHECKIN_REMINDER_MINUTES = 10
+
+# ------------------------------------------------------------------ safeguarding
+# rules/safeguarding.py: hours a concern may wait for the lead's decision before the area's
+# coordinators are told (24: about one working day; weekends are not skipped), and the duty line
+# the concern form names when someone is at immediate risk (None: "your local authority's duty
+# line"; e.g. "Cambridgeshire adult social care, 0345 045 5202" once checked locally).
+SAFEGUARDING_DECISION_HOURS = 24
+SAFEGUARDING_DUTY_LINE = None

@@ -341,6 +341,119 @@ def m016_device_outbox(db):
     db.execute("CREATE INDEX device_outbox_lost ON device_outbox (lost_at)")
 
 
+@migrations()
+def m020_lone_working(db):
+    """Lone working (fieldapp/records/visit.py, check_in.py; fieldapp/rules/lone_working.py): the
+    synced tables of visits and their check-ins, and the server's own tables of escalations, the
+    alerts each escalation sent (one row per escalation and level, so two runners at once raise
+    one) and the on-call rota."""
+    db.execute("""
+        CREATE TABLE visit (
+            id TEXT PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL,
+            user_id INTEGER,           -- the worker, derived from who sent it
+            area TEXT,                 -- derived from the district
+            district TEXT, place TEXT, buddy_id INTEGER,
+            expected_end TEXT,         -- UTC, as the worker chose it
+            received_at TEXT           -- the server's clock when it arrived
+        )""")
+    db.execute("CREATE INDEX visit_user ON visit (user_id)")
+    db.execute("""
+        CREATE TABLE check_in (
+            id TEXT PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL,
+            visit_id TEXT, user_id INTEGER,
+            kind TEXT,                 -- safe, extend, end, help
+            until TEXT,                -- extend: the new expected end (UTC)
+            place TEXT, note TEXT,
+            received_at TEXT           -- the server's clock when it arrived: the one that counts
+        )""")
+    db.execute("CREATE INDEX check_in_visit ON check_in (visit_id)")
+    db.execute("""
+        CREATE TABLE escalation (
+            id INTEGER PRIMARY KEY,
+            visit_id TEXT NOT NULL,
+            reason TEXT NOT NULL,      -- overdue, help
+            due_at TEXT NOT NULL,      -- the deadline missed (overdue) or the help's id (help)
+            checkins_seen INTEGER NOT NULL, -- how many check-ins the visit had when raised
+            level INTEGER NOT NULL,
+            status TEXT NOT NULL,      -- open, acknowledged, cancelled, closed
+            raised_at TEXT NOT NULL, level2_at TEXT,
+            acknowledged_by INTEGER, acknowledged_at TEXT,
+            ended_by INTEGER, ended_at TEXT, note TEXT,
+            UNIQUE (visit_id, reason, due_at)
+        )""")
+    db.execute("CREATE INDEX escalation_status ON escalation (status)")
+    db.execute("""
+        CREATE TABLE escalation_alert (
+            id INTEGER PRIMARY KEY,
+            escalation_id INTEGER NOT NULL,
+            level INTEGER NOT NULL,    -- 0: the cancellation notice
+            recipients TEXT NOT NULL,  -- JSON list of user ids
+            created_at TEXT NOT NULL, claimed_at TEXT, sent_at TEXT,
+            UNIQUE (escalation_id, level)
+        )""")
+    db.execute("""
+        CREATE TABLE on_call (
+            id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, area TEXT NOT NULL,
+            starts_at TEXT NOT NULL, ends_at TEXT NOT NULL,
+            created_by INTEGER, created_at TEXT, removed_at TEXT
+        )""")
+    db.execute("CREATE INDEX on_call_area ON on_call (area, starts_at)")
+
+
+@migrations()
+def m021_risk_marker(db):
+    """Risk markers on people (fieldapp/records/risk_marker.py): the synced table."""
+    db.execute("""
+        CREATE TABLE risk_marker (
+            id TEXT PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL,
+            person_id TEXT, kind TEXT, note TEXT,
+            review_on TEXT,            -- YYYY-MM-DD
+            retired INTEGER NOT NULL DEFAULT 0,
+            added_by INTEGER, added_at TEXT, reviewed_by INTEGER, reviewed_at TEXT
+        )""")
+    db.execute("CREATE INDEX risk_marker_person ON risk_marker (person_id)")
+
+
+@migrations()
+def m022_safeguarding(db):
+    """Safeguarding (fieldapp/records/safeguarding.py): the designated safeguarding lead flag on
+    users, the synced concerns and decisions, and one escalation row per overdue concern."""
+    db["user"].add_column("safeguarding_lead", int, not_null_default=0)
+    db.execute("""
+        CREATE TABLE safeguarding_concern (
+            id TEXT PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL,
+            person_id TEXT, about TEXT, what TEXT, immediate_risk INTEGER, action_taken TEXT,
+            raised_by INTEGER, raised_at TEXT, area TEXT
+        )""")
+    db.execute("CREATE INDEX safeguarding_concern_person ON safeguarding_concern (person_id)")
+    db.execute("""
+        CREATE TABLE safeguarding_decision (
+            id TEXT PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL,
+            person_id TEXT, concern_id TEXT, decision TEXT, reasons TEXT,
+            decided_by INTEGER, decided_at TEXT
+        )""")
+    db.execute("CREATE INDEX safeguarding_decision_concern ON safeguarding_decision (concern_id)")
+    db.execute("""
+        CREATE TABLE safeguarding_escalation (
+            concern_id TEXT PRIMARY KEY, escalated_at TEXT NOT NULL, sent_at TEXT
+        )""")
+
+
+@migrations()
+def m023_visit_reminder(db):
+    """One reminder per visit and deadline (rules/lone_working.py): "Your check-in is due soon"."""
+    db.execute("""
+        CREATE TABLE visit_reminder (
+            visit_id TEXT NOT NULL, due_at TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT,
+            PRIMARY KEY (visit_id, due_at)
+        )""")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

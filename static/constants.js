@@ -27,6 +27,7 @@
     // ---- timings (a test may shorten the two defaults with FieldappOutbox.configure) ----
     SYNC_TIMEOUT_MS: 20000,  // one sync request with no whole answer by then has failed (stalled)
     WAIT_TIMER_MS: 30000,    // retry while records wait after a good answer
+    AWAIT_SENT_MS: 10000,    // "I need help": how long the page waits to say whether the server has it
 
     // ---- caches and names shared by page and worker ----
     CACHE_PREFIX: 'fieldapp-',          // every cache of ours: deleted at logout and when revoked

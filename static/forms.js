@@ -230,6 +230,7 @@
     var redirect = form.dataset.redirect
       ? fillTemplate(form.dataset.redirect, {record_id: built.recordId, person_id: built.personId}) : null;
     if (fixId) redirect = '/outbox';
+    if (form.dataset.redirectSent) return awaitSent(form, flushing, built, redirect);
     var newPerson = built.newPerson;
     var wait = newPerson || !(navigator.serviceWorker && navigator.serviceWorker.controller)
       ? Promise.race([flushing, new Promise(function (r) { setTimeout(r, 5000); })])
@@ -240,6 +241,20 @@
       return Outbox.get(built.mutations[0].id).then(function (item) {
         return item && item.state === 'sent' && navigator.onLine ? redirect : '/caseload';
       });
+    });
+  }
+
+  /** A form that must say plainly whether the server has it ("I need help"): wait for the flush
+   * (at most AWAIT_SENT_MS), then go to `data-redirect-sent` only if the server acknowledged the
+   * mutation as applied; otherwise to `data-redirect` (it is kept and sent when there is signal).
+   * With no signal at all, at once: no false hope while the worker waits. */
+  function awaitSent(form, flushing, built, unsent) {
+    var last = built.mutations[built.mutations.length - 1];
+    var wait = navigator.onLine
+      ? Promise.race([flushing, new Promise(function (r) { setTimeout(r, C.AWAIT_SENT_MS || 10000); })])
+      : Promise.resolve();
+    return wait.then(function () { return Outbox.get(last.id); }).then(function (item) {
+      return item && item.state === 'sent' ? form.dataset.redirectSent : unsent;
     });
   }
 

@@ -158,3 +158,85 @@ def test_measures_barriers_directory_and_count_night_pages_have_no_violations(pa
         f"/services/{entry}/edit", "/tally/new"])
     _check(page_for("manager"), ["/measures", "/measures/returns"])
     _check(page_for("outreach"), ["/barriers", "/barriers/new", "/directory", "/tally/new"])
+
+
+def test_lone_working_pages_have_no_violations(page_for, live_server):
+    """The worker's visit with its check-ins, the two "I need help" answers, and the coordinator's
+    escalations (one open) and on-call rota (one row)."""
+    from datetime import datetime, timedelta, timezone
+
+    from fieldapp import users
+    from fieldapp.db import open_db
+    from fieldapp.records import make_engine
+    from fieldapp.rules import lone_working
+    from tests.helpers import mutation
+
+    db = open_db(live_server.database)
+    try:
+        worker = users.User(users.get_user_by_username(db, "outreach"))
+        end = datetime.now(timezone.utc) + timedelta(minutes=30)
+        visit = mutation("visit", {"district": "Fenland", "place": "The old pumping station",
+                                   "expected_end": end.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        check = mutation("check_in", {"visit_id": visit["record_id"], "kind": "safe"})
+        make_engine(db, live_server.app.config).push(worker, "a11y-device", [visit, check])
+        lone_working.run_escalations(db, live_server.app.config, now=end + timedelta(hours=1))
+        coordinator = users.get_user_by_username(db, "coordinator")
+        now = datetime.now(timezone.utc)
+        db["on_call"].insert({"user_id": coordinator["id"], "area": coordinator["area"],
+                              "starts_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                              "ends_at": (now + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    finally:
+        db.close()
+    _check(page_for("outreach"), ["/safety", "/safety/help/received", "/safety/help/not-sent"])
+    _check(page_for("coordinator"), ["/on-call/escalations", "/on-call/rota"])
+
+
+def test_risk_marker_pages_have_no_violations(page_for, live_server):
+    """A person with a marker (one past review): the person page, caseload and contact form show
+    it first; the add, review and coordinator's review pages."""
+    from datetime import date, timedelta
+
+    from fieldapp import users
+    from fieldapp.db import open_db
+    from fieldapp.records import make_engine
+    from tests.helpers import mutation
+
+    dan = _person_id(live_server, "Dan")
+    db = open_db(live_server.database)
+    try:
+        worker = users.User(users.get_user_by_username(db, "outreach"))
+        marker = mutation("risk_marker", {"person_id": dan, "kind": "dog", "note": "Large dog",
+                                          "review_on": date.today().isoformat()})
+        make_engine(db, live_server.app.config).push(worker, "a11y-device", [marker])
+        db.execute("UPDATE risk_marker SET review_on = ?", [(date.today() - timedelta(days=1)).isoformat()])
+        db.conn.commit()
+    finally:
+        db.close()
+    _check(page_for("outreach"), [
+        f"/people/{dan}", "/caseload", f"/people/{dan}/contacts/new", f"/people/{dan}/risk-markers/new",
+        f"/people/{dan}/risk-markers/{marker['record_id']}/review"])
+    _check(page_for("coordinator"), ["/risk-markers/due"])
+
+
+def test_safeguarding_pages_have_no_violations(page_for, live_server):
+    """The concern form, the person page listing a concern, and /safeguarding for the lead (with a
+    decision form) and a coordinator (read-only)."""
+    from fieldapp import users
+    from fieldapp.db import open_db
+    from fieldapp.records import make_engine
+    from fieldapp.rules import safeguarding
+    from tests.helpers import mutation
+
+    dan = _person_id(live_server, "Dan")
+    db = open_db(live_server.database)
+    try:
+        worker = users.User(users.get_user_by_username(db, "outreach"))
+        concern = mutation("safeguarding_concern", {"person_id": dan, "about": "adult_at_risk",
+                                                    "what": "Said he is scared", "immediate_risk": True})
+        make_engine(db, live_server.app.config).push(worker, "a11y-device", [concern])
+        safeguarding.set_lead(db, users.get_user_by_username(db, "navigator")["id"])
+    finally:
+        db.close()
+    _check(page_for("outreach"), [f"/people/{dan}/safeguarding/new", f"/people/{dan}"])
+    _check(page_for("navigator"), ["/safeguarding"])
+    _check(page_for("coordinator"), ["/safeguarding"])

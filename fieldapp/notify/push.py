@@ -31,6 +31,15 @@ MESSAGES = {
     "password": "Your fieldapp password was reset by an administrator.",
     # Records vanished from a phone before they were sent (rules/unsent.py).
     "lost": "Records saved on a phone were lost before they were sent.",
+    # Lone working (rules/lone_working.py): who, where and whose visit stay off the lock screen.
+    "checkin_overdue": "A check-in is overdue.",
+    "checkin_help": "Someone has asked for help.",
+    "checkin_arrived": "An overdue check-in has arrived.",
+    "checkin_reminder": "Your check-in is due soon.",
+    # Safeguarding (rules/safeguarding.py).
+    "safeguarding_concern": "A safeguarding concern needs a decision.",
+    "safeguarding_outcome": "Your concern has an outcome.",
+    "safeguarding_overdue": "A safeguarding decision is overdue.",
 }
 
 
@@ -139,11 +148,12 @@ def subscriptions_for(db, user_ids) -> list[dict]:
     return list(db.query(f"SELECT * FROM push_subscription WHERE user_id IN ({marks})", user_ids))
 
 
-def notify(db, config, user_ids, kind: str) -> int:
+def notify(db, config, user_ids, kind: str, url: str = "/caseload") -> int:
     """Send the generic `kind` message to every phone of these users; returns how many the push
-    services accepted. Subscriptions the service reports gone (404/410) are deleted."""
+    services accepted. Subscriptions the service reports gone (404/410) are deleted. `url` is the
+    page a tap opens (a path of ours, never anything about a person)."""
     payload = json.dumps({"kind": kind, "title": "fieldapp", "body": MESSAGES[kind],
-                          "url": "/caseload"})
+                          "url": url})
     key = vapid(config["INSTANCE"])
     delivered = 0
     for subscription in subscriptions_for(db, user_ids):
@@ -174,7 +184,7 @@ def notify(db, config, user_ids, kind: str) -> int:
     return delivered
 
 
-def notify_later(open_db, config, user_ids, kind: str) -> None:
+def notify_later(open_db, config, user_ids, kind: str, url: str = "/caseload") -> None:
     """Send in a background thread with its own connection, so a sync answer never waits for a
     push service; with PUSH_IN_BACKGROUND off (tests) send at once."""
     user_ids = set(user_ids)
@@ -184,7 +194,7 @@ def notify_later(open_db, config, user_ids, kind: str) -> None:
     def send():
         db = open_db(config["DATABASE"])
         try:
-            notify(db, config, user_ids, kind)
+            notify(db, config, user_ids, kind, url=url)
         finally:
             db.close()
 

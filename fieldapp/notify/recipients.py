@@ -7,8 +7,16 @@ Records lost from a phone before they were sent (rules/unsent.py) reach the work
 and their area's coordinators.
 """
 
+import logging
+import sqlite3
+import threading
+from datetime import datetime, timezone
+
 from ..db import open_db
+from ..rules import lone_working, safeguarding
 from . import push
+
+log = logging.getLogger(__name__)
 
 
 def conflict_recipients(engine, actor_id, mutation_id) -> set[int]:
@@ -52,6 +60,18 @@ def after_sync(engine, config, actor, mutations, results) -> dict:
                 sent["assigned"].add(row[0])
     for kind, user_ids in sent.items():
         push.notify_later(open_db, config, user_ids, kind)
+    visits = {str(by_id[r["id"]].get("fields", {}).get("visit_id")) for r in results
+              if r["status"] == "applied" and by_id.get(r["id"], {}).get("type") == "check_in"
+              and isinstance(by_id[r["id"]].get("fields"), dict)}
+    if visits:
+        after_check_ins(db, config, visits)
+    concerned = {str(by_id[r["id"]]["fields"].get("person_id")) for r in results
+                 if r["status"] == "applied" and by_id.get(r["id"], {}).get("type")
+                 == "safeguarding_concern" and isinstance(by_id[r["id"]].get("fields"), dict)}
+    if concerned:
+        leads = safeguarding.after_concerns(db, config, concerned) - {actor.id}
+        push.notify_later(open_db, config, leads, "safeguarding_concern", url="/safeguarding")
+        sent["safeguarding_concern"] = leads
     return sent
 
 
@@ -63,3 +83,30 @@ def after_loss(db, config, actor) -> set[int]:
         [getattr(actor, "area", None)])}
     push.notify_later(open_db, config, user_ids, "lost")
     return user_ids
+
+
+def after_check_ins(db, config, visit_ids) -> dict:
+    """Check-ins just arrived: answer their visits' escalations now, not at the next minute's run
+    (an overdue one cancelled, a call for help raised), then send the alerts in the background.
+    The runner does the same every minute, so a server stopped between the two loses nothing."""
+    now = datetime.now(timezone.utc)
+    try:
+        counts = lone_working.decide(db, config, now, visit_ids)
+    except sqlite3.OperationalError as error:
+        # The check-ins are stored; the store is busy. The runner decides within the minute:
+        # the phone's answer must not fail for it.
+        log.warning("lone working: deciding after a sync failed (%s); left to the runner", error)
+        return {}
+
+    def send():
+        own = open_db(config["DATABASE"])
+        try:
+            lone_working.send_alerts(own, config, now)
+        finally:
+            own.close()
+
+    if config.get("PUSH_IN_BACKGROUND", True):
+        threading.Thread(target=send, daemon=True).start()
+    else:
+        send()
+    return counts

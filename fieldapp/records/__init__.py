@@ -17,6 +17,10 @@ fields and the one date rule are in `fields.py`.
 | `barrier`      | `barrier.py`      | editable (coordinators move its status); its own scope, not pulled |
 | `lesson`       | `lesson.py`       | append-only; its own scope, not pulled         |
 | `tally`        | `tally.py`        | append-only; its own scope, not pulled         |
+| `visit`        | `visit.py`        | create-only; its own scope, never pulled      |
+| `check_in`     | `check_in.py`     | create-only, about a visit; never pulled      |
+| `risk_marker`  | `risk_marker.py`  | editable, merged field by field; never deleted |
+| `safeguarding_concern`, `safeguarding_decision` | `safeguarding.py` | create-only |
 """
 
 import uuid
@@ -26,18 +30,19 @@ import sync
 from .. import audit
 from ..rules import access
 from ..timeutil import now_iso
-from . import (assessment, barrier, consent, contact, directory_entry, lesson, peer_session, person,
-               tally, view)
+from . import (assessment, barrier, check_in, consent, contact, directory_entry, lesson,
+               peer_session, person, risk_marker, safeguarding, tally, view, visit)
 
 # Every record type, in the order the registry lists them. Add a new one here, once. The
 # directory comes before the types that name its entries.
 MODULES = (person, directory_entry, contact, assessment, consent, view, peer_session, barrier,
-           lesson, tally)
+           lesson, tally, visit, check_in, risk_marker, safeguarding)
 
 
 def record_types(app_config) -> sync.Registry:
     """The registry of casework record types for this deployment."""
-    return sync.Registry(*(module.record_type(app_config) for module in MODULES))
+    return sync.Registry(*(module.record_type(app_config) for module in MODULES),
+                         safeguarding.decision_type(app_config))
 
 
 class CaseworkEngine(sync.Engine):

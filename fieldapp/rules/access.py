@@ -19,11 +19,16 @@ from datetime import timedelta
 from ..timeutil import now_iso
 
 # What a partner agency worker may read of a person whose consent shares with their agency: the
-# details, contacts and consent. Not assessments (NDT risk levels, Star notes), peer sessions or
-# anything added later unless it is named here.
-PARTNER_RECORD_TYPES = frozenset({"person", "contact", "consent"})
-# Record types that never travel to phones: audit records of offline views.
-NEVER_PULLED = frozenset({"view"})
+# details, contacts and consent, and risk markers (staff safety: a partner's worker meeting the
+# person needs to know of a dog, weapons or needles as much as ours; it overrides the rule that
+# keeps NDT risk levels from them, and a marker is a short practical note, not an assessment).
+# Not assessments (NDT risk levels, Star notes), peer sessions or anything added later unless it
+# is named here.
+PARTNER_RECORD_TYPES = frozenset({"person", "contact", "consent", "risk_marker"})
+# Record types that never travel to phones: audit records of offline views, and lone-working
+# visits and check-ins (a worker's own safety timer, not casework about a person: the worker's
+# phone shows its visit from the /safety page and its outbox; coordinators see escalations online).
+NEVER_PULLED = frozenset({"view", "visit", "check_in"})
 # Record types that are their own sync scope and name no person: the directory of services,
 # which every caseworker reads (visible_scopes), barriers, lessons and count-night tallies, which
 # nobody's pull carries (their scopes are never visible) and which pages read online.

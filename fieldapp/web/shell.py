@@ -68,10 +68,15 @@ SW_ROUTES = [
     (r"^/people/[^/]+/(assessments|star)/new$", CASEWORK),
     (r"^/people/[^/]+/star/[^/]+/edit$", CASEWORK),
     (r"^/people/[^/]+/peer-sessions/new$", CASEWORK),
+    (r"^/people/[^/]+/risk-markers/(new|[^/]+/review)$", CASEWORK),
+    (r"^/risk-markers/due$", CASEWORK),
+    (r"^/people/[^/]+/safeguarding/new$", CASEWORK),
     (r"^/peer/hours$", CASEWORK),
     (r"^/barriers(/new)?$", CASEWORK),
     (r"^/tally/new$", CASEWORK),
     (r"^/directory$", CASEWORK),
+    (r"^/safety$", CASEWORK),
+    (r"^/safety/help/(received|not-sent)$", CASEWORK),
     (r"^/api/", NETWORK_ONLY),
     (r"^/login$", NETWORK_ONLY),
     (r"^/logout$", NETWORK_ONLY),
@@ -84,6 +89,8 @@ SW_ROUTES = [
     (r"^/people/matches$", NETWORK_ONLY),
     (r"^/account(/|$)", NETWORK_ONLY),
     (r"^/(healthz|metrics)$", NETWORK_ONLY),  # for operators: never a page to keep
+    (r"^/on-call(/|$)", NETWORK_ONLY),
+    (r"^/safeguarding(/|$)", NETWORK_ONLY),
 ]
 
 MANIFEST = {
@@ -118,7 +125,8 @@ def offline_forms(user):
     and the Star only once the deployment holds its licence (README: Offline reading)."""
     if not getattr(user, "is_authenticated", False) or not access.writes_casework(user):
         return []
-    forms = ["contacts/new", "edit", "consent/new", "assessments/new"]
+    forms = ["contacts/new", "edit", "consent/new", "assessments/new", "risk-markers/new",
+             "safeguarding/new"]
     licensed = licence.star_licensed(get_db())
     catalog = instruments.catalog(current_app.config)
     if any(i.kind == "star" for i in instruments_in_use(catalog, current_app.config, licensed)):
@@ -131,7 +139,9 @@ def offline_forms(user):
 # What the page of someone registered on a phone calls each form it offers (templates/_outbox.html).
 OFFLINE_FORM_NAMES = {"contacts/new": "Record a contact", "edit": "Edit details",
                       "consent/new": "Record consent", "assessments/new": "Start an NDT assessment",
-                      "star/new": "Start a Star reading", "peer-sessions/new": "Log a peer session"}
+                      "star/new": "Start a Star reading", "peer-sessions/new": "Log a peer session",
+                      "risk-markers/new": "Add a risk marker",
+                      "safeguarding/new": "Raise a safeguarding concern"}
 
 
 def lock_settings(app_config):

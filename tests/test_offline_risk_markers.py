@@ -1,0 +1,54 @@
+"""Staff safety records made on a phone with no signal (Chromium at 360 px, service worker on): a
+risk marker saved to the outbox, sent once when signal returns and shown first on the person's
+page; a safeguarding concern whose form says to call 999 for immediate risk, sent the same way."""
+
+from playwright.sync_api import expect
+
+from tests.test_offline import person_id, sign_in, wait_cached
+
+
+def test_a_risk_marker_added_offline_reaches_the_server_once_and_shows_first(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    page = sign_in(phone(), "outreach")
+    page.goto(f"/people/{dan}")
+    page.goto(f"/people/{dan}/risk-markers/new")
+    wait_cached(page, f"/people/{dan}", f"/people/{dan}/risk-markers/new")
+    page.context.set_offline(True)
+    page.goto(f"/people/{dan}/risk-markers/new")
+    page.check("input[name=kind][value=health_risk]")
+    page.fill("#note", "Test: used needles kept in the tent")
+    page.click("button:has-text('Save risk marker')")
+    page.wait_for_url(f"**/people/{dan}")
+    assert live_server.query("SELECT * FROM risk_marker") == []
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    expect(page.locator("[data-sync-status]")).not_to_contain_text("waiting", timeout=20000)
+    rows = live_server.query("SELECT kind, note FROM risk_marker")
+    assert rows == [{"kind": "health_risk", "note": "Test: used needles kept in the tent"}]
+    page.goto(f"/people/{dan}")
+    expect(page.locator("[data-risk-markers]")).to_contain_text("used needles")
+    page.goto("/caseload")
+    expect(page.locator("[data-caseload-row]", has_text="Dan").locator("[data-risk-markers]")
+           ).to_contain_text("Health risk")
+
+
+def test_a_safeguarding_concern_raised_offline_says_call_999_and_reaches_the_server(
+        phone, live_server):
+    dan = person_id(live_server, "Dan")
+    page = sign_in(phone(), "outreach")
+    page.goto(f"/people/{dan}")
+    page.goto(f"/people/{dan}/safeguarding/new")
+    wait_cached(page, f"/people/{dan}", f"/people/{dan}/safeguarding/new")
+    page.context.set_offline(True)
+    page.goto(f"/people/{dan}/safeguarding/new")
+    page.check("input[name=about][value=domestic_abuse]")
+    page.fill("#what", "Test: bruises on her arms, said her partner did it")
+    page.check("input[name=immediate_risk][value=yes]")
+    expect(page.locator("main")).to_contain_text("Call 999 now")
+    page.click("button:has-text('Send to the safeguarding lead')")
+    page.wait_for_url(f"**/people/{dan}")
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    expect(page.locator("[data-sync-status]")).not_to_contain_text("waiting", timeout=20000)
+    rows = live_server.query("SELECT about, immediate_risk FROM safeguarding_concern")
+    assert rows == [{"about": "domestic_abuse", "immediate_risk": 1}]
