@@ -31,12 +31,12 @@ from flask import Response, current_app, request, send_from_directory
 BUNDLES = {
     "bundle/shared.js": [
         "vendor/idb.umd.js", "constants.js", "outbox.js", "vault.js", "cached-pages.js", "send.js",
-        "flush.js",
+        "flush.js", "page/lock.js",
     ],
     "bundle/page.js": [
         "status.js", "forms.js", "page/worker.js", "page/triggers.js", "page/logout.js",
         "page/caseload.js", "page/offline-view.js", "page/partials.js", "page/offline-ready.js",
-        "page/pending-person.js", "page/pending-changes.js", "page/lost.js", "page/directory.js", "page/lock.js",
+        "page/pending-person.js", "page/pending-changes.js", "page/lost.js", "page/directory.js",
         "page/start.js",
     ],
 }

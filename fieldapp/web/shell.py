@@ -34,7 +34,6 @@ PRECACHED_STATIC = [
     "build/app.css",
     "bundle/shared.js",
     "bundle/page.js",
-    "page/lock.js",  # the lock screen's own (templates/shell/lock.html), beside the bundles
     "govuk-init.mjs",
     "assessment.js",
     "icons/icon-192.png",

@@ -11,11 +11,14 @@
  *   server's key of this device, /api/device-key), enter it (works with no signal; too many wrong
  *   tries drop the phone's copies of people, never its unsent records), or choose a new one after
  *   signing in again (forgotten, or wiped).
- * Classic script; needs FieldappOutbox and FieldappVault. Defines `Fieldapp.lock`.
+ * Classic script, last in the shared bundle (so the lock screen needs nothing else, and the
+ * service worker, importing the bundle, skips it); needs FieldappOutbox and FieldappVault.
+ * Defines `Fieldapp.lock`.
  */
 (function (ns) {
   'use strict';
 
+  if (!ns) return;  // in the service worker, which imports the shared bundle this is part of
   var Outbox = window.FieldappOutbox;
   var Vault = window.FieldappVault;
   var TAB_FLAG = 'fieldapp-unlocked';  // sessionStorage: this tab was unlocked, by this user
@@ -189,4 +192,4 @@
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', startLockScreen);
     else startLockScreen();
   }
-})(window.Fieldapp = window.Fieldapp || {});
+})(typeof window !== 'undefined' ? (window.Fieldapp = window.Fieldapp || {}) : null);
