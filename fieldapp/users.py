@@ -361,17 +361,20 @@ def device_revoked(db, device_id):
     return bool(rows and rows[0]["revoked_at"])
 
 
-def session_user(db, token, session_days=30):
+def session_user(db, token, session_days=30, max_days=None):
     """The `User` for a login session token, or None if it is no longer good.
 
-    Good means: the session and its device are not revoked, the user is active, and the session was
-    used within `session_days`. Touches last_seen_at (session and device) at most once a minute.
+    Good means: the session and its device are not revoked, the user is active, the session was
+    used within `session_days` (the idle limit) and, with `max_days`, began within `max_days` (the
+    absolute limit: a password sign-in at least that often, however busy the session).
+    Touches last_seen_at (session and device) at most once a minute.
     """
     if not token:
         return None
     rows = list(
         db.query(
-            "SELECT u.*, s.device_id AS s_device_id, s.last_seen_at AS s_last_seen_at"
+            "SELECT u.*, s.device_id AS s_device_id, s.last_seen_at AS s_last_seen_at,"
+            " s.created_at AS s_created_at"
             " FROM login_session s JOIN user u ON u.id = s.user_id"
             " LEFT JOIN device d ON d.id = s.device_id"
             " WHERE s.token = ? AND s.revoked_at IS NULL AND d.revoked_at IS NULL AND u.active = 1",
@@ -382,6 +385,8 @@ def session_user(db, token, session_days=30):
         return None
     row = rows[0]
     if row["s_last_seen_at"] < now_iso(-timedelta(days=session_days)):
+        return None
+    if max_days and row["s_created_at"] < now_iso(-timedelta(days=max_days)):
         return None
     if row["s_last_seen_at"] < now_iso(-_TOUCH_EVERY):
         now = now_iso()

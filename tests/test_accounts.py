@@ -275,3 +275,21 @@ def test_guesses_at_the_current_password_are_slowed(make_app, worker):
     phone = _phone(app)
     answers = [_change(phone, current=f"guess number {n}").status_code for n in range(3)]
     assert answers == [400, 400, 429]
+
+
+def test_a_session_ends_after_its_absolute_lifetime_however_busy(client, auth, db, demo_data):
+    auth.login("outreach")
+    assert client.get("/caseload").status_code == 200
+    # Used every minute, but signed in with the password 91 days ago (SESSION_MAX_DAYS is 90).
+    db.execute("UPDATE login_session SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-91 days'),"
+               " last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')")
+    db.conn.commit()
+    response = client.get("/caseload")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_session_within_both_limits_goes_on(client, auth, db, demo_data):
+    auth.login("outreach")
+    db.execute("UPDATE login_session SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-89 days')")
+    db.conn.commit()
+    assert client.get("/caseload").status_code == 200

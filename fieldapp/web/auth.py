@@ -32,7 +32,8 @@ login_manager.session_protection = None
 
 @login_manager.user_loader
 def _load_user(token):
-    return users.session_user(get_db(), token, current_app.config["SESSION_DAYS"])
+    config = current_app.config
+    return users.session_user(get_db(), token, config["SESSION_DAYS"], config["SESSION_MAX_DAYS"])
 
 
 @login_manager.unauthorized_handler
