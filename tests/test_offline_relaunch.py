@@ -43,19 +43,24 @@ def relaunch(playwright, browser_type_launch_args, live_server, tmp_path):
         context.close()
 
 
-def contacts_at(live_server, place):
-    return live_server.query("SELECT person_id FROM contact WHERE place = ?", [place])
-
-
-def test_records_saved_before_a_relaunch_offline_are_sent_when_signal_returns(relaunch, live_server):
-    dan = person_id(live_server, "Dan")
-    page = relaunch(offline=False)
+def signed_in(page):
+    """`page` signed in as the outreach worker, on the caseload, controlled by the service worker."""
     page.goto("/login")
     page.fill("#username", "outreach")
     page.fill("#password", "demo")
     page.click("button:has-text('Sign in')")
     page.wait_for_url("**/caseload")
     wait_controlled(page)
+    return page
+
+
+def contacts_at(live_server, place):
+    return live_server.query("SELECT person_id FROM contact WHERE place = ?", [place])
+
+
+def test_records_saved_before_a_relaunch_offline_are_sent_when_signal_returns(relaunch, live_server):
+    dan = person_id(live_server, "Dan")
+    page = signed_in(relaunch(offline=False))
     wait_cached(page, "/caseload", f"/people/{dan}", f"/people/{dan}/contacts/new")
 
     for cycle in range(CYCLES):
@@ -89,13 +94,7 @@ def test_records_saved_before_a_relaunch_offline_are_sent_when_signal_returns(re
 
 def test_a_phone_not_synced_for_weeks_hides_its_copies_until_it_syncs(relaunch, live_server):
     dan = person_id(live_server, "Dan")
-    page = relaunch(offline=False)
-    page.goto("/login")
-    page.fill("#username", "outreach")
-    page.fill("#password", "demo")
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url("**/caseload")
-    wait_controlled(page)
+    page = signed_in(relaunch(offline=False))
     wait_cached(page, "/caseload", f"/people/{dan}")
     page.context.set_offline(True)
     # Its last sync, as the phone remembers it, fifteen days ago (STALE_PHONE_DAYS is 14).
