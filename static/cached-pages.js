@@ -94,12 +94,29 @@
     var queue = paths.slice();
     var stored = 0;
     var started = wipes;
-    var run = caches.open(C.PAGES_CACHE).then(function (cache) {
+    // The cache is opened (so created) only to store a page, and only while someone is signed in
+    // on this phone: a refresh that starts or ends after a wipe (the logout's own flush, or one in
+    // the service worker that hears of the wipe late) must not bring the page cache back.
+    var storing = null;
+    function cacheToStore() {
+      if (!storing) {
+        storing = Outbox.getMeta('user_id').then(function (user) {
+          return user && wipes === started ? caches.open(C.PAGES_CACHE) : null;
+        });
+      }
+      return storing;
+    }
+    function put(path, resp) {
+      return cacheToStore().then(function (cache) {
+        if (cache && wipes === started) return cache.put(path, resp);
+      });
+    }
+    var run = openIfPresent().then(function (existing) {
       function next() {
         var path = queue.shift();
         if (!path || wipes !== started) return Promise.resolve();
         var held = null;
-        return cache.match(path, {ignoreVary: true}).then(function (hit) {
+        return (existing ? existing.match(path, {ignoreVary: true}) : Promise.resolve(null)).then(function (hit) {
           held = hit || null;
           var headers = {};
           headers[C.REFRESH_HEADER] = '1';
@@ -117,16 +134,16 @@
             return renewed(held, resp).then(function (copy) {
               if (wipes !== started) return;
               stored += 1;
-              return cache.put(path, copy);
+              return put(path, copy);
             });
           }
           if (resp.status === 200 && resp.type !== 'opaqueredirect' && !resp.redirected &&
               type.indexOf('text/html') === 0) {
             stored += 1;
             if (storedPaths) storedPaths.push(path);
-            return cache.put(path, resp);
+            return put(path, resp);
           }
-          if (resp.status === 404 || resp.status === 410) return cache.delete(path);
+          if ((resp.status === 404 || resp.status === 410) && existing) return existing.delete(path);
         }).catch(function () { /* offline again: keep the old copy */ }).then(next);
       }
       var lanes = [];

@@ -232,6 +232,22 @@ def test_logout_waits_for_unsent_records_then_wipes_the_phone(phone, live_server
     assert live_server.query("SELECT count(*) AS n FROM contact WHERE place = 'Test: library steps, Wisbech'")[0]["n"] == 1
 
 
+def test_a_page_refresh_that_finishes_after_signing_out_leaves_no_page_cache(phone, live_server):
+    # A sync's background refresh can start or end after the wipe (it ran in the service worker,
+    # or the logout's own flush started it): it must not bring the page cache back.
+    context = phone()
+    page = sign_in(context, "outreach")
+    page.click("form[data-logout] button")
+    page.wait_for_url("**/login*")
+    left = page.evaluate(
+        """async () => {
+            await FieldappCachedPages.refreshAfterSync([], [], true);
+            return caches.has('fieldapp-pages');
+        }"""
+    )
+    assert left is False
+
+
 def test_a_captive_portal_or_a_dead_server_loses_nothing_and_sends_once(phone, live_server):
     dan = person_id(live_server, "Dan")
     context = phone()
