@@ -75,3 +75,22 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def figures(request):
+    """`figures(text)` records a figure a test measured (chaos counts, tap counts, latencies).
+    They are printed together at the end of the run, under "figures", also when the suite runs on
+    pytest-xdist workers (whose own output is not shown): tests never assert on them."""
+    return lambda text: request.node.user_properties.append(("figure", text))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print every figure the tests recorded (see `figures`)."""
+    lines = [(report.nodeid, value) for reports in terminalreporter.stats.values()
+             for report in reports if getattr(report, "when", None) == "call"
+             for key, value in getattr(report, "user_properties", ()) if key == "figure"]
+    if lines:
+        terminalreporter.section("figures")
+        for nodeid, value in lines:
+            terminalreporter.write_line(f"{nodeid.split('::')[-1]}: {value}")

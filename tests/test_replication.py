@@ -130,7 +130,7 @@ def _record(phone, acknowledged_at):
 
 @pytest.mark.parametrize("ack_after_replicated", [False, True],
                          ids=["acknowledged-when-stored", "acknowledged-when-replicated"])
-def test_an_acknowledged_mutation_survives_the_loss_of_the_machine(tmp_path, capsys,
+def test_an_acknowledged_mutation_survives_the_loss_of_the_machine(tmp_path, figures,
                                                                     ack_after_replicated):
     """Outside the window nothing acknowledged is lost; with REPLICA_ACK_AFTER_REPLICATED there
     is no window: nothing acknowledged at all is lost."""
@@ -191,12 +191,11 @@ def test_an_acknowledged_mutation_survives_the_loss_of_the_machine(tmp_path, cap
         for phone in phones:
             _resumes(phone, server.port, instance / "fieldapp.db")
         latencies = sorted(t for phone in phones for t in phone.latencies)
-        with capsys.disabled():
-            print(f"\nreplication ({'ack after replicated' if ack_after_replicated else 'ack when stored'}): "
-                  f"sync p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
-                  f"{len(acknowledged_at)} acknowledged, {len(lost)} lost "
-                  f"(all acknowledged in the last {newest_lost:.2f} s before the kill), "
-                  f"lag reported by /healthz {lag}, restore {restore_seconds:.2f} s")
+        figures(f"replication ({'ack after replicated' if ack_after_replicated else 'ack when stored'}): "
+                f"sync p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+                f"{len(acknowledged_at)} acknowledged, {len(lost)} lost "
+                f"(all acknowledged in the last {newest_lost:.2f} s before the kill), "
+                f"lag reported by /healthz {lag}, restore {restore_seconds:.2f} s")
     finally:
         server.stop()
 
@@ -377,7 +376,7 @@ def s3_store(tmp_path):
         process.wait(timeout=10)
 
 
-def test_an_s3_replica_survives_the_loss_of_the_machine(tmp_path, s3_store, capsys):
+def test_an_s3_replica_survives_the_loss_of_the_machine(tmp_path, s3_store, figures):
     """The same promise with an S3-compatible store (moto on 127.0.0.1): the endpoint,
     path-style and credential settings work, and nothing acknowledged is lost."""
     instance = _instance(tmp_path, ack_after_replicated=True, replica=s3_store)
@@ -404,9 +403,8 @@ def test_an_s3_replica_survives_the_loss_of_the_machine(tmp_path, s3_store, caps
     db.close()
     assert len(acknowledged_at) >= 30 and set(acknowledged_at) <= stored
     latencies = sorted(phone.latencies)
-    with capsys.disabled():
-        print(f"\nS3 replica (moto): sync p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
-              f"{len(acknowledged_at)} acknowledged, none lost")
+    figures(f"S3 replica (moto): sync p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, "
+            f"{len(acknowledged_at)} acknowledged, none lost")
 
 
 def test_serve_replicate_needs_a_replica_and_restore_needs_one_source(tmp_path):

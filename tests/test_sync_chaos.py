@@ -120,7 +120,7 @@ def _late_deliveries(phones, online, port, rng):
     return before, amid
 
 
-def test_nothing_is_lost_or_duplicated_under_chaos(tmp_path, capsys):
+def test_nothing_is_lost_or_duplicated_under_chaos(tmp_path, figures):
     rng = random.Random(SEED)
     instance = tmp_path / "instance"
     instance.mkdir()
@@ -187,11 +187,11 @@ def test_nothing_is_lost_or_duplicated_under_chaos(tmp_path, capsys):
 
     assert not unsettled, unsettled
     db = open_db(instance / "fieldapp.db")
-    _check(db, phones, made, injected, capsys, server=server, proxy=proxy,
+    _check(db, phones, made, injected, figures, server=server, proxy=proxy,
            coordinator=coordinator, replays=replays)
 
 
-def _check(db, phones, made, injected, capsys, *, server, proxy, coordinator, replays):
+def _check(db, phones, made, injected, figures, *, server, proxy, coordinator, replays):
     """The end state: the figures printed, then what must hold."""
     stored = {row[0] for row in db.execute("SELECT id FROM sync_mutation")}
     acknowledged = {mid for phone in phones for mid in phone.acknowledged}
@@ -211,19 +211,18 @@ def _check(db, phones, made, injected, capsys, *, server, proxy, coordinator, re
     stale = sum(len(held.keys() - expected.keys()) for held, expected in holdings.values())
     stats = {key: sum(p.stats[key] for p in phones) for key in phones[0].stats}
     mutations = len(stored)
-    with capsys.disabled():
-        print(f"\nchaos seed {SEED}, {ROUNDS} rounds: {mutations} mutations, "
-              f"lost {len(lost)}, duplicated {first_versions - len(stored_ids)}, "
-              f"conflicts injected {len(injected)} surfaced {len(surfaced)}, "
-              f"server kills {server.kills}, faults {proxy.counts}, replayed batches {replays}, "
-              f"late replays {stats['late']} ({stats['late_answered']} answered), "
-              f"reorders {stats['reordered']}, scope changes {coordinator.changes()} "
-              f"{coordinator.counts}, refused after a scope change {len(refused)}, "
-              f"stale copies {stale}, "
-              f"requests {stats['requests']} ({stats['failures']} failed), "
-              f"{stats['requests'] / max(mutations, 1):.2f} requests and "
-              f"{(stats['bytes_sent'] + stats['bytes_received']) / max(mutations, 1):.0f} bytes"
-              " per mutation")
+    figures(f"chaos seed {SEED}, {ROUNDS} rounds: {mutations} mutations, "
+            f"lost {len(lost)}, duplicated {first_versions - len(stored_ids)}, "
+            f"conflicts injected {len(injected)} surfaced {len(surfaced)}, "
+            f"server kills {server.kills}, faults {proxy.counts}, replayed batches {replays}, "
+            f"late replays {stats['late']} ({stats['late_answered']} answered), "
+            f"reorders {stats['reordered']}, scope changes {coordinator.changes()} "
+            f"{coordinator.counts}, refused after a scope change {len(refused)}, "
+            f"stale copies {stale}, "
+            f"requests {stats['requests']} ({stats['failures']} failed), "
+            f"{stats['requests'] / max(mutations, 1):.2f} requests and "
+            f"{(stats['bytes_sent'] + stats['bytes_received']) / max(mutations, 1):.0f} bytes"
+            " per mutation")
 
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert all(not phone.outbox for phone in phones), "a phone still holds unsent records"
