@@ -1,8 +1,10 @@
 """The field pages of issue 14 on a phone with no signal, in Debian's Chromium: the directory of
-services searched from the phone's copy, a barrier and a count-night tally logged offline that
-reach the server when the signal comes back (README: Barriers, lessons, the directory of services
-and count nights)."""
+services searched on the phone and drawn from the phone's pulled records, a barrier and a
+count-night tally logged offline that reach the server when the signal comes back, a barrier
+listed at once as waiting to send, and a multi-agency meeting recorded offline (README: Barriers,
+lessons, the directory of services and count nights; Multi-agency meetings)."""
 
+import json
 import time
 from datetime import date
 
@@ -170,3 +172,29 @@ def test_the_directory_on_the_phone_is_the_phones_pulled_records(phone, live_ser
     expect(shown.locator("a[href='tel:01354000009']")).to_have_text("01354 000009")
     expect(shown).not_to_contain_text("Address")  # none recorded: the row is left out
     expect(page.locator("[data-directory-count]")).to_have_text("1 service")
+
+
+def test_a_multi_agency_meeting_is_recorded_offline_and_counted_for_the_trusted_person(phone, live_server):
+    page = sign_in(phone(), "navigator")  # Kerry's trusted person in the demo
+    wait_ready(page)
+    assert all(cached(page, ["/mdt/new"]))
+    page.context.set_offline(True)
+    page.goto("/mdt/new")
+    page.select_option("#person_id", label="Kerry")
+    page.fill("#held_on", date.today().isoformat())
+    page.check("input[name=agencies][value=probation]")
+    page.check("input[name=agencies][value=housing]")
+    page.fill("#note", "Test: probation and housing agreed a plan")
+    page.click("button:has-text('Save meeting')")
+    page.wait_for_url("**/caseload")
+    expect(page.locator("[data-sync-status]")).to_contain_text("Offline: 1 saved on this phone")
+    assert not live_server.query("SELECT 1 FROM mdt_meeting")
+
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    expect(page.locator("[data-sync-status]")).to_have_text("All sent", timeout=TIMEOUT)
+    [meeting] = live_server.query("SELECT m.*, p.display_name FROM mdt_meeting m JOIN person p"
+                                  " ON p.id = m.person_id")
+    assert (meeting["display_name"], meeting["by_trusted_person"]) == ("Kerry", 1)
+    assert sorted(json.loads(meeting["agencies"])) == ["housing", "probation"]
+    assert meeting["held_on"] == date.today().isoformat()
