@@ -300,6 +300,14 @@ INSTITUTIONS = ["prison", "hospital"]
 # A barrier should be resolved within this many days of the day it happened: later, and still
 # open or raised, it is flagged overdue; the measures count the share resolved within it.
 BARRIER_TARGET_DAYS = 90
+# The agencies a multi-agency (MDT) meeting about a person may record as present
+# (fieldapp/records/mdt_meeting.py), as (value stored, label shown); a meeting needs two or more.
+MDT_AGENCIES = [("housing", "Housing options or the council"), ("mental_health", "Mental health"),
+                ("drug_alcohol", "Drug and alcohol service"), ("probation", "Probation"),
+                ("police", "Police"), ("health", "GP or health"),
+                ("adult_social_care", "Adult social care"), ("dwp", "DWP or Jobcentre"),
+                ("domestic_abuse", "Domestic abuse service"), ("outreach", "Outreach team"),
+                ("other", "Another agency")]
 
 # ------------------------------------------------------------------ lone working
 # rules/lone_working.py: minutes after a visit's deadline before it escalates (level 1: the buddy

@@ -1,9 +1,9 @@
 """The demo's programme over time (README: Demo logins): a cohort engaged over the past year and
 a half, with NDT assessments, Star readings and housing changes on the days they happened (the
 engine's clock set to each day, so the housing history is as it would be), referrals to the
-directory of services, barriers at each stage, a Change Forum lesson and a count night; enough
-that every measure on the measures page shows a real figure. Called by demo.load_demo for
-`fieldapp init --demo`."""
+directory of services, barriers at each stage, a Change Forum lesson, a count night and
+multi-agency meetings; enough that every measure on the measures page shows a real figure.
+Called by demo.load_demo for `fieldapp init --demo`."""
 
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
@@ -136,6 +136,23 @@ def load(db, app_config, actors, today: date, ndt_keys, star_keys):
                 "bedded_down": name == "Ravi", "spoken_to": True, "referred_to": services[service],
                 "what_happened": "Referred on."}))
     _barriers(db, app_config, actors, today, people, services)
+    _mdt_meetings(db, app_config, actors, today, people)
+
+
+def _mdt_meetings(db, app_config, actors, today, people):
+    """This quarter's multi-agency meetings: four people's teams brought together by their
+    trusted person (the navigator; Marek's twice), and one the outreach worker called."""
+    for who, name, days_ago, agencies in (
+            ("navigator", "Aisha", 2, ["housing", "mental_health", "outreach"]),
+            ("navigator", "Marek", 4, ["probation", "drug_alcohol", "housing"]),
+            ("navigator", "Marek", 12, ["probation", "drug_alcohol"]),
+            ("navigator", "Grace", 6, ["mental_health", "health", "adult_social_care"]),
+            ("navigator", "Ravi", 9, ["housing", "drug_alcohol", "dwp"]),
+            ("outreach", "Aisha", 5, ["outreach", "police"])):
+        day = today - timedelta(days=days_ago)
+        _on(db, app_config, day, actors[who], _mutation("mdt_meeting", "create", str(uuid.uuid4()), {
+            "person_id": people[name], "held_on": day.isoformat(), "agencies": agencies,
+            "note": "Agreed who does what before the next meeting."}))
 
 
 def _barriers(db, app_config, actors, today, people, services):

@@ -454,6 +454,19 @@ def m023_visit_reminder(db):
         )""")
 
 
+
+@migrations()
+def m060_mdt_meeting(db):
+    """Multi-agency (MDT) meetings about a person (fieldapp/records/mdt_meeting.py), a synced
+    table in the person's scope, read by the measure of multi-agency teams coordinated by a
+    trusted person (by the day held)."""
+    db["mdt_meeting"].create(
+        {**_SYNCED, "person_id": str, "held_on": str, "agencies": str, "note": str,
+         "recorded_by": int, "by_trusted_person": int, "created_at": str},
+        pk="id", not_null=_SYNCED_NOT_NULL, defaults={"deleted": 0})
+    db["mdt_meeting"].create_index(["person_id"])
+    db["mdt_meeting"].create_index(["held_on"])
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -211,7 +211,7 @@
     want('/caseload', anyChange);
     want('/contacts/new', anyChange);
     want('/outbox', false);
-    ['/barriers/new', '/directory', '/tally/new'].forEach(function (path) { want(path, anyChange); });
+    ['/barriers', '/barriers/new', '/directory', '/tally/new', '/mdt/new'].forEach(function (path) { want(path, anyChange); });
     // Everyone's page first, then the forms in the order named (the contact form first): a phone
     // that loses signal half way through holds what matters most.
     var people = peopleHeld(all).map(function (p) { return p.record_id; });

@@ -155,9 +155,9 @@ def test_measures_barriers_directory_and_count_night_pages_have_no_violations(pa
         "/measures", "/measures?from=2025-01-01&to=2026-12-31", "/measures?from=nonsense",
         "/measures/returns", "/barriers", "/barriers/new", f"/forum/barriers/{barrier}",
         "/forum/lessons", "/forum/lessons/new", "/directory", "/services/", "/services/new",
-        f"/services/{entry}/edit", "/tally/new"])
+        f"/services/{entry}/edit", "/tally/new", "/mdt/new"])
     _check(page_for("manager"), ["/measures", "/measures/returns"])
-    _check(page_for("outreach"), ["/barriers", "/barriers/new", "/directory", "/tally/new"])
+    _check(page_for("outreach"), ["/barriers", "/barriers/new", "/directory", "/tally/new", "/mdt/new"])
 
 
 def test_lone_working_pages_have_no_violations(page_for, live_server):

@@ -8,6 +8,7 @@ import pytest
 from fieldapp.reads import measures, outcomes
 from fieldapp.reads.measures import Period, quarter_of
 from fieldapp.rules import licence
+from tests import helpers
 from tests.measures_world import A, B, PERIOD, build
 
 
@@ -27,6 +28,33 @@ def test_trusted_persons_supported_and_caseloads(world, db):
         ("tp1", 2, True), ("tp2", 1, False)]
     assert caseloads["over"] == 1
     assert measures.people_supported(db, [B]) == {"people": 1, "supported": 0}  # Eve
+
+
+def test_multi_agency_teams_coordinated_by_a_trusted_person(world, db):
+    def meeting(who, name, day, agencies=("housing", "mental_health")):
+        record_id = helpers.uid()
+        world.push(day, who, helpers.create("mdt_meeting", record_id, person_id=world.people[name],
+                                            held_on=day, agencies=list(agencies)))
+        return record_id
+
+    meeting("tp1", "Ann", "2026-07-15")
+    meeting("tp1", "Ann", "2026-08-15", ("probation", "police", "drug_alcohol"))
+    meeting("tp2", "Cal", "2026-09-01")
+    meeting("out", "Ben", "2026-08-01")  # out is not Ben's trusted person
+    meeting("tp1", "Fay", "2026-07-20")  # closed later, in August: held while supported
+    meeting("tp1", "Ben", "2026-06-30")  # before the period
+    dropped = meeting("tp1", "Ben", "2026-09-10")
+    world.push("2026-09-11", "tp1", helpers.delete("mdt_meeting", dropped))
+    # Cal's trusted person changes after tp2's meeting: it stays coordinated by his trusted person.
+    world.update("2026-09-20", "coord", "Cal", trusted_person_id=world.users["tp1"].id)
+    # Teams: Ann (two meetings, one team), Cal, Fay. Meetings in the period, live: Ann 2, Cal, Ben
+    # (by out), Fay = 5, of which 4 by the person's trusted person, tp1 and tp2.
+    assert measures.mdt_teams(db, [A], PERIOD) == {
+        "teams": 3, "meetings": 5, "meetings_by_trusted_person": 4, "trusted_persons": 2}
+    assert measures.mdt_teams(db, [B], PERIOD) == {
+        "teams": 0, "meetings": 0, "meetings_by_trusted_person": 0, "trusted_persons": 0}
+    june = Period(date(2026, 6, 1), date(2026, 6, 30))
+    assert measures.mdt_teams(db, [A], june)["teams"] == 1  # Ben's of 30 June
 
 
 def test_contacts_by_district_and_month(world, db):
@@ -200,7 +228,7 @@ def test_the_page_shows_the_areas_figures_and_how_each_is_counted(client, world,
         as_text=True)
     assert "1 July 2026 to 30 September 2026" in page
     assert "Peterborough" not in page.split("<main", 1)[1].split("<form", 1)[0]  # A only
-    assert page.count("How it is counted:") == 16
+    assert page.count("How it is counted:") == 17
     assert "within 45 days either side" in page and "<svg" in page
     assert "Homelessness Star 3.1" in page
 

@@ -4,6 +4,9 @@ answers worked out by hand), and the download's password, roles and audit."""
 
 import csv
 import io
+import zipfile
+
+import openpyxl
 
 import pytest
 
@@ -12,6 +15,7 @@ from fieldapp.db import open_db
 from fieldapp.migrations import migrate
 from fieldapp.reads import returns
 from fieldapp.reads.csv_export import safe_cell, to_csv
+from fieldapp.reads.xlsx_export import to_xlsx
 from fieldapp.rules import pseudonyms
 from tests.conftest import TEST_CONFIG
 from tests.measures_world import A, PERIOD, build
@@ -36,6 +40,33 @@ def test_formula_cells_are_neutralised_and_everything_round_trips():
     assert row == ["'=1+2", "'+44 1234", "'-x", "'@SUM(A1)", "'\tx", "'\rx", "plain",
                    'Zoë, "quoted"\nline', "-9", "3.5", "", "1", "'=HYPERLINK(\"http://x\")"]
     assert safe_cell(-9) == "-9" and safe_cell("-9") == "'-9"
+
+
+def read_xlsx(data: bytes):
+    """The workbook's one sheet as rows of openpyxl cells, after checking that no cell anywhere
+    in the file is a formula (no <f> element in any sheet's XML, no cell of type "f")."""
+    with zipfile.ZipFile(io.BytesIO(data)) as parts:
+        sheets = [n for n in parts.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and not any(b"<f>" in parts.read(n) or b"<f " in parts.read(n) for n in sheets)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    [sheet] = book.worksheets
+    rows = [list(row) for row in sheet.iter_rows()]
+    assert not any(cell.data_type == "f" for row in rows for cell in row)
+    return rows
+
+
+def test_an_xlsx_holds_formula_like_text_as_text_and_numbers_as_numbers():
+    cells = ["=1+2", "+44 1234", "-x", "@SUM(A1)", "\tx", "plain", 'Zoë, "quoted"\nline', -9, 3.5,
+             None, True, "=HYPERLINK(\"http://x\")", "0123", "2026-07-01"]
+    [header, row] = read_xlsx(to_xlsx(["a"] * len(cells), [cells]))
+    assert [c.value for c in header] == ["a"] * len(cells) and header[0].font.b
+    assert [c.value for c in row] == ["=1+2", "+44 1234", "-x", "@SUM(A1)", "\tx", "plain",
+                                      'Zoë, "quoted"\nline', -9, 3.5, None, 1,
+                                      "=HYPERLINK(\"http://x\")", "0123", "2026-07-01"]
+    # Text that starts like a formula keeps Excel's quote prefix: it stays text when edited.
+    assert [c.quotePrefix for c in row[:5]] == [True] * 5 and not row[5].quotePrefix
+    assert [c.data_type for c in row[:7]] == ["s"] * 7 and row[12].data_type == "s"
+    assert row[7].data_type == "n" and row[8].data_type == "n"
 
 
 def test_pseudonyms_are_stable_in_an_instance_and_differ_across_instances(tmp_path):
@@ -98,7 +129,7 @@ def test_the_figures_return_has_every_measure(app, world, db):
     assert named[("Contacts by district and month", "counts.Fenland/2026-07")] == 2
     assert named[("StreetLink follow-ups", "follow_ups")] == 1
     assert named[("NDT total fallen at 3, 6 and 12 months", "points.3.percent")] == 67
-    assert len({row[3] for row in rows}) == 16
+    assert len({row[3] for row in rows}) == 17
 
 
 # ----------------------------------------------------------------- the download
@@ -120,13 +151,75 @@ def test_a_download_asks_for_the_password_and_is_audited(client, world, db, auth
     assert event["detail"].startswith("people 2026-07-01..2026-09-30 " + A) and event["at"]
 
 
+def same_cell(cell, text):
+    """Whether a workbook cell holds what the CSV wrote as `text`: a number of the same value
+    (a workbook keeps 4.0 as 4), or the same text less the CSV's neutralising apostrophe."""
+    if cell.value is None:
+        return text == ""
+    if cell.data_type == "n":
+        return float(text) == float(cell.value)
+    return cell.data_type == "s" and text == (cell.value if not cell.value.startswith(
+        ("=", "+", "-", "@", "\t", "\r")) else "'" + cell.value)
+
+
+def test_every_return_downloads_as_xlsx_with_the_csv_columns(client, world, db, auth):
+    auth.login("boss")
+    counts = []
+    for kind in ("figures", "people", "rough-sleeping", "lessons"):
+        as_csv = read_csv(client.post(f"/measures/returns/{kind}?{Q3}", data={"password": "demo"}).data)
+        response = client.post(f"/measures/returns/{kind}?{Q3}",
+                               data={"password": "demo", "format": "xlsx"})
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+        assert response.mimetype.endswith("spreadsheetml.sheet")
+        assert response.headers["Content-Disposition"].endswith('.xlsx"')
+        rows = read_xlsx(response.data)
+        # The same cells as the CSV: text as the CSV has it (less the CSV's apostrophe), numbers
+        # as numbers (a workbook keeps 4.0 as 4).
+        assert [len(row) for row in rows] == [len(row) for row in as_csv], kind
+        assert all(same_cell(cell, text) for row, csv_row in zip(rows, as_csv)
+                   for cell, text in zip(row, csv_row)), kind
+        counts += [len(as_csv) - 1] * 2
+    events = list(db.query("SELECT detail, row_count FROM audit_event WHERE action = 'export'"
+                           " ORDER BY id"))
+    # Each download audited with its rows and its format.
+    assert [e["row_count"] for e in events] == counts and counts[2] > 0
+    assert [e["detail"].rsplit(" ", 1)[1] for e in events] == ["(csv)", "(xlsx)"] * 4
+    assert events[3]["detail"].startswith("people 2026-07-01..2026-09-30 ")
+
+
+def test_a_formula_typed_into_a_lesson_is_text_in_the_xlsx(app, client, world, db, auth):
+    from fieldapp.records import push_create
+
+    push_create(db, app.config, world.users["coord"], "lesson", {
+        "area": A, "partner": "=cmd|' /C calc'!A0", "issue": "-2+3", "level": "service",
+        "forum_on": "2026-08-12"})
+    auth.login("coord")
+    rows = read_xlsx(client.post(f"/measures/returns/lessons?{Q3}",
+                                 data={"password": "demo", "format": "xlsx"}).data)
+    partner, issue = rows[1][2], rows[1][4]
+    assert (partner.value, partner.data_type, partner.quotePrefix) == ("=cmd|' /C calc'!A0", "s", True)
+    assert (issue.value, issue.data_type) == ("-2+3", "s")
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"format": "xlsx"}, "Enter your password"), ({"password": "nope", "format": "xlsx"}, "not correct"),
+    ({"password": "demo", "format": "pdf"}, "Choose CSV or Excel")])
+def test_an_xlsx_is_refused_as_the_csv_is(client, world, db, auth, data, message):
+    auth.login("coord")
+    response = client.post(f"/measures/returns/figures?{Q3}", data=data)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert not list(db.query("SELECT 1 FROM audit_event WHERE action = 'export'"))
+
+
 @pytest.mark.parametrize("username, kind, status", [
     ("coord", "figures", 200), ("coord", "rough-sleeping", 200), ("boss", "people", 200),
     ("admin", "figures", 200), ("admin", "people", 403), ("out", "figures", 403),
     ("partner", "rough-sleeping", 403), ("tp1", "people", 403), ("coord", "nothing", 404)])
-def test_who_may_take_which_return(client, world, auth, username, kind, status):
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_who_may_take_which_return(client, world, auth, username, kind, status, file_format):
     auth.login(username)
-    response = client.post(f"/measures/returns/{kind}?{Q3}", data={"password": "demo"})
+    response = client.post(f"/measures/returns/{kind}?{Q3}",
+                           data={"password": "demo", "format": file_format})
     assert response.status_code == status
 
 

@@ -16,6 +16,7 @@ def _sheet():
         ("trusted_persons", "Trusted persons and their coordinators", m.trusted_persons, "areas"),
         ("people_supported", "People supported by a trusted person", m.people_supported, "areas"),
         ("caseloads", "Caseload per worker against the cap", m.caseload_per_worker, "cap"),
+        ("mdt_teams", "Multi-agency teams coordinated by a trusted person", m.mdt_teams, "period"),
         ("contacts", "Contacts by district and month", m.contacts_by_district_month, "period"),
         ("first_reached", "People first reached, and unknown to services", m.first_reached, "period"),
         ("bedded_down", "People bedded down and spoken to", m.bedded_down_spoken_to, "period"),

@@ -107,6 +107,25 @@ def caseload_per_worker(db, areas, cap: int) -> dict:
     return {"cap": cap, "workers": workers, "over": sum(w["over"] for w in workers)}
 
 
+def mdt_teams(db, areas, period: Period) -> dict:
+    """Multi-agency teams coordinated by a trusted person: live people of the areas with at least
+    one live multi-agency meeting about them held in the period (two or more agencies present)
+    that their trusted person coordinated (recorded it, and was their trusted person when it was
+    recorded), each person counted once: the team round them. Beside: every live meeting held in
+    the period about live people of the areas, those coordinated by the person's trusted person,
+    and how many trusted persons coordinated them. {"teams", "meetings",
+    "meetings_by_trusted_person", "trusted_persons"}."""
+    condition, params = _people(areas)
+    row = db.execute(
+        "SELECT COUNT(DISTINCT CASE WHEN m.by_trusted_person = 1 THEN m.person_id END), COUNT(*),"
+        " COALESCE(SUM(m.by_trusted_person = 1), 0),"
+        " COUNT(DISTINCT CASE WHEN m.by_trusted_person = 1 THEN m.recorded_by END)"
+        " FROM mdt_meeting m JOIN person p ON p.id = m.person_id"
+        f" WHERE m.deleted = 0 AND m.held_on BETWEEN ? AND ? AND {condition}",
+        [period.start.isoformat(), period.end.isoformat(), *params]).fetchone()
+    return dict(zip(("teams", "meetings", "meetings_by_trusted_person", "trusted_persons"), row))
+
+
 # ----------------------------------------------------------------- reach
 def contacts_by_district_month(db, areas, period: Period) -> dict:
     """Contacts by district and month: live contacts in the period with live people of the areas,

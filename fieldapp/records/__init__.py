@@ -17,6 +17,7 @@ fields and the one date rule are in `fields.py`.
 | `barrier`      | `barrier.py`      | editable (coordinators move its status); its own scope, not pulled |
 | `lesson`       | `lesson.py`       | append-only; its own scope, not pulled         |
 | `tally`        | `tally.py`        | append-only; its own scope, not pulled         |
+| `mdt_meeting`  | `mdt_meeting.py`  | append-only; a multi-agency meeting about a person |
 | `visit`        | `visit.py`        | create-only; its own scope, never pulled      |
 | `check_in`     | `check_in.py`     | create-only, about a visit; never pulled      |
 | `risk_marker`  | `risk_marker.py`  | editable, merged field by field; never deleted |
@@ -31,12 +32,12 @@ from .. import audit
 from ..rules import access
 from ..timeutil import now_iso
 from . import (assessment, barrier, check_in, consent, contact, directory_entry, lesson,
-               peer_session, person, risk_marker, safeguarding, tally, view, visit)
+               mdt_meeting, peer_session, person, risk_marker, safeguarding, tally, view, visit)
 
 # Every record type, in the order the registry lists them. Add a new one here, once. The
 # directory comes before the types that name its entries.
 MODULES = (person, directory_entry, contact, assessment, consent, view, peer_session, barrier,
-           lesson, tally, visit, check_in, risk_marker, safeguarding)
+           lesson, tally, visit, check_in, risk_marker, safeguarding, mdt_meeting)
 
 
 def record_types(app_config) -> sync.Registry:

@@ -133,6 +133,7 @@ CACHING = {
     "measures": "online",
     "barriers": "casework",
     "tally": "casework",
+    "mdt": "casework",
     "directory": "casework",
     "services": "online",
     "forum": "online",

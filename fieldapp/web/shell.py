@@ -73,6 +73,7 @@ SW_ROUTES = [
     (r"^/peer/hours$", CASEWORK),
     (r"^/barriers(/new)?$", CASEWORK),
     (r"^/tally/new$", CASEWORK),
+    (r"^/mdt/new$", CASEWORK),
     (r"^/directory$", CASEWORK),
     (r"^/safety$", CASEWORK),
     (r"^/safety/help/(received|not-sent)$", CASEWORK),
