@@ -313,9 +313,14 @@ CHECKIN_SAFE_MINUTES = 30
 CHECKIN_REMINDER_MINUTES = 10
 
 # ------------------------------------------------------------------ safeguarding
-# rules/safeguarding.py: hours a concern may wait for the lead's decision before the area's
-# coordinators are told (24: about one working day; weekends are not skipped), and the duty line
+# rules/safeguarding.py: working days a concern may wait for the lead's decision before the area's
+# coordinators are told (rules/working_days.py: Saturdays, Sundays and bank holidays skipped), and the duty line
 # the concern form names when someone is at immediate risk (None: "your local authority's duty
 # line"; e.g. "Cambridgeshire adult social care, 0345 045 5202" once checked locally).
-SAFEGUARDING_DECISION_HOURS = 24
+SAFEGUARDING_DECISION_WORKING_DAYS = 1
+# rules/working_days.py: whose bank holidays are not working days ("COUNTRY-SUBDIVISION" of the
+# `holidays` package: "GB-ENG" is England and Wales, "GB-SCT" Scotland, "GB-NIR" Northern Ireland;
+# None: weekends only), and further dates ("YYYY-MM-DD") that are not working days.
+BANK_HOLIDAYS = "GB-ENG"
+EXTRA_NON_WORKING_DAYS = []
 SAFEGUARDING_DUTY_LINE = None
