@@ -60,6 +60,10 @@ STALE_PHONE_DAYS = 14
 # ago is erased from the server by `fieldapp apply-retention` (a deployment's DPIA sets both).
 PHONE_CLOSED_DAYS = 30
 RETENTION_YEARS = 6
+# Lone working (rules/retention.py): a visit, its check-ins and its escalations are erased by
+# `fieldapp apply-retention` once this many days have passed since the server last heard of it
+# (its last check-in, or an escalation closed); never while an escalation is open.
+VISIT_RETENTION_DAYS = 90
 
 # Sync limits (see the README's sync protocol).
 SYNC_MAX_MUTATIONS = 100
