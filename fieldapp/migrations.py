@@ -454,6 +454,13 @@ def m023_visit_reminder(db):
         )""")
 
 
+@migrations()
+def m065_visit_kind(db):
+    """A visit's kind (fieldapp/records/visit.py): "visit", or "help", "I need help" with no visit
+    started (no place or time needed). Visits made before it are visits."""
+    db.execute("ALTER TABLE visit ADD COLUMN kind TEXT NOT NULL DEFAULT 'visit'")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -434,3 +434,28 @@ def test_retention_erases_old_visits_their_check_ins_and_escalations_only(app, d
     assert db.execute("SELECT COUNT(*) FROM sync_history WHERE record_id = ?", [old]).fetchone()[0] == 0
     [event] = db.query("SELECT detail FROM audit_event WHERE action = 'retention_applied'")
     assert "1 visits" in event["detail"]
+
+
+def test_i_need_help_with_no_visit_started_reaches_on_call_and_coordinators_at_once(
+        app, db, team, service):
+    help_id = uid()
+    [result] = sync(team["client"], team["device"], [
+        mutation("visit", {"kind": "help", "place": "Car park behind Tesco"}, record_id=help_id)])
+    assert result["status"] == "applied", result
+    # Raised by the sync itself, not waiting for the minute's run.
+    [escalation] = escalations(db)
+    assert (escalation["visit_id"], escalation["reason"], escalation["level"]) == (help_id, "help", 2)
+    assert told(service, "outreach2") == ["checkin_help"]  # on call
+    assert told(service, "coordinator") == ["checkin_help"]
+    assert told(service, "outreach") == [] and told(service, "peer") == []
+    # The runner raises nothing more, and never an overdue: there is no timer.
+    counts = lone_working.run_escalations(db, app.config, now=now() + timedelta(days=1))
+    assert (counts["help"], counts["level1"]) == (0, 0) and len(escalations(db)) == 1
+    assert db["visit"].get(help_id)["area"] == "Fenland and East Cambridgeshire"  # the worker's
+
+
+def test_the_safety_page_offers_i_need_help_before_any_visit(app, db, team):
+    page = team["client"].get("/safety").get_data(as_text=True)
+    assert 'data-help-now' in page and 'name="kind" value="help"' in page
+    start_visit(team, db, now() + timedelta(hours=1))
+    assert 'data-help-now' not in team["client"].get("/safety").get_data(as_text=True)
