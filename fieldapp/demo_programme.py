@@ -163,7 +163,7 @@ def _safety(db, app_config, actors, today, people):
     for offset in range(7):
         day = today + timedelta(days=offset)
         weekend = day.weekday() >= 5
-        who = coordinator if weekend else actors["outreach2"]
+        who = coordinator if weekend else actors.get("outreach2", actors["outreach"])
         on_call.add_on_call(db, app_config, coordinator, {
             "user_id": who.id, "starts_at": f"{day}T{'08:00' if weekend else '17:00'}",
             "ends_at": f"{day + timedelta(days=1)}T08:00"})
