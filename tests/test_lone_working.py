@@ -459,3 +459,20 @@ def test_the_safety_page_offers_i_need_help_before_any_visit(app, db, team):
     assert 'data-help-now' in page and 'name="kind" value="help"' in page
     start_visit(team, db, now() + timedelta(hours=1))
     assert 'data-help-now' not in team["client"].get("/safety").get_data(as_text=True)
+
+
+def test_a_check_in_before_its_visit_is_deferred_and_one_after_it_in_a_batch_is_applied(
+        app, db, team):
+    end = stamp(now() + timedelta(hours=1))
+    visit_id = uid()
+    visit = mutation("visit", {"district": "Fenland", "place": "Drove road", "expected_end": end},
+                     record_id=visit_id)
+    early = mutation("check_in", {"visit_id": visit_id, "kind": "safe"})
+    [first] = sync(team["client"], team["device"], [early])
+    assert first["status"] == "deferred"
+    # The phone's order: the visit queued offline, then its check-ins; one batch, both applied.
+    later = mutation("check_in", {"visit_id": visit_id, "kind": "extend", "until": stamp(
+        now() + timedelta(hours=2))})
+    results = sync(team["client"], team["device"], [visit, early, later])
+    assert [r["status"] for r in results] == ["applied", "applied", "applied"]
+    assert [c["kind"] for c in lone_working.check_ins(db, visit_id)] == ["safe", "extend"]
