@@ -313,7 +313,8 @@ BARRIER_TARGET_DAYS = 90
 CHECKIN_GRACE_MINUTES = 15
 ESCALATION_LEVEL2_MINUTES = 15
 CHECKIN_SAFE_MINUTES = 30
-# Minutes before the deadline the worker's phones get "Your check-in is due soon." (0: never).
+# Minutes before the deadline the worker's phones get "Your check-in is due soon." (the server's
+# push) and, while the app is open, the phone's own reminder (static/page/safety.js) (0: neither).
 CHECKIN_REMINDER_MINUTES = 10
 
 # ------------------------------------------------------------------ safeguarding
