@@ -19,6 +19,8 @@ def poll(page, check, what, timeout=20):
 def test_a_place_marker_shows_on_the_contact_form_offline_and_is_retired_offline(
         phone, live_server):
     page = sign_in(phone(), "outreach")
+    # The phone keeps the places page and the lone-working pages from the first sync, unvisited.
+    wait_cached(page, "/places", "/safety", "/safety/help/not-sent", "/safety/help/received")
     page.goto("/places")
     page.select_option("#district", "Fenland")
     page.fill("#place", "Underpass by the Tesco car park")
