@@ -224,7 +224,8 @@ def restore_command(obj, copy, from_replica, timestamp, yes):
               help="Erase for good. Without it, only count what would be erased (a dry run).")
 @click.pass_obj
 def apply_retention_command(obj, really):
-    """Erase the records of people whose support closed more than RETENTION_YEARS ago."""
+    """Erase the records of people whose support closed more than RETENTION_YEARS ago, and the
+    lone-working visits last heard of more than VISIT_RETENTION_DAYS ago."""
     from .records import make_engine
     from .rules.retention import apply_retention
 
@@ -233,13 +234,13 @@ def apply_retention_command(obj, really):
     result = apply_retention(db, config, make_engine(db, config), apply=really)
     db.close()
     records = ", ".join(f"{n} {t}" for t, n in sorted(result["records"].items())) or "no records"
-    years = config["RETENTION_YEARS"]
+    years, days = config["RETENTION_YEARS"], config["VISIT_RETENTION_DAYS"]
+    what = (f"{result['people']} people closed more than {years} years ago and "
+            f"{result['visits']} visits last heard of more than {days} days ago ({records})")
     if really:
-        click.echo(f"Erased {result['people']} people closed more than {years} years ago ({records}); "
-                   "in the audit trail as retention_applied.")
+        click.echo(f"Erased {what}; in the audit trail as retention_applied.")
     else:
-        click.echo(f"Dry run: {result['people']} people closed more than {years} years ago "
-                   f"({records}) would be erased. Run again with --apply to erase them.")
+        click.echo(f"Dry run: {what} would be erased. Run again with --apply to erase them.")
 
 
 @main.command("run-escalations")

@@ -60,6 +60,10 @@ STALE_PHONE_DAYS = 14
 # ago is erased from the server by `fieldapp apply-retention` (a deployment's DPIA sets both).
 PHONE_CLOSED_DAYS = 30
 RETENTION_YEARS = 6
+# Lone working (rules/retention.py): a visit, its check-ins and its escalations are erased by
+# `fieldapp apply-retention` once this many days have passed since the server last heard of it
+# (its last check-in, or an escalation closed); never while an escalation is open.
+VISIT_RETENTION_DAYS = 90
 
 # Sync limits (see the README's sync protocol).
 SYNC_MAX_MUTATIONS = 100
@@ -317,13 +321,19 @@ MDT_AGENCIES = [("housing", "Housing options or the council"), ("mental_health",
 CHECKIN_GRACE_MINUTES = 15
 ESCALATION_LEVEL2_MINUTES = 15
 CHECKIN_SAFE_MINUTES = 30
-# Minutes before the deadline the worker's phones get "Your check-in is due soon." (0: never).
+# Minutes before the deadline the worker's phones get "Your check-in is due soon." (the server's
+# push) and, while the app is open, the phone's own reminder (static/page/safety.js) (0: neither).
 CHECKIN_REMINDER_MINUTES = 10
 
 # ------------------------------------------------------------------ safeguarding
-# rules/safeguarding.py: hours a concern may wait for the lead's decision before the area's
-# coordinators are told (24: about one working day; weekends are not skipped), and the duty line
+# rules/safeguarding.py: working days a concern may wait for the lead's decision before the area's
+# coordinators are told (rules/working_days.py: Saturdays, Sundays and bank holidays skipped), and the duty line
 # the concern form names when someone is at immediate risk (None: "your local authority's duty
 # line"; e.g. "Cambridgeshire adult social care, 0345 045 5202" once checked locally).
-SAFEGUARDING_DECISION_HOURS = 24
+SAFEGUARDING_DECISION_WORKING_DAYS = 1
+# rules/working_days.py: whose bank holidays are not working days ("COUNTRY-SUBDIVISION" of the
+# `holidays` package: "GB-ENG" is England and Wales, "GB-SCT" Scotland, "GB-NIR" Northern Ireland;
+# None: weekends only), and further dates ("YYYY-MM-DD") that are not working days.
+BANK_HOLIDAYS = "GB-ENG"
+EXTRA_NON_WORKING_DAYS = []
 SAFEGUARDING_DUTY_LINE = None

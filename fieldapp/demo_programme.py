@@ -3,13 +3,16 @@ a half, with NDT assessments, Star readings and housing changes on the days they
 engine's clock set to each day, so the housing history is as it would be), referrals to the
 directory of services, barriers at each stage, a Change Forum lesson, a count night and
 multi-agency meetings; enough that every measure on the measures page shows a real figure.
-Called by demo.load_demo for `fieldapp init --demo`."""
+Safety too: the navigator is the area's designated safeguarding lead (with a concern decided
+and one awaiting a decision), and an on-call rota for the coming week (evenings the second
+outreach worker, weekends the coordinator). Called by demo.load_demo for `fieldapp init --demo`."""
 
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 
 from .records import make_engine
 from .reads.outcomes import add_months
+from .rules import on_call, safeguarding
 
 SERVICES = [
     ("Wisbech day centre", "Breakfast, showers, laundry, post and a GP drop-in on Tuesdays",
@@ -137,6 +140,7 @@ def load(db, app_config, actors, today: date, ndt_keys, star_keys):
                 "what_happened": "Referred on."}))
     _barriers(db, app_config, actors, today, people, services)
     _mdt_meetings(db, app_config, actors, today, people)
+    _safety(db, app_config, actors, today, people)
 
 
 def _mdt_meetings(db, app_config, actors, today, people):
@@ -153,6 +157,33 @@ def _mdt_meetings(db, app_config, actors, today, people):
         _on(db, app_config, day, actors[who], _mutation("mdt_meeting", "create", str(uuid.uuid4()), {
             "person_id": people[name], "held_on": day.isoformat(), "agencies": agencies,
             "note": "Agreed who does what before the next meeting."}))
+
+
+def _safety(db, app_config, actors, today, people):
+    """The lead flag, two safeguarding concerns (one decided), and a week of the on-call rota."""
+    coordinator, navigator = actors["coordinator"], actors["navigator"]
+    safeguarding.set_lead(db, navigator.id)
+    concerns = [str(uuid.uuid4()), str(uuid.uuid4())]
+    _on(db, app_config, today, actors["outreach"], _mutation(
+        "safeguarding_concern", "create", concerns[0], {
+            "person_id": people["Aisha"], "about": "domestic_abuse", "immediate_risk": False,
+            "what": "Said her ex-partner has been waiting outside the hostel.",
+            "action_taken": "Talked through a safety plan; she agreed to a referral."}))
+    _on(db, app_config, today, navigator, _mutation(
+        "safeguarding_decision", "create", str(uuid.uuid4()), {
+            "person_id": people["Aisha"], "concern_id": concerns[0], "decision": "marac",
+            "reasons": "High risk on the DASH checklist; she consents to the referral."}))
+    _on(db, app_config, today, actors["outreach"], _mutation(
+        "safeguarding_concern", "create", concerns[1], {
+            "person_id": people["Tom"], "about": "adult_at_risk", "immediate_risk": False,
+            "what": "Says a man collects his benefits with him every fortnight."}))
+    for offset in range(7):
+        day = today + timedelta(days=offset)
+        weekend = day.weekday() >= 5
+        who = coordinator if weekend else actors.get("outreach2", actors["outreach"])
+        on_call.add_on_call(db, app_config, coordinator, {
+            "user_id": who.id, "starts_at": f"{day}T{'08:00' if weekend else '17:00'}",
+            "ends_at": f"{day + timedelta(days=1)}T08:00"})
 
 
 def _barriers(db, app_config, actors, today, people, services):

@@ -467,6 +467,31 @@ def m060_mdt_meeting(db):
     db["mdt_meeting"].create_index(["person_id"])
     db["mdt_meeting"].create_index(["held_on"])
 
+
+@migrations()
+def m065_visit_kind(db):
+    """A visit's kind (fieldapp/records/visit.py): "visit", or "help", "I need help" with no visit
+    started (no place or time needed). Visits made before it are visits."""
+    db.execute("ALTER TABLE visit ADD COLUMN kind TEXT NOT NULL DEFAULT 'visit'")
+
+
+@migrations()
+def m066_place_marker(db):
+    """Risk markers on places (fieldapp/records/place_marker.py): the synced table."""
+    db.execute("""
+        CREATE TABLE place_marker (
+            id TEXT PRIMARY KEY, version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+            scope TEXT NOT NULL,
+            area TEXT, district TEXT, place TEXT,
+            latitude REAL, longitude REAL,  -- only if the worker gave them
+            kind TEXT, note TEXT,
+            review_on TEXT,            -- YYYY-MM-DD
+            retired INTEGER NOT NULL DEFAULT 0,
+            added_by INTEGER, added_at TEXT, reviewed_by INTEGER, reviewed_at TEXT
+        )""")
+    db.execute("CREATE INDEX place_marker_area ON place_marker (area, district)")
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

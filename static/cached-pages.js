@@ -211,7 +211,9 @@
     want('/caseload', anyChange);
     want('/contacts/new', anyChange);
     want('/outbox', false);
-    ['/barriers', '/barriers/new', '/directory', '/tally/new', '/mdt/new'].forEach(function (path) { want(path, anyChange); });
+    ['/barriers', '/barriers/new', '/directory', '/tally/new', '/mdt/new', '/places'].forEach(function (path) { want(path, anyChange); });
+    // Lone working with no signal (static/page/safety.js): the visit page and both help answers.
+    ['/safety', '/safety/help/not-sent', '/safety/help/received'].forEach(function (path) { want(path, false); });
     // Everyone's page first, then the forms in the order named (the contact form first): a phone
     // that loses signal half way through holds what matters most.
     var people = peopleHeld(all).map(function (p) { return p.record_id; });

@@ -277,9 +277,31 @@ self.addEventListener('push', (event) => {
   ]));
 });
 
+/** A lone-working check-in from the reminder's lock-screen actions (static/page/safety.js): queued
+ * in the outbox like one made in the app, then flushed; with no signal it waits there and goes
+ * with the next flush (when the app opens, signal returns, or Background Sync runs). */
+async function checkInFromNotification(visitId, action) {
+  const fields = {visit_id: visitId, kind: action === 'extend' ? 'extend' : 'safe'};
+  if (action === 'extend') fields.until = new Date(Date.now() + 30 * 60000).toISOString();
+  await self.FieldappOutbox.enqueue({
+    type: 'check_in', op: 'create', fields: fields, form_url: '/safety',
+    label: action === 'extend' ? 'Check-in: extend 30 min' : "Check-in: I'm safe"
+  });
+  const result = await flushOutbox('notification').catch(() => null);
+  if ((!result || !result.ok) && self.registration.sync) {
+    await self.registration.sync.register(C.SYNC_TAG).catch(() => {});
+  }
+}
+
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const target = (event.notification.data && event.notification.data.url) || '/caseload';
+  const data = event.notification.data || {};
+  if (data.visitId && (event.action === 'safe' || event.action === 'extend')) {
+    // The work starts before waitUntil, which keeps the worker alive until it is stored and sent.
+    event.waitUntil(checkInFromNotification(data.visitId, event.action));
+    return;
+  }
+  const target = data.url || '/caseload';
   event.waitUntil((async () => {
     const windows = await self.clients.matchAll({type: 'window', includeUncontrolled: true});
     for (const client of windows) {

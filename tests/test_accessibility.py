@@ -179,6 +179,10 @@ def test_lone_working_pages_have_no_violations(page_for, live_server):
                                    "expected_end": end.strftime("%Y-%m-%dT%H:%M:%SZ")})
         check = mutation("check_in", {"visit_id": visit["record_id"], "kind": "safe"})
         make_engine(db, live_server.app.config).push(worker, "a11y-device", [visit, check])
+        # "I need help" with no visit started, no place given: on the escalations page too.
+        peer = users.User(users.get_user_by_username(db, "peer"))
+        make_engine(db, live_server.app.config).push(peer, "a11y-device-2", [
+            mutation("visit", {"kind": "help"})])
         lone_working.run_escalations(db, live_server.app.config, now=end + timedelta(hours=1))
         coordinator = users.get_user_by_username(db, "coordinator")
         now = datetime.now(timezone.utc)
@@ -188,7 +192,28 @@ def test_lone_working_pages_have_no_violations(page_for, live_server):
     finally:
         db.close()
     _check(page_for("outreach"), ["/safety", "/safety/help/received", "/safety/help/not-sent"])
+    _check(page_for("outreach2"), ["/safety"])  # no visit: "I need help" first
     _check(page_for("coordinator"), ["/on-call/escalations", "/on-call/rota"])
+
+
+def test_the_places_page_has_no_violations(page_for, live_server):
+    """Risks at places, with one marker (its review and retire forms) and the add form."""
+    from datetime import date, timedelta
+
+    from fieldapp import users
+    from fieldapp.db import open_db
+    from fieldapp.records import make_engine
+    from tests.helpers import mutation
+
+    db = open_db(live_server.database)
+    try:
+        worker = users.User(users.get_user_by_username(db, "outreach"))
+        make_engine(db, live_server.app.config).push(worker, "a11y-device", [mutation(
+            "place_marker", {"district": "Fenland", "place": "Underpass by the station",
+                             "kind": "dog", "review_on": (date.today() + timedelta(days=9)).isoformat()})])
+    finally:
+        db.close()
+    _check(page_for("outreach"), ["/places"])
 
 
 def test_risk_marker_pages_have_no_violations(page_for, live_server):

@@ -33,6 +33,11 @@ def test_init_demo_creates_demo_users_and_people(run):
         "Dan", "Woman in green coat", "Kerry", "Sam", "Lee", *(c[0] for c in demo_programme.COHORT)}
     assert db["directory_entry"].count and db["barrier"].count and db["lesson"].count
     assert db["contact"].count >= 10
+    # Safety: the navigator is the lead, with concerns to decide; a week of the on-call rota.
+    assert [r["username"] for r in db.query("SELECT username FROM user WHERE safeguarding_lead = 1")] == [
+        "navigator"]
+    assert db["safeguarding_concern"].count == 2 and db["safeguarding_decision"].count == 1
+    assert db["on_call"].count == 7
     # A secret key was made for this instance, not a fixed development key.
     assert len((run.instance / "secret_key").read_text().strip()) == 64
     # Running it again adds nothing.

@@ -387,3 +387,92 @@ def test_the_readme_shows_the_systemd_units_as_they_are():
     readme = (root / "README.md").read_text()
     for name in ("fieldapp-escalations.service", "fieldapp-escalations.timer"):
         assert (root / "ops" / name).read_text() in readme, name
+
+
+def days_ago(db, visit_id, days):
+    """Move everything the server holds of a visit `days` into the past (its receipt times)."""
+    moment = stamp(now() - timedelta(days=days))
+    db.execute("UPDATE visit SET received_at = ?, expected_end = ? WHERE id = ?",
+               [moment, moment, visit_id])
+    db.execute("UPDATE check_in SET received_at = ? WHERE visit_id = ?", [moment, visit_id])
+    db.execute("UPDATE escalation SET raised_at = ?, acknowledged_at = CASE WHEN acknowledged_at"
+               " IS NULL THEN NULL ELSE ? END, ended_at = CASE WHEN ended_at IS NULL THEN NULL"
+               " ELSE ? END WHERE visit_id = ?", [moment, moment, moment, visit_id])
+    db.conn.commit()
+
+
+def test_retention_erases_old_visits_their_check_ins_and_escalations_only(app, db, team):
+    from fieldapp.records import make_engine
+    from fieldapp.rules import retention
+
+    end = now() + timedelta(minutes=30)
+    old, open_one, recent = (start_visit(team, db, end) for _ in range(3))
+    assert check_in(team, old, "help")["status"] == "applied"
+    coordinator = users.User(users.get_user_by_username(db, "coordinator"))
+    [escalation] = escalations(db)
+    assert lone_working.close(db, coordinator, escalation["id"], "Found safe")
+    check_in(team, old, "end")
+    check_in(team, open_one, "help")  # raised, never closed
+    days_ago(db, old, 91)
+    days_ago(db, open_one, 91)
+    days_ago(db, recent, 91)
+    check_in(team, recent, "end")  # heard of today
+    engine = make_engine(db, app.config)
+
+    dry = retention.apply_retention(db, app.config, engine)
+    assert dry["visits"] == 1
+    assert dry["records"] == {"visit": 1, "check_in": 2, "escalation": 1}
+    assert db.execute("SELECT COUNT(*) FROM visit").fetchone()[0] == 3
+
+    done = retention.apply_retention(db, app.config, engine, apply=True)
+    assert done["records"] == {"visit": 1, "check_in": 2, "escalation": 1}
+    assert [r["id"] for r in db.query("SELECT id FROM visit ORDER BY id")] == sorted([open_one, recent])
+    assert db.execute("SELECT COUNT(*) FROM check_in WHERE visit_id = ?", [old]).fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM escalation WHERE visit_id = ?", [old]).fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM escalation_alert WHERE escalation_id = ?",
+                      [escalation["id"]]).fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM sync_history WHERE record_id = ?", [old]).fetchone()[0] == 0
+    [event] = db.query("SELECT detail FROM audit_event WHERE action = 'retention_applied'")
+    assert "1 visits" in event["detail"]
+
+
+def test_i_need_help_with_no_visit_started_reaches_on_call_and_coordinators_at_once(
+        app, db, team, service):
+    help_id = uid()
+    [result] = sync(team["client"], team["device"], [
+        mutation("visit", {"kind": "help", "place": "Car park behind Tesco"}, record_id=help_id)])
+    assert result["status"] == "applied", result
+    # Raised by the sync itself, not waiting for the minute's run.
+    [escalation] = escalations(db)
+    assert (escalation["visit_id"], escalation["reason"], escalation["level"]) == (help_id, "help", 2)
+    assert told(service, "outreach2") == ["checkin_help"]  # on call
+    assert told(service, "coordinator") == ["checkin_help"]
+    assert told(service, "outreach") == [] and told(service, "peer") == []
+    # The runner raises nothing more, and never an overdue: there is no timer.
+    counts = lone_working.run_escalations(db, app.config, now=now() + timedelta(days=1))
+    assert (counts["help"], counts["level1"]) == (0, 0) and len(escalations(db)) == 1
+    assert db["visit"].get(help_id)["area"] == "Fenland and East Cambridgeshire"  # the worker's
+
+
+def test_the_safety_page_offers_i_need_help_before_any_visit(app, db, team):
+    page = team["client"].get("/safety").get_data(as_text=True)
+    assert 'data-help-now' in page and 'name="kind" value="help"' in page
+    start_visit(team, db, now() + timedelta(hours=1))
+    assert 'data-help-now' not in team["client"].get("/safety").get_data(as_text=True)
+
+
+def test_a_check_in_before_its_visit_is_deferred_and_one_after_it_in_a_batch_is_applied(
+        app, db, team):
+    end = stamp(now() + timedelta(hours=1))
+    visit_id = uid()
+    visit = mutation("visit", {"district": "Fenland", "place": "Drove road", "expected_end": end},
+                     record_id=visit_id)
+    early = mutation("check_in", {"visit_id": visit_id, "kind": "safe"})
+    [first] = sync(team["client"], team["device"], [early])
+    assert first["status"] == "deferred"
+    # The phone's order: the visit queued offline, then its check-ins; one batch, both applied.
+    later = mutation("check_in", {"visit_id": visit_id, "kind": "extend", "until": stamp(
+        now() + timedelta(hours=2))})
+    results = sync(team["client"], team["device"], [visit, early, later])
+    assert [r["status"] for r in results] == ["applied", "applied", "applied"]
+    assert [c["kind"] for c in lone_working.check_ins(db, visit_id)] == ["safe", "extend"]

@@ -228,7 +228,7 @@ def test_the_page_shows_the_areas_figures_and_how_each_is_counted(client, world,
         as_text=True)
     assert "1 July 2026 to 30 September 2026" in page
     assert "Peterborough" not in page.split("<main", 1)[1].split("<form", 1)[0]  # A only
-    assert page.count("How it is counted:") == 17
+    assert page.count("How it is counted:") == 18
     assert "within 45 days either side" in page and "<svg" in page
     assert "Homelessness Star 3.1" in page
 

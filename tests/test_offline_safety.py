@@ -1,7 +1,11 @@
 """Lone working on a real phone (Chromium at 360 px, service worker on): a visit started with
 signal, then "I need help" with and without signal, and what the screen says in each case. The
-screen says the server has the call only when /api/sync answered it as stored."""
+screen says the server has the call only when /api/sync answered it as stored. Also "I need
+help" with no visit started, a visit started offline taking check-ins, and the phone's own
+reminder before the deadline with its lock-screen check-in."""
 
+import re
+import time
 from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
@@ -16,7 +20,8 @@ def start_visit(page, live_server):
     page.fill("#expected_end", (datetime.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
     page.click("button:has-text('Start the visit')")
     page.wait_for_url("**/safety")
-    expect(page.locator("h2:has-text('Your visit')")).to_be_visible()
+    # The server's page of the visit (with its deadline), not the phone's "not on the server yet".
+    expect(page.locator("[data-deadline]")).to_be_visible()
     [visit] = live_server.query("SELECT id FROM visit WHERE place = ?", ["Test: the lay-by on the A47"])
     return visit["id"]
 
@@ -52,3 +57,121 @@ def test_i_need_help_with_no_signal_says_call_999_then_sends_when_signal_returns
     rows = live_server.query("SELECT kind FROM check_in WHERE visit_id = ?", [visit_id])
     assert rows == [{"kind": "help"}]
     assert len(live_server.query("SELECT * FROM escalation WHERE reason = 'help'")) == 1
+
+
+def poll(page, check, what, timeout=20):
+    """Until `check()` is true (polled, never a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        page.wait_for_timeout(100)
+
+
+def cache_safety_pages(page):
+    for path in ("/safety", "/safety/help/not-sent", "/safety/help/received"):
+        page.goto(path)
+    wait_cached(page, "/safety", "/safety/help/not-sent", "/safety/help/received")
+
+
+def test_i_need_help_with_no_visit_started_says_the_server_has_it(phone, live_server):
+    page = sign_in(phone(), "outreach")
+    page.goto("/safety")
+    page.fill("#help-place", "Test: car park behind the leisure centre")
+    page.click("[data-help-now] button:has-text('I need help')")
+    page.wait_for_url("**/safety/help/received")
+    expect(page.locator("h1")).to_contain_text("The server has your call for help")
+    rows = live_server.query("SELECT e.reason, e.level, v.kind FROM escalation e JOIN visit v"
+                             " ON v.id = e.visit_id")
+    assert rows == [{"reason": "help", "level": 2, "kind": "help"}]
+
+
+def test_i_need_help_with_no_visit_and_no_signal_says_call_999_then_sends(phone, live_server):
+    page = sign_in(phone(), "outreach")
+    cache_safety_pages(page)
+    page.goto("/safety")
+    page.context.set_offline(True)
+    page.reload()
+    page.click("[data-help-now] button:has-text('I need help')")
+    page.wait_for_url("**/safety/help/not-sent")
+    expect(page.locator("h1")).to_contain_text("NOT reached the server")
+    expect(page.locator("main")).to_contain_text("Call 999 now")
+    assert live_server.query("SELECT * FROM escalation") == []
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    poll(page, lambda: live_server.query("SELECT reason FROM escalation") == [{"reason": "help"}],
+         "the call for help never reached the server")
+
+
+def test_a_visit_started_offline_takes_check_ins_that_follow_it_to_the_server(phone, live_server):
+    page = sign_in(phone(), "outreach")
+    cache_safety_pages(page)
+    page.goto("/safety")
+    page.context.set_offline(True)
+    page.reload()
+    page.select_option("#district", "Fenland")
+    page.fill("#place", "Test: the drove by the pumping station")
+    page.fill("#expected_end", (datetime.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.click("button:has-text('Start the visit')")
+    page.wait_for_url("**/safety")
+    queued = page.locator("[data-queued-visits] section")
+    expect(queued).to_contain_text("Not on the server yet")
+    expect(queued.locator("h2")).to_contain_text("Test: the drove by the pumping station")
+    expect(page.locator("[data-help-now]")).to_be_hidden()
+    queued.locator("[name=place]").fill("Test: back at the car")
+    queued.locator("button:has-text(\"I'm safe\")").click()
+    page.wait_for_url("**/safety")
+    assert live_server.query("SELECT * FROM visit") == []
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    poll(page, lambda: len(live_server.query("SELECT * FROM check_in")) == 1,
+         "the check-in never reached the server")
+    [visit] = live_server.query("SELECT id, place FROM visit")
+    assert visit["place"] == "Test: the drove by the pumping station"
+    [check_in] = live_server.query("SELECT visit_id, kind, place FROM check_in")
+    assert check_in == {"visit_id": visit["id"], "kind": "safe", "place": "Test: back at the car"}
+
+
+SW_NOTIFICATIONS = """async () => (await self.registration.getNotifications()).map(
+    (n) => ({title: n.title, body: n.body, actions: n.actions.map((a) => a.action),
+             data: n.data}))"""
+
+# Clicking a notification's action as the lock screen would: the worker's own notificationclick
+# handler, dispatched in the worker with the notification the page showed.
+SW_CLICK = """async (action) => {
+    const [notification] = await self.registration.getNotifications();
+    self.dispatchEvent(new NotificationEvent('notificationclick', {notification, action}));
+}"""
+
+
+def test_the_phone_reminds_before_the_deadline_and_checks_in_from_the_notification(
+        phone, live_server):
+    context = phone()
+    context.grant_permissions(["notifications"])
+    page = sign_in(context, "outreach")
+    page.goto("/safety")
+    page.select_option("#district", "Fenland")
+    page.fill("#place", "Test: the lay-by on the A47")
+    # Due in under 10 minutes (CHECKIN_REMINDER_MINUTES): the reminder is due now.
+    page.fill("#expected_end", (datetime.now() + timedelta(minutes=9)).strftime("%Y-%m-%dT%H:%M"))
+    page.click("button:has-text('Start the visit')")
+    page.wait_for_url("**/safety")
+    expect(page.locator("[data-deadline]")).to_be_visible()
+    [worker] = context.service_workers
+    poll(page, lambda: worker.evaluate(SW_NOTIFICATIONS), "no reminder was shown")
+    [shown] = worker.evaluate(SW_NOTIFICATIONS)
+    assert re.fullmatch(r"Your visit ends in \d+ minutes?", shown["body"]), shown
+    assert "A47" not in str(shown) and "outreach" not in str(shown).lower()
+    assert shown["actions"] == ["safe", "extend"]
+    [visit] = live_server.query("SELECT id FROM visit")
+    assert shown["data"]["visitId"] == visit["id"]
+
+    # From the lock screen with no signal: queued, and sent once there is signal.
+    context.set_offline(True)
+    worker.evaluate(SW_CLICK, "safe")
+    poll(page, lambda: page.evaluate(
+        "async () => (await FieldappOutbox.list()).some((i) => i.type === 'check_in')"),
+        "the check-in was not queued")
+    assert live_server.query("SELECT * FROM check_in") == []
+    context.set_offline(False)
+    poll(page, lambda: live_server.query("SELECT kind FROM check_in") == [{"kind": "safe"}],
+         "the check-in from the notification never reached the server")

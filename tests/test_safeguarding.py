@@ -110,16 +110,55 @@ def test_a_bad_concern_is_refused_with_a_message(app, db, demo_data, lead, field
     assert result["status"] == "rejected" and field in result["errors"], result
 
 
+def arrived_at(db, concern_id, moment):
+    """The server's receipt time of a concern, set as if it had arrived at `moment` (UTC)."""
+    db.execute("UPDATE safeguarding_concern SET raised_at = ? WHERE id = ?",
+               [moment.strftime("%Y-%m-%dT%H:%M:%SZ"), concern_id])
+    db.conn.commit()
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=timezone.utc)
+
+
 def test_an_overdue_decision_reaches_the_coordinators_once(app, db, demo_data, lead, service):
-    raise_concern(app, demo_data["Dan"])
-    later = datetime.now(timezone.utc) + timedelta(hours=23)
-    assert safeguarding.escalate_overdue(db, app.config, now=later) == 0
-    later = datetime.now(timezone.utc) + timedelta(hours=25)
-    assert safeguarding.escalate_overdue(db, app.config, now=later) == 1
-    assert safeguarding.escalate_overdue(db, app.config, now=later) == 0
+    concern_id, *_ = raise_concern(app, demo_data["Dan"])
+    arrived_at(db, concern_id, utc(2026, 12, 2, 15, 0))  # a Wednesday
+    assert safeguarding.escalate_overdue(db, app.config, now=utc(2026, 12, 3, 14, 59)) == 0
+    assert safeguarding.escalate_overdue(db, app.config, now=utc(2026, 12, 3, 15, 0)) == 1
+    assert safeguarding.escalate_overdue(db, app.config, now=utc(2026, 12, 3, 15, 1)) == 0
     assert kinds(service, "coordinator") == ["safeguarding_overdue"]
     for _path, _ttl, payload, _key in service.received:
         assert payload["body"] in push.MESSAGES.values() and "Dan" not in str(payload)
+
+
+def test_a_concern_raised_on_friday_is_overdue_on_monday_not_saturday(app, db, demo_data, lead):
+    concern_id, *_ = raise_concern(app, demo_data["Dan"])
+    arrived_at(db, concern_id, utc(2026, 12, 4, 15, 0))  # a Friday
+    for moment in (utc(2026, 12, 5, 15, 0), utc(2026, 12, 6, 23, 0), utc(2026, 12, 7, 14, 59)):
+        assert safeguarding.overdue(db, app.config, "Fenland and East Cambridgeshire", now=moment) == []
+    assert safeguarding.overdue(db, app.config, "Fenland and East Cambridgeshire",
+                                now=utc(2026, 12, 7, 15, 0)) == [concern_id]
+
+
+def test_christmas_bank_holidays_are_not_working_days(app, db, demo_data, lead):
+    # Christmas Eve 2026 is a Thursday; the 25th, the weekend and Boxing Day (observed, Monday
+    # the 28th) are not working days: the lead has until Tuesday the 29th.
+    concern_id, *_ = raise_concern(app, demo_data["Dan"])
+    arrived_at(db, concern_id, utc(2026, 12, 24, 10, 0))
+    assert safeguarding.escalate_overdue(db, app.config, now=utc(2026, 12, 29, 9, 59)) == 0
+    assert safeguarding.escalate_overdue(db, app.config, now=utc(2026, 12, 29, 10, 0)) == 1
+
+
+def test_a_concern_raised_at_the_weekend_has_the_whole_next_working_day(app):
+    due = safeguarding.decision_due(app.config, "2026-12-05T10:00:00Z")  # Saturday
+    assert due.isoformat() == "2026-12-08T00:00:00+00:00"  # the end of Monday
+
+
+def test_a_deployment_lists_its_own_non_working_days(make_app):
+    app = make_app(EXTRA_NON_WORKING_DAYS=["2026-12-03"], SAFEGUARDING_DECISION_WORKING_DAYS=2)
+    due = safeguarding.decision_due(app.config, "2026-12-02T09:30:00Z")  # Wednesday
+    assert due.isoformat() == "2026-12-07T09:30:00+00:00"  # Thursday off, Friday, then Monday
 
 
 def test_the_form_says_to_call_999_for_immediate_risk(app, db, demo_data):

@@ -63,6 +63,11 @@ def after_sync(engine, config, actor, mutations, results) -> dict:
     visits = {str(by_id[r["id"]].get("fields", {}).get("visit_id")) for r in results
               if r["status"] == "applied" and by_id.get(r["id"], {}).get("type") == "check_in"
               and isinstance(by_id[r["id"]].get("fields"), dict)}
+    # "I need help" with no visit started is a visit of kind "help": raised at once too.
+    visits |= {str(by_id[r["id"]].get("record_id")) for r in results
+               if r["status"] == "applied" and by_id.get(r["id"], {}).get("type") == "visit"
+               and isinstance(by_id[r["id"]].get("fields"), dict)
+               and by_id[r["id"]]["fields"].get("kind") == "help"}
     if visits:
         after_check_ins(db, config, visits)
     concerned = {str(by_id[r["id"]]["fields"].get("person_id")) for r in results

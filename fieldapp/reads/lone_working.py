@@ -28,8 +28,8 @@ def _name(db, user_id):
 
 
 def my_open_visits(db, config, user) -> list[dict]:
-    """The worker's visits not ended, newest first, each with the server's deadline (local time),
-    whether the server has escalated it, and its check-ins."""
+    """The worker's visits not ended, newest first, each with the server's deadline (local time,
+    and `due_at` in UTC for the phone's own reminder), whether the server has escalated it, and its check-ins."""
     zone = config["PROGRAMME_TIMEZONE"]
     visits = []
     for visit in db.query("SELECT * FROM visit WHERE user_id = ? AND deleted = 0"
@@ -40,7 +40,7 @@ def my_open_visits(db, config, user) -> list[dict]:
             continue
         open_count = db.execute("SELECT COUNT(*) FROM escalation WHERE visit_id = ? AND status IN"
                                 " ('open', 'acknowledged')", [visit["id"]]).fetchone()[0]
-        visits.append({**visit, "deadline": shown_time(timestamp(due), zone),
+        visits.append({**visit, "deadline": shown_time(timestamp(due), zone), "due_at": timestamp(due),
                        "buddy_name": _name(db, visit["buddy_id"]), "escalated": open_count > 0,
                        "check_ins": [{**c, "when": shown_time(c["received_at"], zone),
                                       "label": lone_working.KIND_LABELS[c["kind"]]}

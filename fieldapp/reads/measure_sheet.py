@@ -6,7 +6,7 @@ import inspect
 import re
 
 from ..timeutil import programme_today
-from . import barriers, measures, outcomes
+from . import barriers, measures, outcomes, safeguarding_measures
 
 
 def _sheet():
@@ -31,6 +31,8 @@ def _sheet():
          "end"),
         ("equality", "Equality monitoring", o.equality, "period_config"),
         ("barriers", "Barriers open, raised and resolved", b.barrier_measure, "target"),
+        ("safeguarding", "Safeguarding concerns, time to decision and outcomes",
+         safeguarding_measures.safeguarding_concerns, "period_config"),
     ]
 
 
@@ -46,6 +48,8 @@ def how_counted(function, app_config) -> str:
         "STABLE_HOUSING": " or ".join(labels.get(v, v) for v in app_config["STABLE_HOUSING"]),
         "POPULATION": "the population setting",
         "BARRIER_TARGET_DAYS": f"the target of {app_config['BARRIER_TARGET_DAYS']} days",
+        "SAFEGUARDING_DECISION_WORKING_DAYS":
+            str(app_config["SAFEGUARDING_DECISION_WORKING_DAYS"]),
     }
     for name, value in swaps.items():
         text = text.replace(f"({name})", "").replace(name, value)

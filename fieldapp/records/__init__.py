@@ -21,6 +21,7 @@ fields and the one date rule are in `fields.py`.
 | `visit`        | `visit.py`        | create-only; its own scope, never pulled      |
 | `check_in`     | `check_in.py`     | create-only, about a visit; never pulled      |
 | `risk_marker`  | `risk_marker.py`  | editable, merged field by field; never deleted |
+| `place_marker` | `place_marker.py` | the same, about a place; its own scope, read by the area's caseworkers |
 | `safeguarding_concern`, `safeguarding_decision` | `safeguarding.py` | create-only |
 """
 
@@ -32,12 +33,13 @@ from .. import audit
 from ..rules import access
 from ..timeutil import now_iso
 from . import (assessment, barrier, check_in, consent, contact, directory_entry, lesson,
-               mdt_meeting, peer_session, person, risk_marker, safeguarding, tally, view, visit)
+               mdt_meeting, peer_session, person, place_marker, risk_marker, safeguarding, tally,
+               view, visit)
 
 # Every record type, in the order the registry lists them. Add a new one here, once. The
 # directory comes before the types that name its entries.
 MODULES = (person, directory_entry, contact, assessment, consent, view, peer_session, barrier,
-           lesson, tally, visit, check_in, risk_marker, safeguarding, mdt_meeting)
+           lesson, tally, visit, check_in, risk_marker, place_marker, safeguarding, mdt_meeting)
 
 
 def record_types(app_config) -> sync.Registry:

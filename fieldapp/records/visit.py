@@ -12,12 +12,15 @@ is the server's, and the phone's clock orders nothing.
   the worker's phone shows its visit from the /safety page and its outbox.
 The expected end is a time in PROGRAMME_TIMEZONE as the phone's `datetime-local` field gives it
 ("2026-12-01T22:30"), or a UTC time; it is stored in UTC.
+`kind` "help" is "I need help" with no visit started: the district, place ("where are you?") are
+optional and there is no expected end; the area is the worker's own unless a district is given.
+It has no timer: the server raises a call for help at once (rules/lone_working.py).
 """
 
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 import sync
 
@@ -70,23 +73,37 @@ class VisitSchema(DropDerived, Schema):
     DISTRICTS = default_config.districts(vars(default_config))
     ZONE = default_config.PROGRAMME_TIMEZONE
 
-    district = fields.String(required=True, error_messages=message("Choose the district"))
-    place = fields.String(required=True, validate=validate.Length(
+    kind = fields.String(load_default="visit", validate=validate.OneOf(
+        ["visit", "help"], error="Start a visit or ask for help"))
+    district = fields.String(allow_none=True, error_messages=message("Choose the district"))
+    place = fields.String(allow_none=True, validate=validate.Length(
         min=1, max=300, error="Describe the place in 300 characters or fewer"),
         error_messages=message("Say where you are going"))
     buddy_id = fields.Integer(allow_none=True, strict=False,
                               error_messages={"invalid": "Choose a buddy from the list"})
-    expected_end = fields.String(required=True,
+    expected_end = fields.String(allow_none=True,
                                  error_messages=message("Enter when you expect to finish"))
 
     @validates("district")
     def _district(self, value, data_key):
-        if value not in self.DISTRICTS:
+        if value is not None and value not in self.DISTRICTS:
             raise ValidationError("Choose the district from the list")
 
     @validates("expected_end")
     def _end(self, value, data_key):
-        check_not_too_far(self.load_time(value))
+        if value is not None:
+            check_not_too_far(self.load_time(value))
+
+    @validates_schema
+    def _a_visit_needs_where_and_when(self, data, partial=None, **kwargs):
+        # A call for help with no visit needs nothing more: the worker may have no time to type.
+        if data.get("kind", "visit") == "help":
+            return
+        missing = {name: [text] for name, text in (
+            ("district", "Choose the district"), ("place", "Say where you are going"),
+            ("expected_end", "Enter when you expect to finish")) if data.get(name) is None}
+        if missing:
+            raise ValidationError(missing)
 
     def load_time(self, value) -> str:
         """`value` as a UTC timestamp, read in the programme's zone when it has none."""
@@ -121,9 +138,10 @@ def record_type(app_config) -> sync.RecordType:
             refuse(problem, "buddy_id")
 
     def derive(db, actor, op, fields_, current):
-        return {"user_id": actor.id, "area": default_config.area_of(app_config, fields_["district"]),
-                "received_at": now_iso(),
-                "expected_end": schema_class().load_time(fields_["expected_end"])}
+        district, end = fields_.get("district"), fields_.get("expected_end")
+        return {"user_id": actor.id, "received_at": now_iso(),
+                "area": default_config.area_of(app_config, district) if district else actor.area,
+                "expected_end": schema_class().load_time(end) if end else None}
 
     return sync.RecordType(name="visit", table="visit", schema=schema_class, append_only=True,
                            authorize=authorize, derive=derive)

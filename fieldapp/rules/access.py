@@ -31,8 +31,9 @@ PARTNER_RECORD_TYPES = frozenset({"person", "contact", "consent", "risk_marker"}
 NEVER_PULLED = frozenset({"view", "visit", "check_in"})
 # Record types that are their own sync scope and name no person: the directory of services,
 # which every caseworker reads (visible_scopes), barriers, lessons and count-night tallies, which
-# nobody's pull carries (their scopes are never visible) and which pages read online.
-NOT_ABOUT_PEOPLE = frozenset({"directory_entry", "barrier", "lesson", "tally"})
+# nobody's pull carries (their scopes are never visible) and which pages read online; and risk
+# markers on places, which the area's caseworkers read (visible_scopes).
+NOT_ABOUT_PEOPLE = frozenset({"directory_entry", "barrier", "lesson", "tally", "place_marker"})
 
 
 def _get(user, name):
@@ -85,10 +86,14 @@ def visible_person_ids(db, user):
 def visible_scopes(db, user):
     """The sync scopes `user` may receive: a person's id is the scope of all their records; a
     caseworker also receives every live entry of the directory of services (each its own scope),
-    so it is on every phone."""
+    so it is on every phone, and the risk markers on places of their area."""
     scopes = visible_person_ids(db, user)
     if writes_casework(user):
         scopes |= {row[0] for row in db.execute("SELECT id FROM directory_entry WHERE deleted = 0")}
+        # Risk markers on places of the caseworker's area (records/place_marker.py), live or not:
+        # a retired one travels too, so the phone stops showing it.
+        scopes |= {row[0] for row in db.execute(
+            "SELECT id FROM place_marker WHERE deleted = 0 AND area = ?", [_get(user, "area")])}
     return scopes
 
 

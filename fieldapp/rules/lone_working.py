@@ -8,7 +8,9 @@ The deadline is the server's. Check-ins count in the order the server received t
 - "extend" sets it to the new time (or, if that time had passed on arrival, CHECKIN_SAFE_MINUTES
   after the check-in arrived: a late check-in still shows the phone is working now);
 - "I'm safe" never shortens it and gives at least CHECKIN_SAFE_MINUTES from its arrival;
-- "end" closes the visit; "I need help" raises an escalation at once, at level 2.
+- "end" closes the visit; "I need help" raises an escalation at once, at level 2;
+- a visit of kind "help" ("I need help" with no visit started) has no deadline: it raises a call
+  for help at once, at level 2, and stays watched until a coordinator closes it.
 A visit with no check-in by deadline + CHECKIN_GRACE_MINUTES escalates at level 1 (a push to the
 buddy and the area's on-call coordinators, or every coordinator of the area when nobody is on
 call); unanswered (not acknowledged, not cancelled) ESCALATION_LEVEL2_MINUTES later, level 2 (every
@@ -47,6 +49,8 @@ def check_ins(db, visit_id) -> list[dict]:
 def deadline(config, visit, checkins) -> datetime | None:
     """The time by which the server must hear from the worker, or None once the visit has ended.
     Only server receipt times and the times the worker chose are used (see the module's doc)."""
+    if visit.get("kind") == "help":
+        return None  # no timer: the call for help was raised on arrival
     safe = _minutes(config, "CHECKIN_SAFE_MINUTES")
     arrived = parse_timestamp(visit["received_at"])
     due = parse_timestamp(visit["expected_end"])
@@ -183,11 +187,14 @@ def send_reminders(db, config, now) -> int:
 
 
 def _visits_to_watch(db, visit_ids):
-    """Visits not ended, and visits with an escalation still open (their check-in may answer it)."""
+    """Visits not ended, and visits with an escalation still open (their check-in may answer it).
+    A call for help with no visit, once raised, is watched only while its escalation is open."""
     rows = list(db.query(
-        "SELECT * FROM visit v WHERE v.deleted = 0 AND (NOT EXISTS (SELECT 1 FROM check_in c"
-        " WHERE c.visit_id = v.id AND c.kind = 'end' AND c.deleted = 0) OR EXISTS (SELECT 1 FROM"
-        " escalation e WHERE e.visit_id = v.id AND e.status IN ('open', 'acknowledged')))"))
+        "SELECT * FROM visit v WHERE v.deleted = 0 AND ((NOT EXISTS (SELECT 1 FROM check_in c"
+        " WHERE c.visit_id = v.id AND c.kind = 'end' AND c.deleted = 0) AND (v.kind != 'help'"
+        " OR NOT EXISTS (SELECT 1 FROM escalation e WHERE e.visit_id = v.id))) OR EXISTS"
+        " (SELECT 1 FROM escalation e WHERE e.visit_id = v.id AND e.status IN ('open',"
+        " 'acknowledged')))"))
     if visit_ids is not None:
         rows = [row for row in rows if row["id"] in set(visit_ids)]
     return rows
@@ -207,6 +214,8 @@ def decide(db, config, now, visit_ids=None) -> dict:
                 outcome = _answer(db, config, escalation, checkins, now)
                 if outcome:
                     counts[outcome] += 1
+            if visit.get("kind") == "help" and _raise(db, visit, "help", visit["id"], 2, 0, now):
+                counts["help"] += 1
             for index, check_in in enumerate(checkins):
                 if check_in["kind"] == "help" and _raise(db, visit, "help", check_in["id"], 2,
                                                          index + 1, now):

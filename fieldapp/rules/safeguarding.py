@@ -3,15 +3,16 @@ list, the decision made through the sync engine, the outcome back to the raiser,
 whose decision is overdue escalated to the area's coordinators (by `fieldapp run-escalations`).
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from ..db import immediate, open_db
 from ..notify import push
 from ..records import make_engine, new_id, server_device_id
 from ..records.safeguarding import ABOUT, DECISIONS, is_lead
 from ..rules import access
-from ..timeutil import now_iso, timestamp
+from ..timeutil import now_iso, parse_timestamp, timestamp
 from . import CoordinationError
+from .working_days import add_working_days
 
 ABOUT_LABELS, DECISION_LABELS = dict(ABOUT), dict(DECISIONS)
 
@@ -105,18 +106,32 @@ def after_concerns(db, app_config, person_ids) -> set[int]:
     return told
 
 
+def decision_due(app_config, raised_at: str) -> datetime:
+    """When a concern that reached the server at `raised_at` must have its lead's decision:
+    SAFEGUARDING_DECISION_WORKING_DAYS working days later (rules/working_days.py: weekends and
+    bank holidays skipped)."""
+    return add_working_days(app_config, parse_timestamp(raised_at),
+                            app_config["SAFEGUARDING_DECISION_WORKING_DAYS"])
+
+
+def _undecided_past_due(db, app_config, now, where="", params=()) -> list[dict]:
+    """Concerns with no decision whose decision time has come by `now` (oldest first)."""
+    rows = db.query(
+        "SELECT c.id, c.area, c.raised_at FROM safeguarding_concern c WHERE c.deleted = 0"
+        " AND c.raised_at <= ? AND NOT EXISTS (SELECT 1 FROM safeguarding_decision d WHERE"
+        f" d.concern_id = c.id AND d.deleted = 0){where} ORDER BY c.raised_at",
+        [timestamp(now), *params])
+    return [row for row in rows if decision_due(app_config, row["raised_at"]) <= now]
+
+
 def escalate_overdue(db, app_config, now=None) -> int:
-    """Concerns with no decision SAFEGUARDING_DECISION_HOURS after they arrived: each told once
-    to the area's coordinators (one row per concern, taken in BEGIN IMMEDIATE, so two runners tell
+    """Concerns with no decision by their decision time (`decision_due`): each told once to the
+    area's coordinators (one row per concern, taken in BEGIN IMMEDIATE, so two runners tell
     once). Returns how many were escalated."""
     now = now or datetime.now(timezone.utc)
-    cutoff = timestamp(now - timedelta(hours=app_config["SAFEGUARDING_DECISION_HOURS"]))
     with immediate(db):
-        rows = list(db.query(
-            "SELECT c.id, c.area FROM safeguarding_concern c WHERE c.deleted = 0 AND c.raised_at <= ?"
-            " AND NOT EXISTS (SELECT 1 FROM safeguarding_decision d WHERE d.concern_id = c.id"
-            " AND d.deleted = 0) AND NOT EXISTS (SELECT 1 FROM safeguarding_escalation e"
-            " WHERE e.concern_id = c.id)", [cutoff]))
+        rows = _undecided_past_due(db, app_config, now, " AND NOT EXISTS (SELECT 1 FROM"
+                                   " safeguarding_escalation e WHERE e.concern_id = c.id)")
         for row in rows:
             db.execute("INSERT INTO safeguarding_escalation (concern_id, escalated_at) VALUES (?, ?)",
                        [row["id"], timestamp(now)])
@@ -131,10 +146,6 @@ def escalate_overdue(db, app_config, now=None) -> int:
 
 
 def overdue(db, app_config, area, now=None) -> list[str]:
-    """Ids of the area's concerns past the decision time with no decision."""
+    """Ids of the area's concerns past their decision time with no decision."""
     now = now or datetime.now(timezone.utc)
-    cutoff = timestamp(now - timedelta(hours=app_config["SAFEGUARDING_DECISION_HOURS"]))
-    return [r[0] for r in db.execute(
-        "SELECT c.id FROM safeguarding_concern c WHERE c.area = ? AND c.deleted = 0 AND"
-        " c.raised_at <= ? AND NOT EXISTS (SELECT 1 FROM safeguarding_decision d WHERE"
-        " d.concern_id = c.id AND d.deleted = 0)", [area, cutoff])]
+    return [row["id"] for row in _undecided_past_due(db, app_config, now, " AND c.area = ?", [area])]

@@ -2,14 +2,17 @@
 posted to Flask, the page script turns them into `risk_marker` mutations in the outbox), and the
 coordinator's list of markers past review. The partial templates/risks/_markers.html, shown first
 on the person page, caseload row and contact form, reads through the template global
-`risk_markers(person_id)`."""
+`risk_markers(person_id)`. Risk markers on places: the places page (`place_marker` mutations),
+and templates/risks/_place_markers.html on the contact form."""
 
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
+from .. import config as default_config
 from ..db import get_db
+from ..reads.place_markers import area_place_markers
 from ..reads.risk_markers import due_for_review, live_markers, marker
 from ..records.risk_marker import KINDS, NOTE_MAX
 from ..timeutil import programme_today
@@ -27,6 +30,12 @@ def risk_markers(person_id):
     if not getattr(current_user, "is_authenticated", False):
         return []
     return live_markers(get_db(), current_user, person_id, programme_today(current_app.config))
+
+
+@bp.app_template_global()
+def place_marker_kinds():
+    """The kinds of risk by value, for the contact form's place markers (shown by the phone)."""
+    return dict(KINDS)
 
 
 @bp.route("/people/<person_id>/risk-markers/new")
@@ -60,3 +69,18 @@ def due():
     """The area's risk markers past their review date."""
     today = programme_today(current_app.config)
     return render_template("risks/due.html", markers=due_for_review(get_db(), current_user, today))
+
+
+@bp.route("/places")
+@casework_required
+def places():
+    """The area's risk markers on places, each with its review and retire forms, and the form to
+    add one: one page the phone keeps, so all of it works offline."""
+    config = current_app.config
+    today = programme_today(config)
+    districts = config["AREAS"].get(current_user.area, [])
+    return render_template("risks/places.html", kinds=KINDS, note_max=NOTE_MAX,
+                           markers=area_place_markers(get_db(), current_user, today),
+                           districts=districts or default_config.districts(config),
+                           today=today.isoformat(),
+                           review_on=(today + DEFAULT_REVIEW).isoformat())

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from .. import config as default_config
 from ..db import get_db
+from ..timeutil import now_iso
 from ..reads.lone_working import buddy_choices, my_open_visits
 from .guards import casework_required
 
@@ -23,7 +24,7 @@ def index():
     config = current_app.config
     return render_template("safety/index.html", visits=my_open_visits(db, config, current_user),
                            buddies=buddy_choices(db, current_user),
-                           districts=default_config.districts(config))
+                           districts=default_config.districts(config), rendered_at=now_iso())
 
 
 @bp.route("/safety/help/received")

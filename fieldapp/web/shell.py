@@ -69,6 +69,7 @@ SW_ROUTES = [
     (r"^/people/[^/]+/peer-sessions/new$", CASEWORK),
     (r"^/people/[^/]+/risk-markers/(new|[^/]+/review)$", CASEWORK),
     (r"^/risk-markers/due$", CASEWORK),
+    (r"^/places$", CASEWORK),
     (r"^/people/[^/]+/safeguarding/new$", CASEWORK),
     (r"^/peer/hours$", CASEWORK),
     (r"^/barriers(/new)?$", CASEWORK),
