@@ -278,7 +278,9 @@ def test_the_worker_page_offers_a_visit_then_its_check_ins(app, db, team):
     start_visit(team, db, now() + timedelta(hours=1))
     page = team["client"].get("/safety").data.decode()
     assert "Riverside path, Wisbech" in page
-    assert page.count('data-mutation-type="check_in"') == 4
+    live, queued = page.split('<template id="tpl-queued-visit">')
+    assert live.count('data-mutation-type="check_in"') == 4  # the visit's own four check-ins
+    assert queued.count('data-mutation-type="check_in"') == 4  # the same, for a queued visit
     assert 'data-redirect-sent="/safety/help/received"' in page
     assert "NOT reached the server" in team["client"].get("/safety/help/not-sent").data.decode()
     assert "The server has your call" in team["client"].get("/safety/help/received").data.decode()

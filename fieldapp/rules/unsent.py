@@ -26,6 +26,7 @@ KINDS = {"contact": "A contact", "person": "Someone registered", "assessment": "
          "lesson": "A Change Forum lesson", "tally": "A count-night tally",
          "mdt_meeting": "A multi-agency meeting", "visit": "A visit or shift started",
          "check_in": "A check-in", "risk_marker": "A risk marker",
+         "place_marker": "A risk marker on a place",
          "safeguarding_concern": "A safeguarding concern",
          "safeguarding_decision": "A safeguarding decision"}
 
