@@ -5,6 +5,7 @@ both paths take, counted and printed. Debian's Chromium at 360x740 against the r
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.test_offline import TIMEOUT, person_id, sign_in, wait_cached
@@ -20,6 +21,13 @@ document.addEventListener('pointerdown', (event) => {
   sessionStorage.setItem('test-taps', String(Number(sessionStorage.getItem('test-taps') || 0) + 1));
 }, true);
 """
+
+
+@pytest.fixture
+def phone_context_args(phone_context_args):
+    """A phone whose own clock is set to another zone than the programme's (UTC+5:30), so that
+    "now in Europe/London" is told apart from the phone's local time all year round."""
+    return {**phone_context_args, "timezone_id": "Asia/Kolkata"}
 
 
 def taps(page):
