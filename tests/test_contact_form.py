@@ -80,7 +80,14 @@ def test_offline_a_fresh_form_starts_from_now_and_what_this_worker_used_last(pho
     # "When" is now where the programme works; the worker's last place is offered.
     assert minutes_between(page.input_value("#contact_at"), datetime.now(LONDON)) <= 2
     expect(page.locator("#recent-places option").first).to_have_attribute("value", "Church porch, March")
+    # Someone new chosen: the people give way to the questions that follow, until searched for.
+    page.fill("#person-filter", "")
     page.check("input[name=person_id][value=new]")
+    expect(page.locator("[data-person-choice]:visible")).to_have_count(0)
+    expect(page.locator("[data-person-filter-empty]")).to_be_hidden()
+    page.fill("#person-filter", "dan")
+    expect(page.locator("[data-person-choice]:visible")).to_have_count(1)
+    page.fill("#person-filter", "")
     page.fill("[name='new_person.display_name']", "Test: man in a blue hat")
     page.fill("#place", "Test: Horsefair, Wisbech")
     page.select_option("#contact_type", "streetlink")

@@ -11,8 +11,8 @@
  *   nothing new is stored, and none of it overrides what the worker has picked or a form to fix.
  * - One tap answers "bedded down" and "spoken to" (`_seen`, never pre-answered): copied into the
  *   record's two yes/no fields.
- * - The general form's people filter as the worker types (offline too); someone new is given the
- *   contact's district (asked once).
+ * - The general form's people filter as the worker types (offline too), and give way to someone
+ *   new's questions once they are chosen; someone new is given the contact's district (asked once).
  * Classic script, page only; needs FieldappOutbox and FieldappPage (static/status.js). Defines
  * `Fieldapp.contactForm`, started by static/page/start.js. README: "Recording a contact".
  */
@@ -137,18 +137,22 @@
   }
 
   /** Show only the people whose name, other names, district or description has what was typed
-   * (the one picked stays in view). */
-  function filterPeople(form, query) {
-    var words = query.trim().toLowerCase();
+   * (the one picked stays in view); with someone new chosen and nothing typed, none of them, so
+   * the rest of the form follows the new person's questions. */
+  function filterPeople(form) {
+    var filter = form.querySelector('[data-person-filter]');
+    if (!filter) return;
+    var words = filter.value.trim().toLowerCase();
+    var someoneNew = form.querySelector('input[name="person_id"][value="new"]:checked');
     var shown = 0;
     form.querySelectorAll('[data-person-choice]').forEach(function (row) {
       var input = row.querySelector('input');
-      var match = !words || (row.dataset.search || '').indexOf(words) !== -1 || (input && input.checked);
+      var match = words ? (row.dataset.search || '').indexOf(words) !== -1 || (input && input.checked) : !someoneNew;
       row.hidden = !match;
       if (match) shown += 1;
     });
     var empty = form.querySelector('[data-person-filter-empty]');
-    if (empty) empty.hidden = shown > 0;
+    if (empty) empty.hidden = !words || shown > 0;
   }
 
   /** What the phone remembers for this worker, once the store can be read (after the PIN lock):
@@ -185,13 +189,13 @@
     form.addEventListener('change', function (event) {
       var el = event.target;
       if (el.name === '_seen') copySeen(form);
-      else if (el.name === 'person_id') defaultDistrict(form);
+      else if (el.name === 'person_id') { defaultDistrict(form); filterPeople(form); }
       else if (el.name) touched[el.name] = true;
       if (el.name === 'district') followDistrict(form);
     });
     form.addEventListener('input', function (event) {
       if (event.target.name) touched[event.target.name] = true;
-      if (event.target.matches('[data-person-filter]')) filterPeople(form, event.target.value);
+      if (event.target.matches('[data-person-filter]')) filterPeople(form);
     });
     document.addEventListener('fieldapp:form-filled', function () { afterFill(form); });
     // Back to a form kept by the browser: "when" is now again, unless the worker set it.
