@@ -305,6 +305,9 @@
   function offerRecordedPerson(radio, personId) {
     var input = radio.cloneNode();
     input.id = 'person_id-fix';
+    // Cloned from the first choice, "Someone not on the system yet": not its reveal.
+    input.removeAttribute('aria-controls');
+    input.removeAttribute('data-aria-controls');
     input.value = personId;
     input.checked = true;
     var lab = document.createElement('label');

@@ -53,7 +53,7 @@ def test_someone_new_with_a_known_name_is_matched_by_the_server(phone, live_serv
     expect(matches.locator("a:has-text('Dan')")).to_be_visible()
     # The form around it is untouched: the answer went inside the box.
     expect(page.locator("#new-person-matches")).to_have_count(1)
-    expect(page.locator("#new_person-district")).to_be_visible()
+    expect(page.locator("#new_person-display_name")).to_be_visible()
 
 
 def test_with_the_server_gone_the_search_is_answered_from_the_phones_copy(phone, live_server):

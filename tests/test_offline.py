@@ -63,12 +63,12 @@ def person_id(live_server, name):
 
 
 def fill_contact(page, place, when=None):
-    """The contact fields every contact form has."""
+    """The contact fields every contact form has (the duration among the folded details)."""
     page.fill("#contact_at", when or minutes_ago(90))
     page.fill("#place", place)
-    page.check("#contact_type")
-    page.check("#bedded_down")
-    page.check("#spoken_to")
+    page.select_option("#contact_type", "street_outreach")
+    page.check("#seen")  # bedded down, and spoken to
+    page.locator("[data-more-details]").evaluate("(details) => { details.open = true; }")
     page.fill("#duration_minutes", "15")
 
 

@@ -39,6 +39,8 @@ def test_someone_registered_offline_can_be_opened_and_recorded_again(phone, live
     page.click("a:has-text('Record a contact with Man with red rucksack')")
     expect(page.locator("input[name=person_id]:checked")).to_have_value(
         page.url.split("person=")[1])
+    # Offered above "Someone not on the system yet", without its questions about someone new.
+    expect(page.locator("[name='new_person.display_name']")).to_be_hidden()
     fill_contact(page, "Test: second contact, Broad Street, March")
     page.click("button:has-text('Save contact')")
     page.wait_for_url("**/outbox?person=*")

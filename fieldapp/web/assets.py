@@ -37,7 +37,8 @@ BUNDLES = {
         "status.js", "forms.js", "page/worker.js", "page/triggers.js", "page/logout.js",
         "page/caseload.js", "page/offline-view.js", "page/partials.js", "page/offline-ready.js",
         "page/pending-person.js", "page/pending-changes.js", "page/lost.js", "page/directory.js",
-        "page/pending-barriers.js", "page/safety.js", "page/place-markers.js", "page/start.js",
+        "page/pending-barriers.js", "page/safety.js", "page/place-markers.js", "page/contact-form.js",
+        "page/start.js",
     ],
 }
 IMMUTABLE = "private, max-age=31536000, immutable"

@@ -157,7 +157,11 @@
       var name = (item.fields && item.fields.display_name) || '';
       var input = radio.cloneNode();
       input.id = 'person_id-on-phone';
+      // Cloned from the first choice, "Someone not on the system yet": not its reveal.
+      input.removeAttribute('aria-controls');
+      input.removeAttribute('data-aria-controls');
       input.value = id;
+      input.dataset.district = (item.fields && item.fields.district) || '';
       input.checked = true;
       var label = document.createElement('label');
       label.className = 'govuk-label govuk-radios__label';

@@ -13,6 +13,7 @@
  *   offline-ready.js the "Ready for offline use" cue, from what the phone holds
  *   pending-person.js  the page and contact form of someone registered on this phone, not sent yet
  *   pending-changes.js what was just saved shown over the page; the page made fresh once sent
+ *   contact-form.js  the contact form's defaults (now, last type and district, recent places)
  * Owns the routing of the page's events to them: every form's submit (casework → FieldappForms,
  * logout → Fieldapp.logout, login → the device id), `[data-action]` clicks, and the outbox's
  * events (FieldappOutbox.on) to the status line and the flush timer.
@@ -123,7 +124,7 @@
       locked = isLocked;
       if (locked) return;
       ns.pendingPerson.narrowList();
-      return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
+      return Promise.all([ns.contactForm.applyRemembered(), Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
                           ns.pendingPerson.showPage(), ns.pendingPerson.offerInContactForm(), ns.pendingPerson.fillForm(),
                           ns.pendingChanges.show(), ns.lost.render(), ns.lost.warnIfAtRisk()]);
     }).then(function () { return ns.triggers.onAppOpen(); });
@@ -138,6 +139,7 @@
     ns.offlineView.showBanner();
     ns.caseload.wire();
     ns.caseload.wireOfflineMatches();
+    ns.contactForm.wire();
     showSaved();
     ns.offlineView.recordView(userId);
     prepareLogin();
