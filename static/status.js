@@ -1,8 +1,9 @@
 /* fieldapp page status: what the worker sees of the outbox. The shared page helpers (templates,
  * notices, times), the outbox lists (`[data-outbox-list]`) and their "Fix" and "Discard" buttons,
  * the people registered on this phone on the caseload, and the sync status line
- * (`[data-sync-status]`, and `[data-sync-progress]` on the outbox page): how many wait, how far a
- * long send has got, and when a failed one is tried again.
+ * (`[data-sync-status]`, the header's link to the outbox, and `[data-sync-progress]` on the
+ * outbox page): what waits, counted as records ("2 contacts, 1 new person", `whatWaits`), how far
+ * a long send has got, and when a failed one is tried again.
  * Classic script, page only; needs FieldappOutbox. Defines `FieldappPage`; static/page/start.js
  * starts it. The words come from the <template> elements in templates/_outbox.html.
  */
@@ -85,7 +86,46 @@
     return '/contacts/new';
   }
 
-  function renderItem(item, knownPeople) {
+  // ---- what is waiting, counted as a worker counts it ---------------------------------------
+
+  /** What `items` are, in the worker's words ("2 contacts, 1 new person"): one per record, not
+   * per change sent (a person registered and then edited is one new person; a Star draft saved
+   * twice is one assessment), most first. The words are `tpl-record-kinds`'s. */
+  function whatWaits(items) {
+    var created = {};
+    items.forEach(function (i) { if (i.type === 'person' && i.op === 'create') created[i.record_id] = true; });
+    var seen = {};
+    var counts = {};
+    items.forEach(function (i) {
+      var key = i.type + ' ' + i.record_id;
+      if (seen[key]) return;
+      seen[key] = true;
+      var kind = i.type === 'person' ? (created[i.record_id] ? 'person-new' : 'person') : i.type;
+      if (!templateEntry('tpl-record-kinds', 'data-kind', kind)) kind = 'record';
+      counts[kind] = (counts[kind] || 0) + 1;
+    });
+    var t = document.getElementById('tpl-record-kinds');
+    var order = t ? Array.prototype.map.call(t.content.querySelectorAll('[data-kind]'), function (el) {
+      return el.dataset.kind;
+    }) : [];
+    return Object.keys(counts).sort(function (a, b) {
+      return counts[b] - counts[a] || order.indexOf(a) - order.indexOf(b);
+    }).map(function (kind) {
+      var el = templateEntry('tpl-record-kinds', 'data-kind', kind);
+      if (!el) return counts[kind] + ' ' + kind;
+      return counts[kind] === 1 ? el.textContent : el.dataset.many.split('{n}').join(counts[kind]);
+    }).join(', ');
+  }
+
+  /** Where an item's person is read: their page, or, for someone registered on this phone and
+   * not sent yet, their page on the phone (static/page/pending-person.js). Null for none. */
+  function personUrl(item, onPhone) {
+    var pid = item.type === 'person' ? item.record_id : item.person_id;
+    if (!pid) return null;
+    return onPhone[pid] ? '/outbox?person=' + encodeURIComponent(pid) : '/people/' + encodeURIComponent(pid);
+  }
+
+  function renderItem(item, knownPeople, onPhone) {
     var el = clone('tpl-outbox-item');
     var mine = item.user_id === userId;
     var state = mine ? item.state : (item.state === 'sent' ? 'sent' : 'other-user');
@@ -94,7 +134,17 @@
     el.dataset.state = state;
     el.dataset.mutationId = item.id;
     // Another worker's record on a shared phone: never show what it is about.
-    slot(el, 'label').textContent = mine ? (item.label || item.type) : (info.label || '');
+    var label = slot(el, 'label');
+    label.textContent = mine ? (item.label || item.type) : (info.label || '');
+    // Tappable: the record's person, on the server or only on this phone (never another's).
+    var href = mine && onPhone && personUrl(item, onPhone);
+    if (href) {
+      var a = document.createElement('a');
+      a.className = 'govuk-link';
+      a.href = href;
+      a.textContent = label.textContent;
+      label.replaceChildren(a);
+    }
     var tag = slot(el, 'state');
     tag.textContent = info.tag;
     if (info.tagClass) tag.classList.add(info.tagClass);
@@ -132,7 +182,12 @@
       var items = v[0];
       var knownPeople = {};
       v[1].forEach(function (r) { if (r.type === 'person' && !r.deleted) knownPeople[r.record_id] = true; });
-      items.forEach(function (i) { if (i.type === 'person' && i.op === 'create') knownPeople[i.record_id] = true; });
+      var onPhone = {};
+      items.forEach(function (i) {
+        if (i.type !== 'person' || i.op !== 'create') return;
+        knownPeople[i.record_id] = true;
+        if (i.state !== 'sent') onPhone[i.record_id] = true;
+      });
       renderCaseloadWaiting(items);
       lists.forEach(function (list) {
         var personId = list.dataset.personId;
@@ -150,7 +205,7 @@
             ul.setAttribute('data-outbox-items', '');
           }
         }
-        ul.replaceChildren.apply(ul, shown.map(function (i) { return renderItem(i, knownPeople); }));
+        ul.replaceChildren.apply(ul, shown.map(function (i) { return renderItem(i, knownPeople, onPhone); }));
         if (ul !== list) {
           list.replaceChildren();
           if (shown.length) list.appendChild(ul);
@@ -201,21 +256,30 @@
     return text;
   }
 
+  /** How many records `items` are (one per record, as `whatWaits` counts). */
+  function whatCount(items) {
+    var seen = {};
+    items.forEach(function (i) { seen[i.type + ' ' + i.record_id] = true; });
+    return Object.keys(seen).length;
+  }
+
   /** The status line: offline, sending (with progress), waiting (with the next retry), all sent. */
   function renderStatus() {
     var targets = document.querySelectorAll('[data-sync-status], [data-sync-progress]');
     if (!targets.length || !userId) return Promise.resolve();
     return Outbox.list().then(function (items) {
       var mine = items.filter(function (i) { return i.user_id === userId && i.type !== 'view'; });
-      var unsent = mine.filter(function (i) { return Outbox.UNSENT.indexOf(i.state) !== -1; }).length;
-      var attention = mine.filter(function (i) { return i.state === 'rejected'; }).length;
+      var waiting = mine.filter(function (i) { return Outbox.UNSENT.indexOf(i.state) !== -1; });
+      var stuck = mine.filter(function (i) { return i.state === 'rejected'; });
+      var unsent = waiting.length;
+      var attention = whatCount(stuck);
       var text;
       if (!navigator.onLine) {
-        text = unsent + attention ? statusText('offline', {n: unsent + attention}) : statusText('offline-none');
+        text = unsent + attention ? statusText('offline', {what: whatWaits(waiting.concat(stuck))}) : statusText('offline-none');
       } else if (progress && progress.total > 1 && progress.done < progress.total) {
         text = statusText('progress', {done: progress.done, total: progress.total});
       } else if (unsent) {
-        text = unsent === 1 ? statusText('waiting-one') : statusText('waiting', {n: unsent});
+        text = statusText('waiting', {what: whatWaits(waiting)});
         if (retry) text += '. ' + statusText('retry', {why: failureText(retry.failure), time: clock(retry.at, true)});
       } else if (!attention) {
         text = statusText('all-sent');
@@ -267,6 +331,8 @@
     notice: notice,
     clock: clock,
     age: age,
+    whatWaits: whatWaits,
+    stateInfo: stateInfo,
     render: render,
     itemAction: itemAction,
     /** A flush's progress ({done, total}), or null when it has finished. */

@@ -200,7 +200,7 @@ def test_a_record_waiting_for_another_phones_record_then_needing_attention(phone
         expect(items.nth(i)).to_have_attribute("data-state", "deferred")
         expect(items.nth(i)).to_contain_text("Waiting for another record to reach the server")
         expect(items.nth(i)).to_contain_text("has not reached the server yet")
-    expect(status(page)).to_have_text("2 waiting to send")
+    expect(status(page)).to_have_text("2 contacts waiting to send")
 
     # The server gives up waiting: the worker must decide.
     for i in range(2):
@@ -235,7 +235,7 @@ def test_a_long_outbox_goes_in_batches_and_resumes_where_it_stopped(phone, live_
     page.goto("/outbox")
     context.set_offline(True)
     enqueue_contacts(page, dan, 480, "Test: long day")
-    expect(status(page)).to_have_text("Offline: 480 saved on this phone")
+    expect(status(page)).to_have_text("Offline: 480 contacts saved on this phone")
     faults = live_server.faults
     faults.set("stall", skip=2, count=1)  # two batches go through, then the link hangs
 
@@ -246,7 +246,7 @@ def test_a_long_outbox_goes_in_batches_and_resumes_where_it_stopped(phone, live_
     assert live_server.query("SELECT count(*) AS n FROM contact WHERE place LIKE 'Test: long day %'")[0]["n"] == 200
 
     faults.release("drop")  # the signal goes: the third batch never reaches the server
-    expect(status(page)).to_have_text(re.compile(r"^280 waiting to send\. Sending failed"))
+    expect(status(page)).to_have_text(re.compile(r"^280 contacts waiting to send\. Sending failed"))
     expect(status(page)).to_have_text("All sent", timeout=20000)
     expect(page.locator("[data-sync-progress]")).to_have_text("All sent")
     expect(page.locator("[data-outbox-item][data-state=sent]")).to_have_count(480)

@@ -77,7 +77,7 @@ def test_a_barrier_and_a_tally_are_logged_offline_and_reach_the_server(phone, li
     page.select_option("#district", "East Cambridgeshire")
     page.fill("#people_seen", "4")
     page.click("button:has-text('Save tally')")
-    expect(page.locator("[data-sync-status]")).to_contain_text("Offline: 2 saved on this phone")
+    expect(page.locator("[data-sync-status]")).to_have_text("Offline: 1 barrier, 1 count night tally saved on this phone")
     assert not live_server.query("SELECT 1 FROM barrier")
 
     page.context.set_offline(False)

@@ -76,8 +76,8 @@ def test_what_was_saved_offline_shows_until_sent_then_the_page_is_fresh(phone, l
     page.wait_for_url(f"**/people/{dan}")
     page.goto("/caseload")
     row = page.locator("[data-caseload-row]", has=page.locator(f"a[href='/people/{dan}']"))
-    expect(row.locator("[data-pending-contact]")).to_contain_text("Contact saved on this phone")
-    expect(row.locator("[data-pending-contact]")).to_contain_text("waiting to send")
+    expect(row.locator("[data-person-waiting]")).to_contain_text("Waiting to send")
+    expect(row.locator("[data-person-waiting]")).to_contain_text("1 contact saved on this phone")
 
     # His details edited: his page (the phone's copy) shows the new description, marked.
     page.goto(f"/people/{dan}/edit")

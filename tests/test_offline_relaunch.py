@@ -70,14 +70,14 @@ def test_records_saved_before_a_relaunch_offline_are_sent_when_signal_returns(re
         fill_contact(page, place)
         page.click("button:has-text('Save contact')")
         page.wait_for_url(f"**/people/{dan}")
-        expect(page.locator("[data-sync-status]")).to_contain_text("Offline: 1 saved on this phone")
+        expect(page.locator("[data-sync-status]")).to_contain_text("Offline: 1 contact saved on this phone")
 
         # The browser is closed and opened again, still with no signal: the caseload is the
         # phone's copy, and the record still waits.
         page = relaunch(offline=True)
         page.goto("/caseload")
         wait_controlled(page)
-        expect(page.locator("[data-sync-status]")).to_contain_text("Offline: 1 saved on this phone")
+        expect(page.locator("[data-sync-status]")).to_contain_text("Offline: 1 contact saved on this phone")
         assert contacts_at(live_server, place) == []
 
         # Signal again, and nobody touches the phone.

@@ -22,7 +22,7 @@ def test_a_risk_marker_added_offline_reaches_the_server_once_and_shows_first(pho
     assert live_server.query("SELECT * FROM risk_marker") == []
     page.context.set_offline(False)
     page.click("[data-action=sync-now]")
-    expect(page.locator("[data-sync-status]")).not_to_contain_text("waiting", timeout=20000)
+    expect(page.locator("[data-sync-status]")).to_have_text("All sent", timeout=20000)
     rows = live_server.query("SELECT kind, note FROM risk_marker")
     assert rows == [{"kind": "health_risk", "note": "Test: used needles kept in the tent"}]
     page.goto(f"/people/{dan}")
@@ -49,6 +49,6 @@ def test_a_safeguarding_concern_raised_offline_says_call_999_and_reaches_the_ser
     page.wait_for_url(f"**/people/{dan}")
     page.context.set_offline(False)
     page.click("[data-action=sync-now]")
-    expect(page.locator("[data-sync-status]")).not_to_contain_text("waiting", timeout=20000)
+    expect(page.locator("[data-sync-status]")).to_have_text("All sent", timeout=20000)
     rows = live_server.query("SELECT about, immediate_risk FROM safeguarding_concern")
     assert rows == [{"about": "domestic_abuse", "immediate_risk": 1}]

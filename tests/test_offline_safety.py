@@ -53,7 +53,7 @@ def test_i_need_help_with_no_signal_says_call_999_then_sends_when_signal_returns
     assert live_server.query("SELECT * FROM escalation") == []
     page.context.set_offline(False)
     page.click("[data-action=sync-now]")
-    expect(page.locator("[data-sync-status]")).not_to_contain_text("waiting", timeout=20000)
+    expect(page.locator("[data-sync-status]")).to_have_text("All sent", timeout=20000)
     rows = live_server.query("SELECT kind FROM check_in WHERE visit_id = ?", [visit_id])
     assert rows == [{"kind": "help"}]
     assert len(live_server.query("SELECT * FROM escalation WHERE reason = 'help'")) == 1

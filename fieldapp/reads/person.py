@@ -10,6 +10,8 @@ with who recorded it and when.
 
 from .. import instruments
 from ..records import person as person_record
+from ..records.barrier import STATUSES as BARRIER_STATUSES
+from ..records.peer_session import MODES as PEER_MODES, purposes as peer_purposes
 from ..rules import access, licence
 from .assessments import assessments_for
 from .barriers import barriers_for_person
@@ -134,19 +136,24 @@ def timeline(db, engine, app_config, user, person_id):
     if access.can_see_record_type(user, "assessment"):
         entries += _assessment_entries(db, app_config, person_id)
     if access.can_see_record_type(user, "peer_session"):
+        # Each stored code as the form words it (a code no longer offered stays as stored).
+        modes, purposes = dict(PEER_MODES), dict(peer_purposes(app_config))
         for session in peer_sessions_for(db, person_id):
             minutes = session.get("duration_minutes")
             entries.append({
                 "kind": "peer_session", "at": session.get("session_on") or "",
                 "by": session.get("mentor_name"),
                 "title": "Peer session" + (f" ({minutes} min)" if minutes else ""),
-                "lines": [t for t in (session.get("mode"), session.get("purpose"),
+                "lines": [t for t in (modes.get(session.get("mode"), session.get("mode")),
+                                      purposes.get(session.get("purpose"), session.get("purpose")),
                                       session.get("note")) if t], "record": session})
     if access.can_see_record_type(user, "barrier"):
+        statuses = dict(BARRIER_STATUSES)
         for barrier in barriers_for_person(db, person_id):
+            status = statuses.get(barrier["status"], barrier["status"])
             entries.append({"kind": "barrier", "at": barrier["noticed_on"],
                             "by": barrier["logged_by_name"],
-                            "title": f"Barrier: {barrier['service']} ({barrier['status'].replace('_', ' ')})",
+                            "title": f"Barrier: {barrier['service']} ({status.lower()})",
                             "lines": [barrier["what_happened"]]
                             + ([f"What changed: {barrier['what_changed']}"]
                                if barrier.get("what_changed") else []),
@@ -163,6 +170,12 @@ def timeline(db, engine, app_config, user, person_id):
                                   if not change["registered"] or value != "Not recorded"],
                         "record": change})
     return sorted(entries, key=lambda e: e["at"] or "", reverse=True)
+
+
+def last_contact(entries):
+    """The newest contact among `timeline` entries (what the person page shows first, with its
+    notes), or None. From the timeline the page builds anyway: no second query."""
+    return next((entry for entry in entries if entry["kind"] == "contact"), None)
 
 
 def _assessment_entries(db, app_config, person_id):

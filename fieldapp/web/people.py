@@ -64,7 +64,8 @@ def caseload():
 @bp.route("/people/<person_id>")
 @reader_required
 def person(person_id):
-    """A person: details, consent, who works with them, conflicts, and one timeline."""
+    """A person: first what the field asks (risks, last contact, what is due, what waits on this
+    phone), then one timeline, then assessments, details, consent and who works with them."""
     person = audited_person_or_404(person_id)
     db, config = get_db(), current_app.config
     engine = make_engine(db, config)
@@ -72,10 +73,11 @@ def person(person_id):
     changes = persons.detail_changes(db, engine, config, person_id, names)
     overview = (assessments.person_overview(db, config, person_id, date.today())
                 if access.can_see_record_type(current_user, "assessment") else None)
+    timeline = persons.timeline(db, engine, config, current_user, person_id)
     return render_template(
         "people/person.html", person=person,
         conflicts=conflicts.open_conflicts(engine, current_user, person_id),
-        timeline=persons.timeline(db, engine, config, current_user, person_id),
+        timeline=timeline, last_contact=persons.last_contact(timeline),
         housing=persons.housing_history(changes),
         working_with=persons.people_working_with(db, person),
         consent=consents.current_consent(db, config, person_id),

@@ -4,8 +4,9 @@
  * Owns two things about the phone's unsent changes and the pages they belong to:
  * - `show`: over the copy on screen, the changes still in this worker's outbox: a person's new
  *   name and details (`[data-person-name]`, the rows classed `app-detail--<field>` of
- *   templates/people/person.html), marked "Waiting to send"; and, on the caseload, a contact
- *   waiting for a person under their row (`tpl-pending-value`, `tpl-pending-contact`).
+ *   templates/people/person.html), marked "Waiting to send"; and what waits for a person, at the
+ *   top of their page and under their caseload row ("1 contact, 1 change of details saved on
+ *   this phone", `tpl-pending-value`, `tpl-person-waiting`).
  * - `refreshWhenSent`: after a sync refreshed the copies (the `pages-refreshed` event), the page on
  *   screen is replaced in place by its new copy when the sync changed it (a colleague's edit, a
  *   conflict); and a page shown from the phone's copy ("No connection · Offline copy from …")
@@ -63,21 +64,51 @@
     });
   }
 
-  /** The caseload: under each person's row, their latest contact still on this phone. */
-  function showCaseloadContacts(items) {
-    document.querySelectorAll('[data-pending-contact]').forEach(function (el) { el.remove(); });
-    var latest = {};
-    items.forEach(function (i) { if (i.type === 'contact' && i.person_id) latest[i.person_id] = i; });
+  /** What this phone holds for one person, worded (`tpl-person-waiting`): what the records are
+   * ("1 contact, 1 change of details"), when the last was saved, "Needs attention" when the
+   * server refused one, and a link to the outbox narrowed to them. Null for nothing. */
+  function waitingLine(items, personId) {
+    var theirs = items.filter(function (i) {
+      return i.type !== 'view' && (i.person_id === personId || (i.type === 'person' && i.record_id === personId));
+    });
+    var line = theirs.length && Page.clone('tpl-person-waiting');
+    if (!line) return null;
+    var last = theirs[theirs.length - 1];
+    var at = (last.type === 'contact' && last.fields && last.fields.contact_at) || last.recorded_at;
+    var when = new Date(at);
+    var t = Page.slot(line, 'time');
+    t.textContent = isNaN(when) ? '' : Page.clock(when);
+    t.setAttribute('datetime', at);
+    Page.slot(line, 'what').textContent = Page.whatWaits(theirs);
+    if (theirs.some(function (i) { return i.state === 'rejected'; })) {
+      var tag = Page.slot(line, 'tag');
+      tag.textContent = Page.stateInfo('rejected').tag;
+      tag.classList.replace('govuk-tag--blue', 'govuk-tag--red');
+    }
+    Page.slot(line, 'outbox').href = '/outbox?person=' + encodeURIComponent(personId);
+    return line;
+  }
+
+  /** Fill `el` with what waits for `personId` (hidden when nothing does). */
+  function showWaiting(el, items, personId) {
+    var line = waitingLine(items, personId);
+    el.replaceChildren.apply(el, line ? [line] : []);
+    el.hidden = !line;
+  }
+
+  /** The caseload: under each person's row, what this phone still has for them. */
+  function showCaseloadWaiting(items) {
     document.querySelectorAll('[data-caseload-row]').forEach(function (row) {
       var link = row.querySelector('a[href^="/people/"]');
-      var item = link && latest[link.getAttribute('href').split('/')[2]];
-      if (!item) return;
-      var line = Page.clone('tpl-pending-contact');
-      var when = new Date(item.fields.contact_at || item.recorded_at);
-      var t = Page.slot(line, 'time');
-      t.textContent = isNaN(when) ? '' : Page.clock(when);
-      t.setAttribute('datetime', item.fields.contact_at || item.recorded_at);
-      link.after(line);
+      if (!link) return;
+      var el = row.querySelector('[data-person-waiting]');
+      if (!el) {
+        el = document.createElement('p');
+        el.className = 'govuk-body-s app-caseload__meta app-person-waiting';
+        el.setAttribute('data-person-waiting', '');
+        link.after(el);
+      }
+      showWaiting(el, items, link.getAttribute('href').split('/')[2]);
     });
   }
 
@@ -89,7 +120,9 @@
     return Outbox.list().then(function (items) {
       var mine = mineUnsent(items);
       if (m) showPersonChanges(mine, m[1]);
-      if (caseload) showCaseloadContacts(mine);
+      var top = m && document.querySelector('[data-person-waiting][data-person-id]');
+      if (top) showWaiting(top, mine, m[1]);
+      if (caseload) showCaseloadWaiting(mine);
     });
   }
 
