@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from .apply import Apply, Deferred
 from .conflicts import Conflicts
-from .echo import trim_echoes
+from .echo import compact_results, fold_echoes, trim_echoes
 from .erase import Erase
 from .history import History
 from .pull import Pull
@@ -96,7 +96,7 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
     """
 
     def __init__(self, db: Database, registry: Registry, visible_scopes: VisibleScopes, *,
-                 max_mutations: int = 100, max_bytes: int = 1_000_000, page_size: int = 500,
+                 max_mutations: int = 250, max_bytes: int = 1_000_000, page_size: int = 500,
                  defer_days: float = 14, clock: Callable[[], datetime] = utc_now,
                  can_read: Callable[[Any, str], bool] | None = None,
                  can_resolve: Callable[[Any, Any, dict], bool] | None = None,
@@ -144,8 +144,11 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
             # The push is committed: answer it, with no changes yet and the cursor as it was
             # (which proves and settles nothing), so the phone pulls again.
             page = {"changes": [], "cursor": envelope["cursor"], "more": True}
-        if envelope["echo"] == "partial":
+        if envelope["echo"] in ("partial", "result"):
             trim_echoes(page["changes"], envelope["mutations"], results)
+        if envelope["echo"] == "result":
+            page["changes"] = fold_echoes(page["changes"], envelope["mutations"], results)
+            compact_results(results)
         return {"protocol": PROTOCOL, "results": results, **page}
 
     # ----------------------------------------------------------------- push
