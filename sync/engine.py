@@ -47,6 +47,15 @@ class StoreUnavailable(Exception):
     sends again. (`Busy`, a subclass, is the write lock not had in time.)"""
 
 
+class Abandoned(Exception):
+    """The client went away before its answer was ready (`gone()` said so): work stopped. The
+    push's results if it was committed before that was noticed, else None (nothing stored)."""
+
+    def __init__(self, results: list | None):
+        super().__init__("the client has gone")
+        self.results = results
+
+
 class Busy(StoreUnavailable):
     """The write lock could not be had within the engine's `lock_timeout`: overloaded, answered
     503 with `Retry-After: retry_after` seconds."""
@@ -121,12 +130,14 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
             db.execute("PRAGMA synchronous=FULL")
 
     # ----------------------------------------------------------------- the whole exchange
-    def sync(self, actor, body: Any) -> dict:
+    def sync(self, actor, body: Any, gone: Callable[[], bool] | None = None) -> dict:
         """Answer one POST /api/sync body: push its mutations in order, then pull.
 
         Raises EnvelopeError for a malformed body, Busy when the write lock is not had within
         `lock_timeout`. Size limits are the caller's to check (they are measured on the raw
-        request), using `max_mutations` and `max_bytes`.
+        request), using `max_mutations` and `max_bytes`. `gone()`, if given, says whether the
+        client has closed its connection: asked once the write lock is had and again before the
+        pull, it makes the engine stop (Abandoned) rather than work for nobody.
         """
         if not isinstance(body, dict):
             raise EnvelopeError({"_request": ["The request body must be a JSON object."]})
@@ -135,7 +146,9 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
         except ValidationError as error:
             raise EnvelopeError(error.messages) from error
         device_id = str(envelope["device_id"])
-        results = self.push(actor, device_id, envelope["mutations"])
+        results = self.push(actor, device_id, envelope["mutations"], gone)
+        if gone is not None and gone():
+            raise Abandoned(results)  # the push is stored (a retry answers it `duplicate`)
         try:
             page = self.pull(actor, device_id, envelope["cursor"])
         except Busy:
@@ -158,14 +171,19 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
         return immediate(self.db, timeout=self.lock_timeout,
                          on_busy=lambda: Busy(self.retry_after))
 
-    def push(self, actor, device_id: str, mutations: list[dict]) -> list[dict]:
+    def push(self, actor, device_id: str, mutations: list[dict],
+             gone: Callable[[], bool] | None = None) -> list[dict]:
         """Apply mutations in the order given, in one transaction with a savepoint each; one
-        result each, in the same order. Nothing is answered before the batch is committed."""
+        result each, in the same order. Nothing is answered before the batch is committed.
+        If `gone()` says, once the write lock is had, that the client has left (it gave up while
+        the request waited), nothing is written and Abandoned is raised."""
         if not mutations:
             return []
         ids = [str(raw.get("id")) for raw in mutations]
         try:
             with self.writing():
+                if gone is not None and gone():
+                    raise Abandoned(None)
                 # Read once per batch what every mutation would otherwise ask on its own.
                 first_answers = self._first_answers(ids)
                 waiting = self._first_deferred(ids)
