@@ -78,6 +78,7 @@ class SoakPhone(Phone):
             raw = gzip.decompress(raw)
         if response.status in (429, 503) and response.getheader("Retry-After"):
             self.stats["failures"] += 1
+            self.refusals[response.status] = self.refusals.get(response.status, 0) + 1
             wait = float(response.getheader("Retry-After"))
             time.sleep(min(wait * self.rng.uniform(1, 1.5), 60))
             return None
@@ -91,8 +92,6 @@ class SoakPhone(Phone):
         if not well_formed:
             self.stats["failures"] += 1
             self.refusals[response.status] = self.refusals.get(response.status, 0) + 1
-            if len(self.refusals) == 1 and sum(self.refusals.values()) == 1:
-                print(self.name, response.status, raw[:300])
             return None
         self.latencies.append(time.monotonic() - started)
         return answer
@@ -246,7 +245,12 @@ def main():
     print(f"{args.phones} phones x {args.mutations} mutations (seed {args.seed}), "
           f"recorded in {recording:.0f} s, faults {proxy.counts}")
     print(f"converged: {'yes' if figures['converged'] else 'NO'} {figures}")
-    print(f"requests {requests} ({failures} failed or refused), answered p50 "
+    refusals = {}
+    for phone in phones:
+        for status, count in phone.refusals.items():
+            refusals[status] = refusals.get(status, 0) + count
+    print(f"requests {requests} ({failures} failed: {refusals} answered with a refusal, the rest"
+          " cut off: the proxy's faults, kills, the server restarting), answered p50 "
           f"{latencies[len(latencies) // 2] * 1000:.0f} ms, p95 "
           f"{latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms (goal < 1 s)")
     print(f"bytes per mutation, all traffic: {traffic / max(figures['mutations_stored'], 1):,.0f}"
