@@ -19,6 +19,6 @@ from .engine import Abandoned, Busy, Engine, EnvelopeError, PROTOCOL, StoreUnava
 from .merge import FieldConflict, merge_fields
 from .store import index_scopes, migrate, skip_after_restore
 
-__all__ = ["Abandoned", "Busy", "Engine", "EnvelopeError", "FieldConflict", "PROTOCOL", "RecordType", "Registry",
-           "Refusal", "StoreUnavailable", "Unknown", "index_scopes", "merge_fields", "migrate",
+__all__ = ["Abandoned", "Busy", "Engine", "EnvelopeError", "FieldConflict", "PROTOCOL",
+           "RecordType", "Registry", "Refusal", "StoreUnavailable", "Unknown", "index_scopes", "merge_fields", "migrate",
            "skip_after_restore"]

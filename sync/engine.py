@@ -25,7 +25,7 @@ from .history import History
 from .pull import Pull
 from .records import get_row as _get, schema_of
 from .registry import Refusal, Registry, Unknown
-from .store import immediate
+from .store import Abandoned, immediate
 from .timestamps import parse, stamp, utc_now
 from .wire import PROTOCOL, EnvelopeSchema, MutationSchema, flatten_errors
 
@@ -45,15 +45,6 @@ class StoreUnavailable(Exception):
     record's. The batch's transaction is rolled back, so nothing of the request is stored or
     answered; the caller answers it as a temporary failure, and the phone, keeping its outbox,
     sends again. (`Busy`, a subclass, is the write lock not had in time.)"""
-
-
-class Abandoned(Exception):
-    """The client went away before its answer was ready (`gone()` said so): work stopped. The
-    push's results if it was committed before that was noticed, else None (nothing stored)."""
-
-    def __init__(self, results: list | None):
-        super().__init__("the client has gone")
-        self.results = results
 
 
 class Busy(StoreUnavailable):
@@ -149,14 +140,20 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
         results = self.push(actor, device_id, envelope["mutations"], gone)
         if gone is not None and gone():
             raise Abandoned(results)  # the push is stored (a retry answers it `duplicate`)
+        # Through an attribute, not an argument: a subclass may override pull(actor, device, cursor).
+        self._gone = gone
         try:
             page = self.pull(actor, device_id, envelope["cursor"])
+        except Abandoned:
+            raise Abandoned(results) from None  # the push is stored; the pull wrote nothing
         except Busy:
             if not results:
                 raise
             # The push is committed: answer it, with no changes yet and the cursor as it was
             # (which proves and settles nothing), so the phone pulls again.
             page = {"changes": [], "cursor": envelope["cursor"], "more": True}
+        finally:
+            self._gone = None
         if envelope["echo"] in ("partial", "result"):
             trim_echoes(page["changes"], envelope["mutations"], results)
         if envelope["echo"] == "result":

@@ -15,11 +15,14 @@ from pathlib import Path
 
 import pytest
 
+import sync
 from fieldapp import users
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
 from tests.chaos import ServerProcess, free_port
 from tests.chaos_phone import Phone
+from tests.helpers import create, uid
+from tests.sync_fixtures import ANN, BEN, clock, engine, new_person, visibility  # noqa: F401
 
 
 @pytest.fixture
@@ -107,3 +110,38 @@ def test_a_sync_whose_phone_gave_up_while_it_waited_stores_nothing(server):
     # Sent again (as the phone does), it is applied: the abandoned request stored nothing.
     answer = phone.sync(server.port, timeout=10)
     assert [r["status"] for r in answer["results"]] == ["applied"]
+
+
+def _gone_after(calls):
+    """A `gone()` that says the phone is still there the first `calls` times it is asked."""
+    asked = []
+
+    def gone():
+        asked.append(1)
+        return len(asked) > calls
+    return gone
+
+
+def test_a_first_pull_whose_phone_went_half_way_stops_and_settles_nothing(engine, visibility):
+    people = [new_person(engine, visibility, name=name) for name in ("Dan", "Kerry", "Sam")]
+    device = uid()
+    body = {"protocol": 1, "device_id": device, "cursor": 0, "mutations": []}
+    with pytest.raises(sync.Abandoned) as abandoned:
+        engine.sync(BEN, body, gone=_gone_after(2))  # gone once the first person is read
+    assert abandoned.value.results == []
+    assert engine.db.execute("SELECT COUNT(*) FROM sync_device_scope").fetchone()[0] == 0
+    # Nothing was settled as sent: the phone's next pull brings everyone.
+    page = engine.sync(BEN, body)
+    assert {c["record_id"] for c in page["changes"] if c["type"] == "person"} == set(people)
+
+
+def test_a_push_stored_before_its_phone_went_is_answered_duplicate_next_time(engine, visibility):
+    person_id = new_person(engine, visibility)
+    note = create("note", uid(), person_id=person_id, text="Seen at the station")
+    body = {"protocol": 1, "device_id": uid(), "cursor": 0, "mutations": [note]}
+    with pytest.raises(sync.Abandoned) as abandoned:
+        engine.sync(ANN, body, gone=_gone_after(1))  # there when the lock is had, gone after
+    assert [r["status"] for r in abandoned.value.results] == ["applied"]
+    answer = engine.sync(ANN, body)
+    assert [r["status"] for r in answer["results"]] == ["duplicate"]
+    assert engine.db.execute("SELECT COUNT(*) FROM note").fetchone()[0] == 1
