@@ -139,7 +139,7 @@ def push_over_http(port: int, people: list[str], total: int, batch: int) -> tupl
     started = time.perf_counter()
     for mutations in bodies:
         body = json.dumps({"protocol": 1, "device_id": device_id, "cursor": cursor,
-                           "mutations": mutations, "echo": "partial"}).encode()
+                           "mutations": mutations, "echo": "result"}).encode()
         connection.request("POST", "/api/sync", body=body, headers={
             "Content-Type": "application/json", "X-Fieldapp-Sync": "1", "Cookie": cookie})
         response = connection.getresponse()

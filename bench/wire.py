@@ -6,8 +6,9 @@ as ratios against PouchDB; asserts nothing (and never on time).
 In one run, on 127.0.0.1:
 - fieldapp: a real `fieldapp serve` (waitress) over a fresh demo instance, and a client that
   speaks as the phone does (signed in with a session cookie, gzipped JSON body with
-  `Content-Encoding: gzip`, Chrome's Accept-Encoding, batches of SYNC_MAX_MUTATIONS, pulling until
-  `more` is false);
+  `Content-Encoding: gzip`, Chrome's Accept-Encoding, batches of SYNC_MAX_MUTATIONS, asking for
+  `"echo": "result"` as static/flush.js does (`--echo full` or `partial` for the older answers),
+  pulling until `more` is false);
 - the anchor: PouchDB 9 in Node (memory adapter) replicating to express-pouchdb (bench/wire/,
   from npm, installed here with `npm ci` on the first run: ./test never installs them);
 both pushing the same ~455-byte contact records through the same measuring, link-emulating proxy
@@ -96,9 +97,10 @@ def wait_for(url, what, seconds=30):
 class FieldappPhone:
     """A client that signs in and pushes as the phone does (static/send.js, static/flush.js)."""
 
-    def __init__(self, base, max_mutations, plain=False):
+    def __init__(self, base, max_mutations, plain=False, echo="result"):
         self.base = base
         self.plain = plain
+        self.echo = echo
         self.max = max_mutations
         self.http = requests.Session()
         self.http.headers.update(PHONE_HEADERS)
@@ -112,7 +114,7 @@ class FieldappPhone:
 
     def post(self, mutations):
         body = json.dumps({"protocol": 1, "device_id": self.device_id, "cursor": self.cursor,
-                           "mutations": mutations}).encode()
+                           "mutations": mutations, "echo": self.echo}).encode()
         headers = {"Content-Type": "application/json", "X-Fieldapp-Sync": "1", "Accept": "*/*"}
         if not self.plain:
             body = gzip.compress(body)
@@ -151,10 +153,13 @@ def start_fieldapp(folder):
     return process, port, dan
 
 
-def measure_fieldapp(sizes, person_id, proxy, plain=False):
+def measure_fieldapp(sizes, person_id, proxy, plain=False, echo="result"):
     """({size: (Counts, records)}, seconds) for fieldapp: counted with no link delay, and the time
     to push one record on edge."""
-    phone = FieldappPhone(f"http://127.0.0.1:{proxy.port}", max_mutations=100, plain=plain)
+    from fieldapp import config
+
+    phone = FieldappPhone(f"http://127.0.0.1:{proxy.port}", config.SYNC_MAX_MUTATIONS,
+                          plain=plain, echo=echo)
     figures = {}
     for size in sizes:
         records = [contact(person_id, n) for n in range(size)]
@@ -278,6 +283,8 @@ def main():
     parser.add_argument("--fieldapp-only", action="store_true", help="skip the PouchDB anchor")
     parser.add_argument("--no-pages", action="store_true",
                         help="skip the page refresh after a sync (Chromium, bench/page_refresh.py)")
+    parser.add_argument("--echo", default="result", choices=("full", "partial", "result"),
+                        help="the echo the client asks for (the phone asks for 'result')")
     parser.add_argument("--plain", action="store_true",
                         help="send fieldapp's push uncompressed (the phone before static/send.js)")
     args = parser.parse_args()
@@ -287,7 +294,7 @@ def main():
     process, port, dan = start_fieldapp(folder)
     try:
         proxy = MeasuringProxy(port)
-        ours = measure_fieldapp(sizes, dan, proxy, plain=args.plain)
+        ours = measure_fieldapp(sizes, dan, proxy, plain=args.plain, echo=args.echo)
         refresh = None if args.no_pages else page_refresh.measure(MeasuringProxy(port), dan)
     finally:
         process.terminate()

@@ -107,7 +107,9 @@ def serve(obj, host, port, threads, replicate, replicated):
         obj.app.config["REPLICATED"] = True
         obj.app.config["WAL_AUTOCHECKPOINT_PAGES"] = 0  # Litestream is the only checkpointer
     click.echo(f"fieldapp on http://{host}:{port}/")
-    waitress.serve(obj.app, host=host, port=port, threads=threads)
+    # channel_request_lookahead: waitress keeps reading a connection while its request runs, so
+    # it sees a client that has gone (environ["waitress.client_disconnected"], fieldapp/web/api.py).
+    waitress.serve(obj.app, host=host, port=port, threads=threads, channel_request_lookahead=1)
 
 
 @main.command("create-user")

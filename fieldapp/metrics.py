@@ -40,6 +40,11 @@ PULL_CHANGES = Histogram("fieldapp_sync_pull_changes", "Changes sent in one sync
 PULL_BYTES = Histogram("fieldapp_sync_answer_bytes", "Size of one sync answer (before compression)",
                        registry=REGISTRY,
                        buckets=(1e3, 1e4, 5e4, 1e5, 2.5e5, 5e5, 1e6, 2.5e6))
+SYNC_ABANDONED = Counter("fieldapp_sync_abandoned_total",
+                         "Sync requests whose phone closed its connection before the answer was "
+                         "ready, so work stopped: before_push (nothing stored) or before_pull "
+                         "(the push stored, a retry answers it duplicate)", ["stage"],
+                         registry=REGISTRY)
 STALE_DEVICES = Gauge("fieldapp_devices_not_synced", "Unrevoked devices not seen for at least N days",
                       ["days"], registry=REGISTRY)
 REPLICATION_LAG = Gauge("fieldapp_replication_lag_seconds",
@@ -74,6 +79,11 @@ def observe_sync(known_types, mutations, answer: dict, seconds: float, answer_by
             REJECTED.labels(type_name, reason).inc()
     PULL_CHANGES.observe(len(answer["changes"]))
     PULL_BYTES.observe(answer_bytes)
+
+
+def observe_abandoned(stored: bool) -> None:
+    """Count one sync abandoned because its phone had gone: after its push was stored, or not."""
+    SYNC_ABANDONED.labels("before_pull" if stored else "before_push").inc()
 
 
 def _stale_devices(db, days_list) -> dict:

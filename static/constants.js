@@ -16,7 +16,7 @@
     SYNC_PROTOCOL: 1,             // sync.PROTOCOL
     SYNC_HEADER: 'X-Fieldapp-Sync',  // required on every sync request (cross-site defence)
     // Mutations per request: the server's default SYNC_MAX_MUTATIONS. A 413 teaches a smaller one.
-    BATCH_MAX: 100,
+    BATCH_MAX: 250,
     // A page fetched by the background refresh: not a view for the audit trail.
     REFRESH_HEADER: 'X-Fieldapp-Refresh',
     // A page about someone kept off phones (closed long ago): the worker keeps no copy of it.

@@ -206,13 +206,26 @@
     });
   }
 
+  /** echo 'result': the partial changes the server folded into our creates' results (it names
+   * neither type nor record id, which the batch holds), first, so any later change wins. */
+  function echoedChanges(batch, results) {
+    var echoed = [];
+    batch.forEach(function (i) {
+      var r = results[i.id];
+      if (i.op !== 'create' || !r || !r.echo || typeof r.echo !== 'object' || typeof r.version !== 'number') return;
+      echoed.push({type: i.type, record_id: i.record_id, version: r.version, deleted: false,
+                   scope: r.echo.scope, partial: true, fields: r.echo.fields || {}});
+    });
+    return echoed;
+  }
+
   /** Store the answer: every result, every change, the new cursor, in one strict transaction;
    * then drop the cached pages of people who left this worker's scope. Resolves with what the
    * pull changed, for `pagesToRefresh`. */
   function applyAnswer(batch, data, discarded) {
     var results = {};
     data.results.forEach(function (r) { results[r.id] = r; });
-    var changes = data.changes || [];
+    var changes = echoedChanges(batch, results).concat(data.changes || []);
     var seen = {droppedScopes: [], changedScopes: {}, changedPeople: {}};
     var sent = {};  // the fields of the batch's creates, for the partial changes echoing them
     batch.forEach(function (i) { if (i.op === 'create') sent[i.type + ' ' + i.record_id] = i.fields || {}; });
@@ -312,8 +325,9 @@
         Outbox.emit({type: 'progress', done: run.done, total: run.done + taken.remaining});
       }
       var ids = batch.map(function (i) { return i.id; });
-      // echo 'partial': our new records come back as only what the server filled in (storeChange)
-      var body = {protocol: PROTOCOL, device_id: run.session.deviceId, cursor: run.cursor, mutations: batch.map(wire), echo: 'partial',
+      // echo 'result': our new records come back, in their results, as only what the server
+      // filled in (echoedChanges, storeChange)
+      var body = {protocol: PROTOCOL, device_id: run.session.deviceId, cursor: run.cursor, mutations: batch.map(wire), echo: 'result',
                   // what else this phone holds unsent, and what the worker discarded: the server
                   // notices records that vanish from the phone unsent (fieldapp/rules/unsent.py)
                   outbox: taken.held, discarded: run.discarded};

@@ -15,10 +15,10 @@ them may change. Every server time the engine stores is UTC 'YYYY-MM-DDTHH:MM:SS
 """
 
 from .registry import RecordType, Registry, Refusal, Unknown
-from .engine import Busy, Engine, EnvelopeError, PROTOCOL, StoreUnavailable
+from .engine import Abandoned, Busy, Engine, EnvelopeError, PROTOCOL, StoreUnavailable
 from .merge import FieldConflict, merge_fields
 from .store import index_scopes, migrate, skip_after_restore
 
-__all__ = ["Busy", "Engine", "EnvelopeError", "FieldConflict", "PROTOCOL", "RecordType", "Registry",
-           "Refusal", "StoreUnavailable", "Unknown", "index_scopes", "merge_fields", "migrate",
+__all__ = ["Abandoned", "Busy", "Engine", "EnvelopeError", "FieldConflict", "PROTOCOL",
+           "RecordType", "Registry", "Refusal", "StoreUnavailable", "Unknown", "index_scopes", "merge_fields", "migrate",
            "skip_after_restore"]

@@ -19,13 +19,13 @@ from sqlite_utils import Database
 
 from .apply import Apply, Deferred
 from .conflicts import Conflicts
-from .echo import trim_echoes
+from .echo import compact_results, fold_echoes, trim_echoes
 from .erase import Erase
 from .history import History
 from .pull import Pull
 from .records import get_row as _get, schema_of
 from .registry import Refusal, Registry, Unknown
-from .store import immediate
+from .store import Abandoned, immediate
 from .timestamps import parse, stamp, utc_now
 from .wire import PROTOCOL, EnvelopeSchema, MutationSchema, flatten_errors
 
@@ -96,7 +96,7 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
     """
 
     def __init__(self, db: Database, registry: Registry, visible_scopes: VisibleScopes, *,
-                 max_mutations: int = 100, max_bytes: int = 1_000_000, page_size: int = 500,
+                 max_mutations: int = 250, max_bytes: int = 1_000_000, page_size: int = 500,
                  defer_days: float = 14, clock: Callable[[], datetime] = utc_now,
                  can_read: Callable[[Any, str], bool] | None = None,
                  can_resolve: Callable[[Any, Any, dict], bool] | None = None,
@@ -121,12 +121,14 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
             db.execute("PRAGMA synchronous=FULL")
 
     # ----------------------------------------------------------------- the whole exchange
-    def sync(self, actor, body: Any) -> dict:
+    def sync(self, actor, body: Any, gone: Callable[[], bool] | None = None) -> dict:
         """Answer one POST /api/sync body: push its mutations in order, then pull.
 
         Raises EnvelopeError for a malformed body, Busy when the write lock is not had within
         `lock_timeout`. Size limits are the caller's to check (they are measured on the raw
-        request), using `max_mutations` and `max_bytes`.
+        request), using `max_mutations` and `max_bytes`. `gone()`, if given, says whether the
+        client has closed its connection: asked once the write lock is had and again before the
+        pull, it makes the engine stop (Abandoned) rather than work for nobody.
         """
         if not isinstance(body, dict):
             raise EnvelopeError({"_request": ["The request body must be a JSON object."]})
@@ -135,17 +137,28 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
         except ValidationError as error:
             raise EnvelopeError(error.messages) from error
         device_id = str(envelope["device_id"])
-        results = self.push(actor, device_id, envelope["mutations"])
+        results = self.push(actor, device_id, envelope["mutations"], gone)
+        if gone is not None and gone():
+            raise Abandoned(results)  # the push is stored (a retry answers it `duplicate`)
+        # Through an attribute, not an argument: a subclass may override pull(actor, device, cursor).
+        self._gone = gone
         try:
             page = self.pull(actor, device_id, envelope["cursor"])
+        except Abandoned:
+            raise Abandoned(results) from None  # the push is stored; the pull wrote nothing
         except Busy:
             if not results:
                 raise
             # The push is committed: answer it, with no changes yet and the cursor as it was
             # (which proves and settles nothing), so the phone pulls again.
             page = {"changes": [], "cursor": envelope["cursor"], "more": True}
-        if envelope["echo"] == "partial":
+        finally:
+            self._gone = None
+        if envelope["echo"] in ("partial", "result"):
             trim_echoes(page["changes"], envelope["mutations"], results)
+        if envelope["echo"] == "result":
+            page["changes"] = fold_echoes(page["changes"], envelope["mutations"], results)
+            compact_results(results)
         return {"protocol": PROTOCOL, "results": results, **page}
 
     # ----------------------------------------------------------------- push
@@ -155,14 +168,19 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
         return immediate(self.db, timeout=self.lock_timeout,
                          on_busy=lambda: Busy(self.retry_after))
 
-    def push(self, actor, device_id: str, mutations: list[dict]) -> list[dict]:
+    def push(self, actor, device_id: str, mutations: list[dict],
+             gone: Callable[[], bool] | None = None) -> list[dict]:
         """Apply mutations in the order given, in one transaction with a savepoint each; one
-        result each, in the same order. Nothing is answered before the batch is committed."""
+        result each, in the same order. Nothing is answered before the batch is committed.
+        If `gone()` says, once the write lock is had, that the client has left (it gave up while
+        the request waited), nothing is written and Abandoned is raised."""
         if not mutations:
             return []
         ids = [str(raw.get("id")) for raw in mutations]
         try:
             with self.writing():
+                if gone is not None and gone():
+                    raise Abandoned(None)
                 # Read once per batch what every mutation would otherwise ask on its own.
                 first_answers = self._first_answers(ids)
                 waiting = self._first_deferred(ids)

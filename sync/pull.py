@@ -27,6 +27,7 @@ A no-op pull (nothing new, nothing to settle) writes nothing and takes no lock a
 import contextlib
 
 from .records import get_row as _get, wire_fields as _wire_fields
+from .store import Abandoned
 
 MARK = "_mark"
 # Plans made outside the write lock before one is made under it (something kept moving).
@@ -38,7 +39,10 @@ _BATCH = 500
 class Pull:
     """The pull, as part of `sync.Engine` (which inherits it). It reads the engine's `db`,
     `registry`, `visible_scopes`, `can_read` and `page_size`, and writes through its `writing()`;
-    see the module docstring for the scope rules."""
+    see the module docstring for the scope rules. `_gone` is the `gone()` of the sync in progress
+    (sync/engine.py), or None."""
+
+    _gone = None
 
     def pull(self, actor, device_id: str, cursor: int) -> dict:
         """What changed since `cursor` that the actor may see: {"changes", "cursor", "more"}.
@@ -46,11 +50,16 @@ class Pull:
         One page of changes for `device_id`. Record types the actor may not read (`can_read`) are
         left out; scope changes always go. Subclasses may override this to act on the page,
         calling `super().pull(...)`, or `pull_writes` to write in the pull's own transaction.
-        Raises Busy when its bookkeeping cannot have the write lock in time.
+        Raises Busy when its bookkeeping cannot have the write lock in time. The sync's `gone()`,
+        if it has one, is asked between the snapshots of the people coming into scope (a first pull's long
+        part) and before any write: once the client has gone, Abandoned, with nothing written.
         """
+        gone = self._gone
         for _ in range(_TRIES):
             with _reading(self.db):
-                plan = self._plan(actor, device_id, cursor)
+                plan = self._plan(actor, device_id, cursor, gone)
+            if gone is not None and gone():
+                raise Abandoned()
             extra = self.pull_writes(actor, device_id, plan["page"]["changes"])
             if not plan["writes"] and not plan["marker"]:
                 if extra:
@@ -75,7 +84,7 @@ class Pull:
         whole, and the next durable commit takes them to disk."""
         return []
 
-    def _plan(self, actor, device_id: str, cursor: int) -> dict:
+    def _plan(self, actor, device_id: str, cursor: int, gone=None) -> dict:
         """The answer, planned from one consistent read of the store: {"page", "writes" (held
         scopes to settle), "seen" (the device's rows as read), "end" (the log's last seq),
         "marker" (None, or what to stamp: {"went_out", "came_in", "scopes"})}."""
@@ -98,6 +107,8 @@ class Pull:
                             "scope": scope, "fields": None})
         more, sent = False, []
         for scope in came_in:
+            if gone is not None and gone():
+                raise Abandoned()
             records = self._snapshot(actor, scope)
             if len(changes) + len(records) > self.page_size and len(changes) > 0:
                 more = True  # the rest come in the next page, stamped by the next marker

@@ -155,6 +155,16 @@ def index_scopes(db: Database, registry) -> None:
                        f' ON "{record_type.table}" (scope, deleted)')
 
 
+class Abandoned(Exception):
+    """The client went away before its answer was ready (the engine's `gone()` said so): work
+    stopped. `results`: the push's answers if it was committed before that was noticed, else
+    None (nothing of the request was stored)."""
+
+    def __init__(self, results: list | None = None):
+        super().__init__("the client has gone")
+        self.results = results
+
+
 class StoreBusy(Exception):
     """The write lock was not had within the wait `immediate` was given."""
 

@@ -57,7 +57,9 @@ class EnvelopeSchema(Schema):
     mutations = fields.List(fields.Dict(), load_default=list)
     # "partial": the phone merges a partial change over its own copy of a record it created in
     # this request (sync/echo.py). Added to protocol 1 backwards compatibly: "full" by default.
-    echo = fields.String(load_default="full", validate=validate.OneOf(("full", "partial")))
+    # "result": the same, folded into the create's result, and null result fields left out.
+    echo = fields.String(load_default="full",
+                         validate=validate.OneOf(("full", "partial", "result")))
 
     @validates_schema
     def _every_mutation_has_an_id(self, data, **kwargs):
@@ -76,10 +78,22 @@ class ResultSchema(Schema):
     id = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(
         ("applied", "conflict", "duplicate", "deferred", "rejected")))
-    version = fields.Integer(allow_none=True, required=True)
-    first_status = fields.String(allow_none=True, required=True)
+    # Always present, null or not, unless the phone asked for "echo": "result" (then a null one
+    # is left out).
+    version = fields.Integer(allow_none=True)
+    first_status = fields.String(allow_none=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         allow_none=True, required=True)
+                         allow_none=True)
+    # Only with "echo": "result": the partial echo of the record this create made.
+    echo = fields.Nested(lambda: EchoSchema())
+
+
+class EchoSchema(Schema):
+    """A created record's partial echo inside its result ("echo": "result"): its scope and only
+    the fields the server filled or whose value differs from what the phone sent."""
+
+    scope = fields.String(allow_none=True, required=True)
+    fields_ = fields.Dict(data_key="fields", required=True)
 
 
 class ChangeSchema(Schema):

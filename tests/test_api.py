@@ -309,6 +309,39 @@ def test_a_phone_asking_for_partial_echoes_gets_back_only_what_it_lacks(app):
     assert "partial" not in whole[person["record_id"]]
 
 
+def test_a_phone_asking_for_echoes_in_results_gets_them_there_and_no_change_repeating_them(app):
+    """`"echo": "result"`: the partial echo of each record the phone created comes inside the
+    create's own result (merged over what was sent, it is the record a colleague receives), no
+    change in `changes` names it again, and no result carries a null field."""
+    ann, ben = Phone(app, "ann"), Phone(app, "ben")
+    person = new_person()
+    contact = new_contact(person["record_id"], duration_minutes="20")
+    answer = ann.send([person, contact], echo="result").get_json()
+    assert [c["record_id"] for c in answer["changes"]
+            if c["record_id"] in (person["record_id"], contact["record_id"])] == []
+    assert [set(r) for r in answer["results"]] == [{"id", "status", "version", "echo"}] * 2
+    assert answer["results"][0]["echo"]["scope"] == person["record_id"]
+    whole = {c["record_id"]: c for c in ben.sync()["changes"]}
+    for sent, result in zip((person, contact), answer["results"]):
+        merged = {**sent["fields"], **result["echo"]["fields"]}
+        expected = {k: v for k, v in whole[sent["record_id"]]["fields"].items() if v is not None}
+        assert {k: v for k, v in merged.items() if v is not None} == expected
+        assert result["echo"]["scope"] == whole[sent["record_id"]]["scope"]
+    assert answer["results"][1]["echo"]["fields"]["duration_minutes"] == 20
+
+
+def test_a_rejected_mutation_answered_with_echo_in_results_leaves_out_what_is_null(app):
+    ann = Phone(app, "ann")
+    bad = new_person(district="Atlantis")
+    [result] = ann.send([bad], echo="result").get_json()["results"]
+    assert result["status"] == "rejected" and set(result) == {"id", "status", "errors"}
+    person = new_person()
+    ann.send([person], echo="result")
+    [replayed] = ann.send([person], echo="result").get_json()["results"]
+    assert replayed == {"id": person["id"], "status": "duplicate", "version": 1,
+                        "first_status": "applied"}
+
+
 def test_a_record_changed_again_in_the_same_request_comes_back_whole(app):
     ann = Phone(app, "ann")
     person = new_person()

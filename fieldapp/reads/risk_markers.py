@@ -27,6 +27,25 @@ def live_markers(db, user, person_id, today: date) -> list[dict]:
     return [_shown(row, today) for row in rows]
 
 
+def live_markers_of(db, user, person_ids, today: date) -> dict[str, list[dict]]:
+    """`live_markers` of each of `person_ids` (people a page already shows: the caseload's,
+    found through `access`), in one query instead of one a row: {person id: markers}, with an
+    entry, perhaps empty, for every id asked about."""
+    found = {person_id: [] for person_id in person_ids}
+    if not found or not access.can_see_record_type(user, "risk_marker"):
+        return found
+    ids = list(found)
+    for start in range(0, len(ids), 500):  # below SQLite's older limit of 999 parameters
+        batch = ids[start:start + 500]
+        for row in db.query(
+                "SELECT r.*, COALESCE(u.display_name, u.username) AS added_by_name"
+                " FROM risk_marker r LEFT JOIN user u ON u.id = r.added_by"
+                f" WHERE r.person_id IN ({','.join('?' * len(batch))}) AND r.deleted = 0"
+                " AND r.retired = 0 ORDER BY r.review_on, r.added_at", batch):
+            found[row["person_id"]].append(_shown(row, today))
+    return found
+
+
 def marker(db, user, person_id, marker_id, today: date) -> dict | None:
     """One live or retired marker of the person, or None."""
     if not access.can_see_record_type(user, "risk_marker"):

@@ -43,9 +43,21 @@ MODULES = (person, directory_entry, contact, assessment, consent, view, peer_ses
 
 
 def record_types(app_config) -> sync.Registry:
-    """The registry of casework record types for this deployment."""
-    return sync.Registry(*(module.record_type(app_config) for module in MODULES),
-                         safeguarding.decision_type(app_config))
+    """The registry of casework record types for this deployment: built once per app's config
+    (kept on the Flask Config object), since every sync and the caseload make an engine and
+    building it cost about as much as the caseload's own queries (measured). The hooks read
+    `app_config` when called, so only what a type binds when built (its schema's districts and
+    choice lists, a deployment's fixed settings) is fixed then. A plain dict (scripts, tests)
+    gets a fresh registry each time."""
+    registry = getattr(app_config, "_fieldapp_record_types", None)
+    if registry is None:
+        registry = sync.Registry(*(module.record_type(app_config) for module in MODULES),
+                                 safeguarding.decision_type(app_config))
+        try:
+            app_config._fieldapp_record_types = registry
+        except AttributeError:
+            pass  # a plain dict cannot hold it
+    return registry
 
 
 class CaseworkEngine(sync.Engine):

@@ -139,7 +139,14 @@ def sync_endpoint():
     actor = current_user._get_current_object()
     started = metrics.clock()
     try:
-        answer = engine.sync(actor, body)
+        # waitress (with channel_request_lookahead, `fieldapp serve`) says whether the phone has
+        # closed its connection: a phone that gave up is not worked for (it sends again).
+        answer = engine.sync(actor, body, gone=request.environ.get("waitress.client_disconnected"))
+    except sync.Abandoned as abandoned:
+        metrics.observe_abandoned(abandoned.results is not None)
+        if abandoned.results:
+            recipients.after_sync(engine, config, actor, body.get("mutations"), abandoned.results)
+        return _unavailable("client_gone", 0)  # read by nobody: the connection is closed
     except sync.EnvelopeError as error:
         return _error(400, "bad_request", messages=error.messages)
     except sync.Busy as busy:

@@ -21,6 +21,7 @@ from ..records.person import AREAS_OF_DISADVANTAGE, FIELD_LABELS, choices
 from ..rules import access, conflicts
 from ..timeutil import programme_today
 from .guards import casework_required, audited_person_or_404, reader_required, form_person_or_404
+from .risks import read_markers_of
 
 bp = Blueprint("people", __name__)
 
@@ -53,6 +54,7 @@ def caseload():
     # The user itself, not the proxy: the caseload's rules read its fields dozens of times.
     user = current_user._get_current_object()
     people = caseloads.prioritised(db, config, user, search)
+    read_markers_of([person["id"] for person in people])  # one query, not one a row
     if request.headers.get("HX-Request"):
         return render_template("people/_caseload_list.html", people=people, search=search)
     peer_hours = (my_hours(db, user.id, programme_today(config))

@@ -7,13 +7,13 @@ and templates/risks/_place_markers.html on the contact form."""
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, g, render_template
 from flask_login import current_user
 
 from .. import config as default_config
 from ..db import get_db
 from ..reads.place_markers import area_place_markers
-from ..reads.risk_markers import due_for_review, live_markers, marker
+from ..reads.risk_markers import due_for_review, live_markers, live_markers_of, marker
 from ..records.risk_marker import KINDS, NOTE_MAX
 from ..timeutil import programme_today
 from .guards import casework_required, coordinator_required, form_person_or_404
@@ -29,6 +29,9 @@ def risk_markers(person_id):
     """The live markers of a person the page is already about (its view is audited there)."""
     if not getattr(current_user, "is_authenticated", False):
         return []
+    read_before = g.get("risk_markers_of")
+    if read_before is not None and person_id in read_before:
+        return read_before[person_id]
     return live_markers(get_db(), current_user, person_id, programme_today(current_app.config))
 
 
@@ -36,6 +39,14 @@ def risk_markers(person_id):
 def place_marker_kinds():
     """The kinds of risk by value, for the contact form's place markers (shown by the phone)."""
     return dict(KINDS)
+
+
+def read_markers_of(person_ids):
+    """For a page that lists many people (the caseload): read their live markers now, in one
+    query, for `risk_markers` to answer from during this request."""
+    if getattr(current_user, "is_authenticated", False):
+        g.risk_markers_of = live_markers_of(get_db(), current_user, person_ids,
+                                            programme_today(current_app.config))
 
 
 @bp.route("/people/<person_id>/risk-markers/new")
