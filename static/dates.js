@@ -27,12 +27,14 @@
     }
     var out = {};
     formatters[tz].formatToParts(date).forEach(function (p) { out[p.type] = p.value; });
-    return {year: +out.year, month: +out.month, day: +out.day, hour: out.hour, minute: out.minute, second: out.second};
+    return {year: +out.year, month: +out.month, day: +out.day,
+            hour: out.hour, minute: out.minute, second: out.second};
   }
 
   /** Days from calendar day `a` to `b` (each {year, month, day}), whatever the clocks did. */
   function daysBetween(a, b) {
-    return Math.round((Date.UTC(b.year, b.month - 1, b.day) - Date.UTC(a.year, a.month - 1, a.day)) / 86400000);
+    var ms = Date.UTC(b.year, b.month - 1, b.day) - Date.UTC(a.year, a.month - 1, a.day);
+    return Math.round(ms / 86400000);
   }
 
   function dayText(p) {

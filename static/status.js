@@ -3,7 +3,8 @@
  * the people registered on this phone on the caseload, and the sync status line
  * (`[data-sync-status]`, and `[data-sync-progress]` on the outbox page): how many wait, how far a
  * long send has got, and when a failed one is tried again.
- * Classic script, page only; needs FieldappOutbox and FieldappDates. Defines `FieldappPage`; static/page/start.js
+ * Classic script, page only; needs FieldappOutbox and FieldappDates. Defines `FieldappPage`;
+ * static/page/start.js
  * starts it. The words come from the <template> elements in templates/_outbox.html.
  */
 (function () {

@@ -159,8 +159,10 @@ async function navigation(event, request, url) {
     return response;
   });
   try {
-    const first = await Promise.race([network, new Promise((resolve) => setTimeout(resolve, SLOW_LINK_MS, 'slow'))]);
-    const answer = first === 'slow' ? (await slowLinkCopy(event, path, url.pathname, network)) || await network : first;
+    const slow = new Promise((resolve) => setTimeout(resolve, SLOW_LINK_MS, 'slow'));
+    const first = await Promise.race([network, slow]);
+    const answer = first !== 'slow' ? first
+      : (await slowLinkCopy(event, path, url.pathname, network)) || await network;
     if (answer.status >= 500) {
       const copy = await cachedPage(path);
       if (copy) return copy;

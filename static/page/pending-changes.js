@@ -160,14 +160,16 @@
    * by the time this page started), swap it in place, unless the worker is in a form or a field. */
   function replaceWhenFresh(event) {
     var shown = document.querySelector('meta[name="' + C.RENDERED_AT_META + '"]');
-    if (!document.querySelector('meta[name="' + C.OFFLINE_COPY_META + '"]') || !shown) return Promise.resolve(false);
-    if ((event && event.path && event.path !== location.pathname) || location.search || busy()) return Promise.resolve(false);
+    var copy = document.querySelector('meta[name="' + C.OFFLINE_COPY_META + '"]');
+    var elsewhere = event && event.path && event.path !== location.pathname;
+    if (!copy || !shown || elsewhere || location.search || busy()) return Promise.resolve(false);
     return window.FieldappCachedPages.openIfPresent().then(function (cache) {
       return cache && cache.match(location.pathname, {ignoreVary: true});
     }).then(function (resp) {
       if (!resp) return false;
       return resp.text().then(function (html) {
-        var at = new DOMParser().parseFromString(html, 'text/html').querySelector('meta[name="' + C.RENDERED_AT_META + '"]');
+        var fresh = new DOMParser().parseFromString(html, 'text/html');
+        var at = fresh.querySelector('meta[name="' + C.RENDERED_AT_META + '"]');
         if (!at || at.content === shown.content) return false;  // still the copy on screen
         replaceWithFresh(html);
         return true;
