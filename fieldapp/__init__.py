@@ -99,12 +99,14 @@ def create_app(test_config=None):
     from .web import account, admin, api, assessments, assets, auth, contacts, coordination, guards
     from .web import barriers, concerns, directory, forum, health, logs, measures, oncall, peer
     from .web import mdt, people, returns, risks, safeguarding, safety, services, shell, tally, wire
+    from .web import dates
 
     # After-request hooks run last-registered first: security and caching headers, then the
     # casework page's ETag (and 304), then compression of whatever body is left.
     wire.compress.init_app(app)
 
     health.init_app(app)
+    dates.init_app(app)  # the `uk_date` filter (README: Dates and themes)
     logs.configure(app)
     for blueprint in (auth.bp, people.bp, contacts.bp, assessments.bp, peer.bp, coordination.bp,
                       barriers.bp, tally.bp, mdt.bp, directory.bp, services.bp, forum.bp,

@@ -140,6 +140,10 @@ MINIFIED_SCRIPTS = True
 # Where the programme works: weeks, months, shares and "today" are dates in this time zone.
 PROGRAMME_TIMEZONE = "Europe/London"
 
+# Milliseconds a page waits for the network before the phone shows its copy of it (static/sw.js
+# slowLinkCopy), refreshing it in place when the network answers.
+SLOW_LINK_MS = 300
+
 # A coordinator shares a person with a colleague for at most this many days (a long absence).
 SHARE_MAX_DAYS = 92
 

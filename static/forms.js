@@ -207,7 +207,7 @@
   }
 
   /** `?fix=`: the queued item gets the form's fields (same mutation and record ids). */
-  function storeFix(form, fixId, built, read) {
+  function storeFix(form, fixId, built, read, submitter) {
     return Outbox.get(fixId).then(function (item) {
       if (!item) return;
       if (item.type !== built.type) {
@@ -216,6 +216,8 @@
       }
       var fields = read.fields;
       var patch = built.op === 'update' ? readForm(form, 'update').fields : fields;
+      // The button pressed is part of the change ("Save final reading" of a resumed draft).
+      if (submitter && submitter.name) patch[submitter.name] = fields[submitter.name];
       return Outbox.replace(fixId, item.op === 'update' ? Object.assign({}, item.fields, patch) : fields);
     });
   }
@@ -272,7 +274,7 @@
     var built = buildMutations(form, read, fixId, submitter);
     if (!built) return Promise.resolve(null);
     blockSecondSubmit(form, true);
-    var stored = fixId ? storeFix(form, fixId, built, read) : Outbox.enqueueAll(built.mutations);
+    var stored = fixId ? storeFix(form, fixId, built, read, submitter) : Outbox.enqueueAll(built.mutations);
     return stored.then(function () {
       return afterSave(form, hooks, built, fixId);
     }).then(function (target) {

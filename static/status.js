@@ -4,7 +4,7 @@
  * (`[data-sync-status]`, the header's link to the outbox, and `[data-sync-progress]` on the
  * outbox page): what waits, counted as records ("2 contacts, 1 new person", `whatWaits`), how far
  * a long send has got, and when a failed one is tried again.
- * Classic script, page only; needs FieldappOutbox. Defines `FieldappPage`; static/page/start.js
+ * Classic script, page only; needs FieldappOutbox and FieldappDates. Defines `FieldappPage`; static/page/start.js
  * starts it. The words come from the <template> elements in templates/_outbox.html.
  */
 (function () {
@@ -43,11 +43,10 @@
 
   // ---- time ---------------------------------------------------------------------------------
 
+  /** A moment as the phone shows it: "today 09:15", "yesterday 23:10", "30 Nov 2026, 11:00"
+   * (static/dates.js, the same rules as the pages' dates). */
   function clock(date, seconds) {
-    var sameDay = new Date().toDateString() === date.toDateString();
-    var opts = seconds ? {hour: '2-digit', minute: '2-digit', second: '2-digit'} : {hour: '2-digit', minute: '2-digit'};
-    var time = date.toLocaleTimeString('en-GB', opts);
-    return sameDay ? time : date.toLocaleDateString('en-GB', {weekday: 'short', day: 'numeric', month: 'short'}) + ' ' + time;
+    return window.FieldappDates.when(date, seconds);
   }
 
   function age(date) {

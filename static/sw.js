@@ -11,7 +11,8 @@
  * Served from /sw.js by fieldapp/web/shell.py, which writes in what only the server knows: the version
  * (a content hash of the shell) for __VERSION__; as JSON arrays, the precache list for __PRECACHE__
  * and the path patterns of its caching policy (shell.SW_ROUTES) for __CASEWORK_PAGES__ and
- * __NETWORK_ONLY__; and the URL of the scripts it shares with the page for __WORKER_SCRIPTS__.
+ * __NETWORK_ONLY__; the SLOW_LINK_MS setting for __SLOW_LINK_MS__; and the URL of the scripts it
+ * shares with the page for __WORKER_SCRIPTS__.
  * Every static URL carries the hash of its content (fieldapp/web/assets.py), so one URL always
  * means the same bytes. The names shared with the page are in /static/constants.js.
  */
@@ -27,7 +28,10 @@ const C = self.FieldappConstants;
 const VERSION = '__VERSION__';
 const SHELL_CACHE = C.SHELL_CACHE_PREFIX + VERSION;
 const PAGES_CACHE = C.PAGES_CACHE;
-const NAVIGATION_TIMEOUT_MS = 4000;
+// A page the network has not answered within this long (ms, the SLOW_LINK_MS setting) is shown
+// from this phone's copy, if it has one, and refreshed when the answer comes (slowLinkCopy): on a
+// weak link every page change would otherwise wait for it (1.4-2.2 s on an "edge" link).
+const SLOW_LINK_MS = __SLOW_LINK_MS__;
 const OFFLINE_MARK = '<meta name="' + C.OFFLINE_COPY_META + '" content="1">';
 // Every shell URL, precached at install: a changed file changes VERSION, so a new worker installs.
 const PRECACHE = __PRECACHE__;
@@ -91,7 +95,7 @@ self.addEventListener('fetch', (event) => {
   if (url.pathname.startsWith('/static/') || url.pathname === '/manifest.webmanifest') {
     event.respondWith(staticAsset(request));
   } else if (request.mode === 'navigate') {
-    event.respondWith(navigation(request, url));
+    event.respondWith(navigation(event, request, url));
   } else if (request.headers.has('HX-Request')) {
     event.respondWith(partial(request, url));
   }
@@ -140,33 +144,56 @@ async function lockScreen() {
   return (await caches.match('/lock', {ignoreSearch: true})) || fetch('/lock');
 }
 
-/** Network first with a short timeout; then this phone's copy, marked as such; then /offline. */
-async function navigation(request, url) {
+/** Network first, with a short race: a slow network is not waited for when this phone has a copy
+ * (slowLinkCopy); a server error answers from the copy too; no network at all, the copy, else
+ * /offline. */
+async function navigation(event, request, url) {
   const path = url.pathname === '/' ? '/caseload' : url.pathname;
   if (await locked(path).catch(() => false)) return lockScreen();
   const network = fetch(request).then(async (response) => {
     if (isCaseworkPage(url.pathname) && cacheableResponse(request, response)) {
       const cache = await caches.open(PAGES_CACHE);
       await cache.put(url.pathname, response.clone());
+      response.storedCopy = true;  // read by slowLinkCopy: the copy is now the server's page
     }
     return response;
   });
-  const timeout = new Promise((resolve) => setTimeout(resolve, NAVIGATION_TIMEOUT_MS, 'timeout'));
   try {
-    const first = await Promise.race([network, timeout]);
-    if (first !== 'timeout') {
-      if (first.status >= 500) {
-        const copy = await cachedPage(path);
-        if (copy) return copy;
-      }
-      return first;
+    const slow = new Promise((resolve) => setTimeout(resolve, SLOW_LINK_MS, 'slow'));
+    const first = await Promise.race([network, slow]);
+    const answer = first !== 'slow' ? first
+      : (await slowLinkCopy(event, path, url.pathname, network)) || await network;
+    if (answer.status >= 500) {
+      const copy = await cachedPage(path);
+      if (copy) return copy;
     }
-    // Lie-fi: answer from the copy if there is one, else keep waiting for the network.
-    const copy = await cachedPage(path);
-    return copy || await network;
+    return answer;
   } catch (error) {
     return (await cachedPage(path)) || offlinePage();
   }
+}
+
+/** Slow link: the network has not answered within SLOW_LINK_MS. If this phone holds a copy of the
+ * page, show it now (marked as a copy, so the page shows its "Offline copy from ..." cue) and let
+ * the network answer in the background: once it has stored the server's page, tell the pages
+ * (`page-fresh` on the outbox's channel), and the one showing the copy swaps the fresh page in place
+ * (static/page/pending-changes.js `replaceWhenFresh`). A page the server no longer gives this
+ * worker (404) loses its copy. Resolves null with no copy (or a stale phone, which must wait for
+ * the network), so the caller waits for the network as before. Pages that are never cached
+ * (login, account, admin) have no copy, so they always wait. */
+async function slowLinkCopy(event, path, pathname, network) {
+  if (await stale().catch(() => true)) return null;
+  const copy = await cachedPage(path);
+  if (!copy) return null;
+  event.waitUntil(network.then(async (response) => {
+    if (response.storedCopy) {
+      FieldappOutbox.emit({type: 'page-fresh', path: pathname});
+    } else if (response.status === 404) {
+      const cache = await caches.open(PAGES_CACHE);
+      await cache.delete(pathname);
+    }
+  }).catch(() => { /* no answer after all: the copy stays on screen */ }));
+  return copy;
 }
 
 /** Login, logout and admin pages are never cached; with no network show the offline page. */

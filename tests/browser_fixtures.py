@@ -31,6 +31,9 @@ BROWSER_TEST_CONFIG = {
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_COST": 256,
     "ARGON2_PARALLELISM": 1,
+    # A page waits this long for a loaded test server before the phone's copy is shown, so that
+    # tests expecting the server's page get it; tests/test_slow_link.py uses the default.
+    "SLOW_LINK_MS": 3000,
 }
 
 
@@ -77,6 +80,7 @@ class SyncFaults:
     - "drop-before": the connection is closed before the app sees the request (signal lost);
     - "unavailable": answered 503 with `Retry-After: <retry_after>` and the JSON body an overloaded
       server sends, before the app sees it.
+    `hold_pages(seconds)` stalls page requests instead (the slow-link tests).
     `exchanges` holds one dict per sync request: its mutation ids, the fault, the HTTP status, the
     statuses the server answered (`None` when the app never saw it), the body's Content-Encoding
     and size on the wire, and when it arrived (`at`, time.monotonic()).
@@ -94,6 +98,9 @@ class SyncFaults:
         self._then = "pass"
         self.in_flight = 0
         self.retry_after = 2  # seconds, the Retry-After of the "unavailable" fault
+        self.page_hold_seconds = 0  # hold_pages(): page requests held this long (0: none)
+        self._pages_release = threading.Event()
+        self.held_pages = []
 
     def set(self, fault, skip=0, count=None):
         with self._lock:
@@ -124,7 +131,35 @@ class SyncFaults:
                     self._fault = None
             return fault
 
+    def hold_pages(self, seconds=10):
+        """A link that stalls for pages: every page request (a GET that is not a static file, the
+        service worker or the API) is held for `seconds`, or until `release_pages()`, then answered
+        by the app. `held_pages` lists the paths held right now."""
+        self._pages_release.clear()
+        self.page_hold_seconds = seconds
+
+    def release_pages(self):
+        self.page_hold_seconds = 0
+        self._pages_release.set()
+
+    def _is_page(self, environ):
+        path = environ.get("PATH_INFO", "")
+        return (environ.get("REQUEST_METHOD") == "GET" and path != "/sw.js"
+                and not path.startswith(("/static/", "/api/", "/manifest")))
+
+    def _hold_page(self, environ):
+        path = environ.get("PATH_INFO", "")
+        with self._lock:
+            self.held_pages.append(path)
+        try:
+            self._pages_release.wait(self.page_hold_seconds)
+        finally:
+            with self._lock:
+                self.held_pages.remove(path)
+
     def __call__(self, environ, start_response):
+        if self.page_hold_seconds and self._is_page(environ):
+            self._hold_page(environ)
         if environ.get("PATH_INFO") != "/api/sync" or environ.get("REQUEST_METHOD") != "POST":
             return self.app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -261,6 +296,7 @@ def live_server(tmp_path, request):
     server = LiveServer(app).start()
     yield server
     server.faults.release("drop")
+    server.faults.release_pages()
     server.stop()
 
 

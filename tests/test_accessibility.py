@@ -1,5 +1,7 @@
 """WCAG 2.2 AA: axe-core (from npm, pinned) finds nothing on any page a worker or admin uses,
-rendered at phone size in Debian's Chromium."""
+rendered at phone size in Debian's Chromium, in the light theme and the dark one (the phone's
+`prefers-color-scheme`), with axe's `region` rule too (all content inside landmarks: the back
+links sit in a nav)."""
 
 import json
 from pathlib import Path
@@ -13,22 +15,23 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 def _violations(page):
     # The app's CSP allows only its own scripts: the test context bypasses CSP to inject axe.
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-                           TAGS)
+    result = page.evaluate("""async tags => [
+        await axe.run(document, {runOnly: {type: 'tag', values: tags}}),
+        await axe.run(document, {runOnly: {type: 'rule', values: ['region']}})]""", TAGS)
     return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"]]
+            for run in result for v in run["violations"]]
 
 
-@pytest.fixture
-def page_for(browser, live_server):
+@pytest.fixture(params=["light", "dark"])
+def page_for(browser, live_server, request):
     """A phone-sized page, logged in as `username` (or anonymous), service worker blocked so that
-    every page comes from the server."""
+    every page comes from the server; once with the phone set to light, once to dark."""
     contexts = []
 
     def make(username=None):
         context = browser.new_context(base_url=live_server.url, bypass_csp=True,
                                       viewport={"width": 360, "height": 740},
-                                      service_workers="block")
+                                      color_scheme=request.param, service_workers="block")
         contexts.append(context)
         page = context.new_page()
         if username:

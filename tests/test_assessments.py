@@ -235,6 +235,24 @@ def test_a_draft_resumes_as_an_update_form_with_its_answers(client, auth, demo_d
     assert client.get(f"/people/{demo_data['Kerry']}/star/{draft[0]}/edit").status_code == 404
 
 
+def test_starting_a_star_reading_with_a_draft_opens_the_draft(client, auth, demo_data, db):
+    """Dan has a draft: "Start a Star reading" (the person page's button, and the form the phone
+    keeps for offline use) resumes it rather than starting a second reading beside it."""
+    draft = db.execute("SELECT id, version FROM assessment WHERE status = 'draft'").fetchone()
+    auth.login("outreach")
+    dan = demo_data["Dan"]
+    page = client.get(f"/people/{dan}/star/new?instrument=homelessness-star-3.1").get_data(as_text=True)
+    assert 'data-mutation-op="update"' in page and f'data-record-id="{draft[0]}"' in page
+    assert f'data-base-version="{draft[1]}"' in page and '<option value="6" selected>' in page
+    assert "Resume the Star reading with Dan" in page
+    person_page = client.get(f"/people/{dan}").get_data(as_text=True)
+    assert re.search(r'star/new\?instrument=[^"]*">Resume the Star reading</a>', person_page)
+    assert not re.search(r'star/new\?instrument=[^"]*">Start a Star reading', person_page)
+    # Someone without a draft still starts afresh.
+    fresh = client.get(f"/people/{demo_data['Sam']}/star/new?instrument=homelessness-star-3.1").get_data(as_text=True)
+    assert 'data-mutation-op="create"' in fresh
+
+
 def test_forms_for_people_outside_scope_are_not_found(client, auth, demo_data):
     auth.login("outreach")
     kerry = demo_data["Kerry"]
@@ -276,7 +294,7 @@ def test_overdue_and_the_threshold(make_app, tmp_path):
 def test_caseload_lines(client, auth, demo_data):
     auth.login("outreach")
     page = client.get("/caseload").get_data(as_text=True)
-    lines = dict(re.findall(r'>([^<]+)</a>\s*<p class="govuk-body-s app-caseload__meta">[^<]*</p>\s*'
+    lines = dict(re.findall(r'>([^<]+)</a>\s*<p class="govuk-body-s app-caseload__meta">(?:[^<]|</?time[^>]*>)*</p>\s*'
                             r'<p class="govuk-body-s app-caseload__meta app-caseload__assessments">([^<]*)</p>', page))
     assert lines["Dan"] == "NDT 32 ↓4"
     assert lines["Sam"] == "NDT due · Star due"

@@ -278,7 +278,7 @@ def test_a_captive_portal_or_a_dead_server_loses_nothing_and_sends_once(phone, l
     # The worker sees why and when it is tried again (backoff: 2 s doubling, at most 5 minutes).
     expect(item).to_contain_text("perhaps a wifi sign-in page")
     expect(page.locator("[data-sync-status]").first).to_have_text(
-        re.compile(r"^1 contact waiting to send\. Sending failed, will retry at \d\d:\d\d:\d\d$"))
+        re.compile(r"^1 contact waiting to send\. Sending failed, will retry at (today |\d{1,2} \w{3} \d{4}, )\d\d:\d\d:\d\d$"))
     assert live_server.query("SELECT count(*) AS n FROM contact WHERE place = ?", [place])[0]["n"] == 0
     # Let a handler still answering an earlier request finish first (no "already handled" race).
     context.unroute_all(behavior="wait")

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from tests.test_offline import TIMEOUT, fill_contact, minutes_ago, outbox_items, person_id, sign_in
 
-RETRY_STATUS = re.compile(r"Sending failed, will retry at \d\d:\d\d:\d\d$")
+RETRY_STATUS = re.compile(r"Sending failed, will retry at (today |\d{1,2} \w{3} \d{4}, )\d\d:\d\d:\d\d$")
 
 
 def wait_until(page, condition, message, timeout=TIMEOUT / 1000):

@@ -51,6 +51,17 @@ def get_assessment(db, person_id, assessment_id):
     return _assessment_row(rows[0]) if rows else None
 
 
+def open_draft(db, person_id, instrument_id):
+    """The latest draft reading of this instrument for this person (the caller may see them), or
+    None: starting a reading while one is in draft resumes it, so no second reading is begun
+    beside the one a colleague (or the worker last week) left half done."""
+    rows = list(db.query("""SELECT * FROM assessment WHERE person_id = ? AND instrument = ?
+                            AND status = 'draft' AND deleted = 0
+                            ORDER BY assessed_on DESC, created_at DESC LIMIT 1""",
+                         [person_id, instrument_id]))
+    return _assessment_row(rows[0]) if rows else None
+
+
 def instruments_in_use(catalog, app_config, licensed: bool):
     """The latest version of each instrument the programme uses (the keys of
     ASSESSMENT_CADENCE_DAYS), leaving out licensed ones until the licence is switched on."""

@@ -1,8 +1,6 @@
 """The signed-in user's own account (online-only pages, every role): their password, the phones
 and browsers signed in as them, and push notifications on this phone."""
 
-from datetime import datetime
-
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
 from flask_login import current_user, login_required
@@ -14,31 +12,15 @@ from ..extensions import limiter
 from ..notify import push
 from ..reads.person import get_person
 from ..rules import passwords, unsent
-from ..timeutil import parse_timestamp, programme_zone
 from .auth import home_endpoint
+from .dates import uk_date
 from .forms import new_password
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-@bp.app_template_filter("local_time")
-def local_time(stamp):
-    """A server timestamp as people read it where the programme works: "1 December 2026, 14:05"."""
-    if not stamp:
-        return ""
-    try:
-        moment = parse_timestamp(stamp)
-    except ValueError:
-        # A phone's clock (`recorded_at`) as the phone wrote it: ISO 8601, perhaps with
-        # milliseconds; anything else is shown as sent rather than failing the page.
-        try:
-            moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        except ValueError:
-            return stamp
-        if moment.tzinfo is None:
-            return stamp
-    moment = moment.astimezone(programme_zone(current_app.config))
-    return f"{moment.day} {moment:%B %Y, %H:%M}"
+# Older templates' name for the one date filter (fieldapp/web/dates.py).
+bp.add_app_template_filter(uk_date, "local_time")
 
 
 @bp.get("/")

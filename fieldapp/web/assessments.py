@@ -12,7 +12,8 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from .. import instruments
 from ..db import get_db
-from ..reads.assessments import get_assessment, instruments_in_use, previous_total
+from ..reads.assessments import get_assessment, instruments_in_use, open_draft, previous_total
+from ..reads.person import ON_PHONE
 from ..rules import licence, scoring
 from .guards import audited_person_or_404, casework_required, form_person_or_404
 
@@ -50,9 +51,14 @@ def new_ndt(person_id):
 @bp.route("/people/<person_id>/star/new")
 @casework_required
 def new_star(person_id):
-    """A new Outcomes Star reading, live with the person or entered from paper."""
+    """A new Outcomes Star reading, live with the person or entered from paper; or, when the
+    person has a draft of this instrument, that draft to resume (the same form as `edit_star`,
+    so the copy the phone keeps of this page offline resumes it too)."""
     person = form_person_or_404(person_id)
     instrument = _instrument_or_404("star")
+    draft = open_draft(get_db(), person_id, instrument.id) if person_id != ON_PHONE else None
+    if draft is not None:
+        return _resume_form(person, draft)
     return render_template("assessments/star_form.html", person=person, instrument=instrument,
                            reading=None, stages_json=json.dumps(instrument.stages))
 
@@ -65,6 +71,12 @@ def edit_star(person_id, assessment_id):
     reading = get_assessment(get_db(), person_id, assessment_id)
     if reading is None or reading["status"] != "draft":
         abort(404)
+    return _resume_form(person, reading)
+
+
+def _resume_form(person, reading):
+    """The Star form filled in from a draft reading, sent back as an `update` of it; 404 if its
+    instrument is unknown, not a Star or not licensed."""
     instrument = instruments.catalog(current_app.config).get(reading["instrument"],
                                                              reading["instrument_version"])
     if instrument is None or instrument.kind != "star":

@@ -34,7 +34,7 @@ BUNDLES = {
         "flush.js", "page/lock.js",
     ],
     "bundle/page.js": [
-        "status.js", "forms.js", "page/worker.js", "page/triggers.js", "page/logout.js",
+        "dates.js", "status.js", "forms.js", "page/worker.js", "page/triggers.js", "page/logout.js",
         "page/caseload.js", "page/offline-view.js", "page/partials.js", "page/offline-ready.js",
         "page/pending-person.js", "page/pending-changes.js", "page/lost.js", "page/directory.js",
         "page/pending-barriers.js", "page/safety.js", "page/place-markers.js", "page/contact-form.js",

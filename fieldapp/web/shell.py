@@ -176,6 +176,7 @@ def sw_lists():
         "__WORKER_SCRIPTS__": asset_url(WORKER_SCRIPTS),
         "__CASEWORK_PAGES__": route_patterns(CASEWORK),
         "__NETWORK_ONLY__": route_patterns(NETWORK_ONLY),
+        "__SLOW_LINK_MS__": current_app.config["SLOW_LINK_MS"],
     }
 
 

@@ -1,15 +1,17 @@
 /* fieldapp page: what the worker just saved, shown before the server has it, and the page made
  * fresh once it has.
  *
- * Owns two things about the phone's unsent changes and the pages they belong to:
+ * Owns three things about the phone's unsent changes and the pages they belong to:
  * - `show`: over the copy on screen, the changes still in this worker's outbox: a person's new
  *   name and details (`[data-person-name]`, the rows classed `app-detail--<field>` of
  *   templates/people/person.html), marked "Waiting to send"; and what waits for a person, at the
  *   top of their page and under their caseload row ("1 contact, 1 change of details saved on
  *   this phone", `tpl-pending-value`, `tpl-person-waiting`).
+ * - `replaceWhenFresh`: a page shown from the copy on a slow link becomes the server's page, in
+ *   place, once the service worker has it (`page-fresh`);
  * - `refreshWhenSent`: after a sync refreshed the copies (the `pages-refreshed` event), the page on
  *   screen is replaced in place by its new copy when the sync changed it (a colleague's edit, a
- *   conflict); and a page shown from the phone's copy ("No connection · Offline copy from …")
+ *   conflict); and a page shown from the phone's copy ("Offline copy from …")
  *   by the server's once everything is sent, so the banner goes. Never a page with a casework
  *   form, nor while the worker is in a field (they may be typing).
  * Classic script, page only; defines `Fieldapp.pendingChanges`, started by static/page/start.js.
@@ -186,5 +188,27 @@
     });
   }
 
-  ns.pendingChanges = {show: show, refreshWhenSent: refreshWhenSent};
+  /** A page shown from this phone's copy because the link was slow (static/sw.js slowLinkCopy):
+   * once the network's answer has replaced the copy (the worker's `page-fresh` event, or already
+   * by the time this page started), swap it in place, unless the worker is in a form or a field. */
+  function replaceWhenFresh(event) {
+    var shown = document.querySelector('meta[name="' + C.RENDERED_AT_META + '"]');
+    var copy = document.querySelector('meta[name="' + C.OFFLINE_COPY_META + '"]');
+    var elsewhere = event && event.path && event.path !== location.pathname;
+    if (!copy || !shown || elsewhere || location.search || busy()) return Promise.resolve(false);
+    return window.FieldappCachedPages.openIfPresent().then(function (cache) {
+      return cache && cache.match(location.pathname, {ignoreVary: true});
+    }).then(function (resp) {
+      if (!resp) return false;
+      return resp.text().then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, 'text/html');
+        var at = fresh.querySelector('meta[name="' + C.RENDERED_AT_META + '"]');
+        if (!at || at.content === shown.content) return false;  // still the copy on screen
+        replaceWithFresh(html);
+        return true;
+      });
+    }).catch(function () { return false; });
+  }
+
+  ns.pendingChanges = {show: show, refreshWhenSent: refreshWhenSent, replaceWhenFresh: replaceWhenFresh};
 })(window.Fieldapp = window.Fieldapp || {});

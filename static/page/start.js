@@ -81,6 +81,7 @@
     if (event.type === 'flushed') { Page.setProgress(null); ns.triggers.afterFlush(event); }
     if (event.type === 'pages-refreshed' || event.type === 'wiped') ns.offlineReady.render();
     if (event.type === 'pages-refreshed') ns.pendingChanges.refreshWhenSent(event);
+    if (event.type === 'page-fresh') ns.pendingChanges.replaceWhenFresh(event);
     if (event.type === 'changed') ns.pendingChanges.show();
     if (event.type === 'flushed') ns.lost.render();
     if (event.type === 'login-needed') Page.notice('tpl-login-needed');
@@ -136,12 +137,14 @@
     document.addEventListener('submit', routeSubmit, true);
     document.addEventListener('input', clearCustomValidity);
     ns.worker.register();
+    window.FieldappDates.relabel();  // a kept copy's "today" is checked against today here
     ns.offlineView.showBanner();
     ns.caseload.wire();
     ns.caseload.wireOfflineMatches();
     ns.contactForm.wire();
     showSaved();
     ns.offlineView.recordView(userId);
+    ns.pendingChanges.replaceWhenFresh();  // the slow network may have answered while this loaded
     prepareLogin();
     if (!userId) return;
     startSession();
@@ -149,12 +152,14 @@
     ns.triggers.listen();
     ns.partials.listen();
     document.addEventListener('fieldapp:partial-swapped', function () {
+      window.FieldappDates.relabel();
       ns.caseload.afterSwap();
       Page.render();
       ns.pendingChanges.show();
     });
     // The copy on screen was replaced by the server's page (pending-changes.js): wire its content.
     document.addEventListener('fieldapp:page-replaced', function () {
+      window.FieldappDates.relabel();
       ns.caseload.wire();
       Page.render();
       ns.offlineReady.render();
