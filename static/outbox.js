@@ -345,6 +345,7 @@
   function wipe() {
     var closing = dbPromise ? dbPromise.then(function (d) { d.close(); }, function () {}) : Promise.resolve();
     dbPromise = null;
+    if (root.FieldappVault) root.FieldappVault.lock();  // the unlocked key, in every context
     function drop(name) {
       return new Promise(function (resolve) {
         var req = indexedDB.deleteDatabase(name);
