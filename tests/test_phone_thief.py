@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.test_offline import TIMEOUT, fill_contact, person_id, wait_cached
-from tests.test_phone_lock import PIN, locked_phone
+from tests.test_phone_lock import PIN, choose_pin, locked_phone, sign_in
 
 pytestmark = pytest.mark.server_config(PHONE_LOCK=True, PHONE_LOCK_MINUTES=0.1)
 NOTE = "Test: Dan said his sister Bernadette Quill has a spare room"
@@ -76,3 +76,45 @@ def test_a_locked_phone_keeps_nothing_readable_about_anyone(phone, live_server):
     expect(page.locator("h1:visible")).to_have_text("Caseload")
     page.goto(f"/people/{dan}")
     expect(page.locator("h1")).to_have_text("Dan")
+
+
+OTHERS_ITEMS = """async () => (await FieldappOutbox.list())
+    .filter((i) => i.user_id !== document.body.dataset.userId)
+    .map((i) => ({type: i.type, label: i.label, fields: i.fields, away: !!i.sealedAway}))"""
+
+
+def sent_note(live_server):
+    return live_server.query("SELECT 1 FROM contact WHERE place = ?", [NOTE])
+
+
+def test_a_second_worker_on_the_phone_can_neither_read_nor_send_the_first_ones_records(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    page = locked_phone(phone)  # outreach, with a PIN
+    wait_cached(page, f"/people/{dan}/contacts/new", f"/people/{dan}")
+    live_server.faults.set("drop-before")  # signal, but no sync gets through
+    page.goto(f"/people/{dan}/contacts/new")
+    fill_contact(page, NOTE)
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url(f"**/people/{dan}")
+
+    # A colleague signs in on the same phone (signing out would refuse: a record is unsent).
+    sign_in(page, "outreach2")
+    page.wait_for_url("**/lock?next=*")
+    choose_pin(page, "905127")
+    page.wait_for_url("**/caseload")
+    live_server.faults.set(None)
+    others = page.evaluate(OTHERS_ITEMS)
+    assert others and all(i["away"] and i["fields"] == {} and i["label"] == i["type"] for i in others)
+    result = page.evaluate("async () => { const r = await FieldappOutbox.flush({reason: 'sync-now'}); return r.ok; }")
+    assert result is True and sent_note(live_server) == []
+
+    # Their owner signs in again and unlocks with their own PIN: the record goes.
+    sign_in(page)
+    expect(page.locator("h1:visible")).to_have_text("Enter your PIN")
+    page.fill("#pin", PIN)
+    page.click("button:has-text('Unlock')")
+    expect(page.locator("h1:visible")).to_have_text("Caseload")
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while not sent_note(live_server):
+        assert time.monotonic() < deadline, "the first worker's record was never sent"
+        time.sleep(0.2)
