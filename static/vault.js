@@ -117,16 +117,17 @@
   }
 
   /** Wrap `raw` (the data key) with `pin` and, when given, the server's key; store and unlock. */
-  function store(userId, raw, pin, serverKey, previous) {
+  function store(userId, raw, pin, serverKey, previous, iterations) {
     var salt = root.crypto.getRandomValues(new Uint8Array(16));
-    return pinKey(pin, salt, ITERATIONS).then(function (kek) {
+    iterations = iterations || ITERATIONS;  // the deployment's PIN_ITERATIONS (lock settings)
+    return pinKey(pin, salt, iterations).then(function (kek) {
       return Promise.all([
         encrypt(kek, raw),
         serverKey ? aesKey(serverKeyBytes(serverKey)).then(function (k) { return encrypt(k, raw); })
                   : Promise.resolve(previous ? previous.server : null)
       ]);
     }).then(function (wrapped) {
-      var entry = {user_id: userId, salt: salt, iterations: ITERATIONS, pin: wrapped[0],
+      var entry = {user_id: userId, salt: salt, iterations: iterations, pin: wrapped[0],
                    server: wrapped[1], failures: 0};
       return put('keys', entry);
     }).then(function () { return startSession(userId, raw); });
@@ -134,9 +135,9 @@
 
   /** First use on this phone: a new data key for `userId`, wrapped by `pin` and `serverKey`
    * (from /api/device-key), and the phone unlocked. */
-  function setup(userId, pin, serverKey) {
+  function setup(userId, pin, serverKey, iterations) {
     var raw = root.crypto.getRandomValues(new Uint8Array(32));
-    return store(userId, raw, pin, serverKey, null);
+    return store(userId, raw, pin, serverKey, null, iterations);
   }
 
   /**
@@ -169,13 +170,13 @@
 
   /** Unlock with the server's key for this device (with signal: a forgotten or wiped PIN) and
    * set `newPin`. Resolves true, or false when the key does not open this user's data key. */
-  function resetPin(userId, serverKey, newPin) {
+  function resetPin(userId, serverKey, newPin, iterations) {
     return getKeys(userId).then(function (k) {
       if (!k || !k.server) return false;
       return aesKey(serverKeyBytes(serverKey)).then(function (key) {
         return decrypt(key, k.server);
       }).then(function (raw) {
-        return store(userId, raw, newPin, null, k).then(function () { return true; });
+        return store(userId, raw, newPin, null, k, iterations).then(function () { return true; });
       }, function () { return false; });
     });
   }

@@ -31,6 +31,8 @@ BROWSER_TEST_CONFIG = {
     "ARGON2_TIME_COST": 1,
     "ARGON2_MEMORY_COST": 256,
     "ARGON2_PARALLELISM": 1,
+    # A cheap PIN key likewise (tests/test_phone_lock.py keeps one test with the real 600,000).
+    "PIN_ITERATIONS": 1000,
 }
 
 

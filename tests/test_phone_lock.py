@@ -9,6 +9,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from fieldapp import create_app
+
 from tests.test_offline import TIMEOUT, fill_contact, person_id, wait_controlled
 
 pytestmark = pytest.mark.server_config(PHONE_LOCK=True, PHONE_LOCK_MINUTES=0.1, PIN_ATTEMPTS=3)
@@ -50,6 +52,7 @@ def vault_entry(page):
     }""")
 
 
+@pytest.mark.server_config(PHONE_LOCK=True, PIN_ITERATIONS=600_000)  # the real cost, once
 def test_the_first_sign_in_on_a_phone_asks_for_a_pin_and_refuses_a_weak_one(phone, live_server):
     page = phone().new_page()
     page.set_default_timeout(TIMEOUT)
@@ -162,3 +165,10 @@ def test_the_unlocked_key_is_kept_in_memory_only_and_a_restarted_worker_asks_the
     stop_service_worker(again)
     again.goto(f"/people/{dan}")
     expect(again.locator("h1:visible")).to_have_text("Enter your PIN")
+
+
+def test_the_app_refuses_a_cheap_pin_key_outside_tests(tmp_path):
+    settings = {"INSTANCE": str(tmp_path), "SECRET_KEY": "x", "PIN_ITERATIONS": 100_000}
+    with pytest.raises(ValueError, match="PIN_ITERATIONS"):
+        create_app(settings)
+    assert create_app({**settings, "TESTING": True}).config["PIN_ITERATIONS"] == 100_000

@@ -137,7 +137,9 @@
         if (!problem && pin !== el('#repeat-pin').value) problem = 'The two PINs are not the same';
         if (problem) { say(problem); return; }
         say('');
-        var saving = reset ? Vault.resetPin(userId, answer.key, pin) : Vault.setup(userId, pin, answer.key);
+        // `iterations`: the deployment's PIN_ITERATIONS (at least 600,000 outside tests).
+        var saving = reset ? Vault.resetPin(userId, answer.key, pin, lock.iterations)
+          : Vault.setup(userId, pin, answer.key, lock.iterations);
         saving.then(function (ok) {
           if (ok === false) { say('This phone cannot open your records with the server\'s key.'); return; }
           done(userId);
