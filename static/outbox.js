@@ -11,6 +11,8 @@
  *            user_id, person_id, label, form_url, state, errors, message, attempts, created_at,
  *            sent_at, version, last_error, last_attempt_at}
  *   records {type, record_id, version, deleted, scope, fields}: what the pull returned
+ *   (with the PIN lock on, an item's fields, label and form_url and a record's fields are kept as
+ *   `sealed` instead: static/at-rest.js; `list`, `get` and `records` give them back unsealed)
  *   meta    key -> value: device_id, cursor, user_id, last_sync_at, batch_max, settings,
  *           offline_forms, pages_refreshed_at, lock (the PIN lock settings, or null), stale_days,
  *           discarded (ids the worker discarded, until the server hears), lost (records the
