@@ -41,6 +41,9 @@ def _secret_key(instance):
     return path.read_text().strip()
 
 
+MIN_PIN_ITERATIONS = 600_000  # PBKDF2-SHA-256 rounds for a PIN: OWASP's figure (2023)
+
+
 def create_app(test_config=None):
     """Build the app: defaults, then instance/config.py or `test_config`, then blueprints."""
     test_config = dict(test_config or {})
@@ -73,6 +76,9 @@ def create_app(test_config=None):
 
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
         days=app.config["SESSION_DAYS"], seconds=COOKIE_REFRESH_SECONDS)
+    if app.config["PIN_ITERATIONS"] < MIN_PIN_ITERATIONS and not app.config.get("TESTING"):
+        raise ValueError(f"PIN_ITERATIONS must be at least {MIN_PIN_ITERATIONS} (the PIN is all "
+                         "that stands between a lost phone's storage and its data)")
     if os.environ.get("FIELDAPP_UNMINIFIED"):
         app.config["MINIFIED_SCRIPTS"] = False
 

@@ -22,6 +22,18 @@
   var REFRESH_IN_PARALLEL = 8;
 
   function hasCaches() { return typeof caches !== 'undefined'; }
+  function AtRest() { return root.FieldappAtRest; }
+
+  /** The HTML of the cached copy of `path`, unsealed (static/at-rest.js), or null (none held, or
+   * the phone is locked). For page code that reads a copy (its age, the copy on screen). */
+  function pageText(path) {
+    return openIfPresent().then(function (cache) {
+      return cache ? cache.match(path, {ignoreVary: true, ignoreSearch: true}) : null;
+    }).then(function (hit) {
+      if (!hit) return null;
+      return AtRest().secrecy().then(function (s) { return AtRest().pageText(hit, s); });
+    });
+  }
 
   // A wipe (logout, revoked phone) in any context must leave no page behind, even one that a
   // background refresh in another context (the service worker) fetched just before and stores just
@@ -66,10 +78,15 @@
   /** The copy `held` again, as confirmed current by the server's 304 `resp`: the same page with
    * its render time moved to the server's time of the 304 (the phone shows a copy's age from it),
    * and the server's new ETag if it sent one. */
-  function renewed(held, resp) {
+  function renewed(held, resp, secrecy) {
     var when = new Date(resp.headers.get('Date') || Date.now());
     var at = (isNaN(when) ? new Date() : when).toISOString().replace(/\.\d+Z$/, 'Z');
-    return held.text().then(function (html) {
+    return AtRest().openPage(held, secrecy).then(function (open) {
+      if (!open) return null;
+      held = open;
+      return open.text();
+    }).then(function (html) {
+      if (html == null) return null;
       var headers = new Headers(held.headers);
       if (resp.headers.get('ETag')) headers.set('ETag', resp.headers.get('ETag'));
       headers.delete('Content-Length');
@@ -89,29 +106,32 @@
    * Resolves with the number of pages stored or confirmed; each path stored anew (not a 304) is
    * pushed onto `storedPaths`, if given.
    */
-  function refresh(paths, storedPaths) {
+  function refresh(paths, storedPaths, since) {
     if (!hasCaches() || !paths.length) return Promise.resolve(0);
     var queue = paths.slice();
     var stored = 0;
-    var started = wipes;
+    var started = since == null ? wipes : since;  // a sync that began before a wipe stores nothing
+    var secrecy = null;
     // The cache is opened (so created) only to store a page, and only while someone is signed in
     // on this phone: a refresh that starts or ends after a wipe (the logout's own flush, or one in
     // the service worker that hears of the wipe late) must not bring the page cache back.
     var storing = null;
-    function cacheToStore() {
+    function put(path, resp) {
       if (!storing) {
         storing = Outbox.getMeta('user_id').then(function (user) {
           return user && wipes === started ? caches.open(C.PAGES_CACHE) : null;
         });
       }
-      return storing;
-    }
-    function put(path, resp) {
-      return cacheToStore().then(function (cache) {
-        if (cache && wipes === started) return cache.put(path, resp);
+      return storing.then(function (cache) {
+        if (cache && wipes === started) return AtRest().storePage(cache, path, resp, secrecy);
       });
     }
-    var run = openIfPresent().then(function (existing) {
+    var run = AtRest().secrecy().then(function (s) {
+      secrecy = s;
+      // Locked: nothing may be stored (it could not be sealed), nor a copy read to renew.
+      return s.locked || wipes !== started ? false : openIfPresent();
+    }).then(function (existing) {
+      if (existing === false) return 0;
       function next() {
         var path = queue.shift();
         if (!path || wipes !== started) return Promise.resolve();
@@ -131,8 +151,8 @@
           var type = resp.headers.get('Content-Type') || '';
           if (wipes !== started) return;  // logged out meanwhile: keep nothing
           if (resp.status === 304 && held) {
-            return renewed(held, resp).then(function (copy) {
-              if (wipes !== started) return;
+            return renewed(held, resp, secrecy).then(function (copy) {
+              if (!copy || wipes !== started) return;
               stored += 1;
               return put(path, copy);
             });
@@ -149,6 +169,20 @@
       var lanes = [];
       for (var i = 0; i < REFRESH_IN_PARALLEL; i += 1) lanes.push(next());
       return Promise.all(lanes).then(function () { return stored; });
+    });
+    refreshing = Promise.all([refreshing, run.catch(function () {})]);
+    return run;
+  }
+
+  /** Keep the page `resp` the worker opened (static/sw.js), sealed when the lock is on: not
+   * after a wipe, and counted among the refreshes a wipe waits for. Resolves true if kept. */
+  function keep(path, resp) {
+    var started = wipes;
+    var run = AtRest().secrecy().then(function (s) {
+      if (wipes !== started || s.locked) return false;
+      return caches.open(C.PAGES_CACHE).then(function (cache) {
+        return wipes === started && AtRest().storePage(cache, path, resp, s);
+      });
     });
     refreshing = Promise.all([refreshing, run.catch(function () {})]);
     return run;
@@ -243,8 +277,8 @@
    * phone's copy was last made current (meta `pages_refreshed_at`) and say so (event
    * `pages-refreshed`, for the "Ready for offline use" cue). Resolves with the pages stored.
    */
-  function refreshAfterSync(changedScopes, changedPeople, anyChange) {
-    var started = wipes;
+  function refreshAfterSync(changedScopes, changedPeople, anyChange, since) {
+    var started = since == null ? wipes : since;
     var storedPaths = [];
     // In two rounds: the caseload, everyone's page and the forms of people whose page is held,
     // then the other forms, so that a phone holding a person's form always holds their page too
@@ -257,8 +291,8 @@
         var m = /^(\/people\/[^/]+)\/./.exec(path);
         return !!m && !held[m[1]];
       };
-      return refresh(paths.filter(function (p) { return !later(p); }), storedPaths).then(function (first) {
-        return refresh(paths.filter(later), storedPaths).then(function (second) { return first + second; });
+      return refresh(paths.filter(function (p) { return !later(p); }), storedPaths, started).then(function (first) {
+        return refresh(paths.filter(later), storedPaths, started).then(function (second) { return first + second; });
       });
     }).then(function (stored) {
       if (wipes !== started) return stored;  // logged out meanwhile: nothing to be ready for
@@ -294,6 +328,9 @@
 
   root.FieldappCachedPages = {
     openIfPresent: openIfPresent,
+    pageText: pageText,
+    keep: keep,
+    wipeCount: function () { return wipes; },
     dropPeople: dropPeople,
     refresh: refresh,
     pagesToRefresh: pagesToRefresh,

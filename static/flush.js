@@ -20,6 +20,7 @@
   var Outbox = root.FieldappOutbox;
   var Pages = root.FieldappCachedPages;
   var Send = root.FieldappSend;
+  var AtRest = root.FieldappAtRest;
   var PROTOCOL = C.SYNC_PROTOCOL;
   var SENT_KEEP_MS = 3 * 24 * 3600 * 1000;
   // A pull with nothing to send is skipped if the last sync was this recent (saves round trips on
@@ -97,7 +98,7 @@
    * order, none already answered in this flush (`answered`: so items the server keeps deferred are
    * sent once per flush, not round after round); `remaining` counts every such item, batch included.
    */
-  function takeBatch(userId, size, answered) {
+  function takeBatch(userId, size, answered, secrecy) {
     return Outbox.transaction('outbox', function (t) {
       return t.store.getAll().then(function (items) {
         var cutoff = Date.now() - SENT_KEEP_MS;
@@ -127,6 +128,14 @@
         });
         return Promise.all(ops).then(function () { return {batch: batch, remaining: remaining, held: held}; });
       });
+    }).then(function (taken) {
+      // What goes on the wire is the items unsealed (static/at-rest.js), after the transaction.
+      // One that does not open (not this key's) is never sent as it stands: back it goes.
+      return AtRest.openItems(taken.batch, secrecy).then(function (open) {
+        taken.batch = open.filter(function (i) { return !i.sealedAway; });
+        var away = open.filter(function (i) { return i.sealedAway; });
+        return (away.length ? restore(away) : Promise.resolve()).then(function () { return taken; });
+      });
     });
   }
 
@@ -155,8 +164,8 @@
    * changed or dropped and the people it changed. A scope dropped (the person left this worker's
    * scope) takes every record in it; an older version never overwrites a newer one. A `partial`
    * change echoes a record this request created: its fields (what the server filled or changed)
-   * are merged over those we sent (`sent`: "type record_id" -> fields of the batch's creates). */
-  function storeChange(recs, c, seen, sent) {
+   * were merged over those we sent beforehand (`prepareChanges`): `kept` is what to store. */
+  function storeChange(recs, c, seen, kept) {
     if (c.type === 'scope') {
       if (!c.deleted) return Promise.resolve();
       seen.droppedScopes.push(c.record_id);
@@ -170,12 +179,31 @@
       if (scope) seen.changedScopes[scope] = true;
       if (c.type === 'person') seen.changedPeople[c.record_id] = true;
       if (c.type === 'person' && c.deleted) seen.droppedScopes.push(c.record_id);  // its pages go too
-      var fields = c.deleted ? null : (c.fields || {});
-      if (c.partial && !c.deleted) fields = Object.assign({}, sent[c.type + ' ' + c.record_id] || (held && held.fields) || {}, fields);
-      return recs.put({
-        type: c.type, record_id: c.record_id, version: c.version, deleted: !!c.deleted,
-        scope: scope, fields: fields
-      });
+      var rec = {type: c.type, record_id: c.record_id, version: c.version, deleted: !!c.deleted,
+                 scope: scope, fields: kept.fields};
+      if (kept.sealed) rec.sealed = kept.sealed;
+      return recs.put(rec);
+    });
+  }
+
+  /**
+   * What each change of the pull stores as its record's fields, worked out before the answer's
+   * transaction (sealing is asynchronous; a transaction must not wait on it): the change's fields,
+   * a `partial` one merged over those we sent (`sent`: "type record_id" -> fields of the batch's
+   * creates) or else over the record held; sealed under `secrecy` (static/at-rest.js).
+   */
+  function prepareChanges(changes, sent, secrecy) {
+    var needHeld = changes.some(function (c) { return c.partial && !c.deleted && !sent[c.type + ' ' + c.record_id]; });
+    return (needHeld ? Outbox.records() : Promise.resolve([])).then(function (recs) {
+      var held = {};
+      recs.forEach(function (r) { held[r.type + ' ' + r.record_id] = r.fields; });
+      return Promise.all(changes.map(function (c) {
+        if (c.type === 'scope') return null;
+        var key = c.type + ' ' + c.record_id;
+        var fields = c.deleted ? null : (c.fields || {});
+        if (c.partial && !c.deleted) fields = Object.assign({}, sent[key] || held[key] || {}, fields);
+        return AtRest.sealFields(fields, secrecy);
+      }));
     });
   }
 
@@ -222,7 +250,7 @@
   /** Store the answer: every result, every change, the new cursor, in one strict transaction;
    * then drop the cached pages of people who left this worker's scope. Resolves with what the
    * pull changed, for `pagesToRefresh`. */
-  function applyAnswer(batch, data, discarded) {
+  function applyAnswer(batch, data, discarded, secrecy) {
     var results = {};
     data.results.forEach(function (r) { results[r.id] = r; });
     var changes = echoedChanges(batch, results).concat(data.changes || []);
@@ -230,7 +258,18 @@
     var sent = {};  // the fields of the batch's creates, for the partial changes echoing them
     batch.forEach(function (i) { if (i.op === 'create') sent[i.type + ' ' + i.record_id] = i.fields || {}; });
     var now = new Date().toISOString();
-    return Outbox.transaction(['outbox', 'records', 'meta'], function (t) {
+    var kept = null;
+    return prepareChanges(changes, sent, secrecy).then(function (prepared) {
+      kept = prepared;
+      return Outbox.transaction(['outbox', 'records', 'meta'], store);
+    }).then(function () {
+      return Pages.dropPeople(seen.droppedScopes).then(function () {
+        return {changedScopes: Object.keys(seen.changedScopes), changedPeople: Object.keys(seen.changedPeople),
+                anyChange: changes.length > 0};
+      });
+    });
+
+    function store(t) {
       var outbox = t.objectStore('outbox');
       var recs = t.objectStore('records');
       var meta = t.objectStore('meta');
@@ -245,8 +284,8 @@
       // once the changes have said which scopes went (in this same transaction), the acknowledged
       // records about a person who left this worker's scope go too.
       var chain = Promise.resolve();
-      changes.forEach(function (c) {
-        chain = chain.then(function () { return storeChange(recs, c, seen, sent); });
+      changes.forEach(function (c, i) {
+        chain = chain.then(function () { return storeChange(recs, c, seen, kept[i]); });
       });
       ops.push(chain.then(function () { return dropSentAbout(outbox, seen.droppedScopes); }));
       if (data.cursor != null) ops.push(meta.put(data.cursor, 'cursor'));
@@ -254,12 +293,7 @@
       ops.push(noteLoss(meta, data, discarded));
       ops.push(meta.delete('retry_not_before'));  // a good answer ends any wait the server asked for
       return Promise.all(ops);
-    }).then(function () {
-      return Pages.dropPeople(seen.droppedScopes).then(function () {
-        return {changedScopes: Object.keys(seen.changedScopes), changedPeople: Object.keys(seen.changedPeople),
-                anyChange: changes.length > 0};
-      });
-    });
+    }
   }
 
   /**
@@ -317,7 +351,7 @@
    * the flush's result, after as many further rounds as the server has more for. */
   function round(run) {
     run.rounds += 1;
-    return takeBatch(run.session.userId, run.size, run.answered).then(function (taken) {
+    return takeBatch(run.session.userId, run.size, run.answered, run.secrecy).then(function (taken) {
       var batch = taken.batch;
       if (quietPull(run, batch)) return {ok: true, quiet: true};
       if (batch.length) {
@@ -339,7 +373,7 @@
           var failure = failureOf(resp);
           return restore(batch, failure).then(function () { return {ok: false, status: resp.status, failure: failure}; });
         }
-        return applyAnswer(batch, resp.data, run.discarded).then(function (applied) {
+        return applyAnswer(batch, resp.data, run.discarded, run.secrecy).then(function (applied) {
           var more = noteAnswer(run, batch, taken, resp.data, applied);
           return more && run.rounds < MAX_ROUNDS ? round(run) : {ok: true};
         });
@@ -371,18 +405,23 @@
    * then refresh the cached pages the sync changed (`result.refresh` settles when done). */
   function doFlush(opts) {
     var reason = (opts && opts.reason) || 'unspecified';
+    var since = Pages.wipeCount();  // a wipe while this flush runs: its refresh keeps no page
     if (root.navigator && root.navigator.onLine === false) {
       return Promise.resolve({ok: false, offline: true});
     }
     return Promise.all([Outbox.session(), Outbox.settings(), Outbox.getMeta('batch_max'),
-                        Outbox.getMeta('retry_not_before'), Outbox.getMeta('discarded')]).then(function (v) {
+                        Outbox.getMeta('retry_not_before'), Outbox.getMeta('discarded'),
+                        AtRest.secrecy()]).then(function (v) {
       var s = v[0];
       if (!s.userId || !s.deviceId) return {ok: false, reason: 'no-session'};
+      // Locked (the PIN lock on, no page open to hand the key): nothing can be opened to send, nor
+      // a pull stored sealed; the records wait, sealed, for the next unlock.
+      if (v[5].locked) return {ok: false, locked: true};
       // The server asked for quiet (holdOff): only the worker's own "Sync now" goes before then.
       var wait = v[3] ? Date.parse(v[3]) - Date.now() : 0;
       if (wait > 0 && reason !== 'sync-now') return {ok: false, failure: 'server', retryAfterMs: wait};
       var run = {
-        reason: reason, session: s, timeoutMs: v[1].syncTimeoutMs, discarded: Array.isArray(v[4]) ? v[4] : [],
+        reason: reason, session: s, secrecy: v[5], timeoutMs: v[1].syncTimeoutMs, discarded: Array.isArray(v[4]) ? v[4] : [],
         size: Math.min(C.BATCH_MAX, v[2] || C.BATCH_MAX), cursor: s.cursor || 0,
         rounds: 0, answered: {}, done: 0, scopes: {}, people: {}, anyChange: false, sentSomething: false
       };
@@ -391,7 +430,7 @@
         // the page ran is cut short when the worker goes to another page straight after signing in.
         if (result.ok) {
           result.refresh = Pages.refreshAfterSync(Object.keys(run.scopes), Object.keys(run.people),
-            run.anyChange || run.sentSomething).catch(function () { return 0; });
+            run.anyChange || run.sentSomething, since).catch(function () { return 0; });
         }
         return result;
       });

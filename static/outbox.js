@@ -11,6 +11,8 @@
  *            user_id, person_id, label, form_url, state, errors, message, attempts, created_at,
  *            sent_at, version, last_error, last_attempt_at}
  *   records {type, record_id, version, deleted, scope, fields}: what the pull returned
+ *   (with the PIN lock on, an item's fields, label and form_url and a record's fields are kept as
+ *   `sealed` instead: static/at-rest.js; `list`, `get` and `records` give them back unsealed)
  *   meta    key -> value: device_id, cursor, user_id, last_sync_at, batch_max, settings,
  *           offline_forms, pages_refreshed_at, lock (the PIN lock settings, or null), stale_days,
  *           discarded (ids the worker discarded, until the server hears), lost (records the
@@ -223,28 +225,43 @@
           version: null
         };
       });
-      return db().then(function (d) {
-        var t = tx(d, 'outbox', 'readwrite');
-        return Promise.all(items.map(function (item) {
-          return t.store.add(item).then(function (seq) { item.seq = seq; });
-        })).then(function () { return t.done; }).then(function () {
-          emit({type: 'changed'});
-          return items;
+      // Sealed first (static/at-rest.js: nothing about people is stored plain with the lock on;
+      // locked, the save is refused), then all stored in one transaction.
+      return AtRest().secrecy().then(function (secrecy) {
+        return Promise.all(items.map(function (item) { return AtRest().sealItem(item, secrecy); }));
+      }).then(function (stored) {
+        return db().then(function (d) {
+          var t = tx(d, 'outbox', 'readwrite');
+          return Promise.all(stored.map(function (item, i) {
+            return t.store.add(item).then(function (seq) { items[i].seq = seq; });
+          })).then(function () { return t.done; });
         });
+      }).then(function () {
+        emit({type: 'changed'});
+        return items;
       });
     });
+  }
+
+  function AtRest() { return root.FieldappAtRest; }
+
+  /** Stored items as page code uses them: unsealed (static/at-rest.js). */
+  function opened(items) {
+    return AtRest().secrecy().then(function (s) { return AtRest().openItems(items, s); });
   }
 
   /** Every outbox item in the order made, optionally only those about one person. */
   function list(opts) {
     var personId = opts && opts.personId;
     return db().then(function (d) { return d.getAll('outbox'); }).then(function (items) {
-      return personId ? items.filter(function (i) { return i.person_id === personId; }) : items;
+      return opened(personId ? items.filter(function (i) { return i.person_id === personId; }) : items);
     });
   }
 
   function get(id) {
-    return db().then(function (d) { return d.getFromIndex('outbox', 'id', id); });
+    return db().then(function (d) { return d.getFromIndex('outbox', 'id', id); }).then(function (item) {
+      return item ? opened([item]).then(function (v) { return v[0]; }) : item;
+    });
   }
 
   /** Apply `change(item)` to the item with mutation id `id` in one strict transaction. */
@@ -284,16 +301,26 @@
 
   /** Fix a rejected item: new fields, same mutation id and record id, back to `waiting`. */
   function replace(id, fields) {
-    return updateItem(id, function (item) {
-      if (item.state === 'sent') return false;
-      item.fields = fields;
-      // A contact moved to another person while being fixed belongs on that person's page now.
-      if (item.type !== 'person' && fields && typeof fields.person_id === 'string') item.person_id = fields.person_id;
-      item.state = 'waiting';
-      item.errors = null;
-      item.message = null;
-      item.last_error = null;
+    // The new fields are sealed with the rest of the item's personal parts before the write.
+    return Promise.all([get(id), AtRest().secrecy()]).then(function (v) {
+      if (!v[0]) return null;
+      return AtRest().sealItem(Object.assign({}, v[0], {fields: fields}), v[1]);
+    }).then(function (sealed) {
+      if (!sealed) return null;
+      return updateItem(id, function (item) { return replaced(item, fields, sealed); });
     });
+  }
+
+  /** The item fixed (in `updateItem`'s transaction): `sealed`, the item as sealed beforehand. */
+  function replaced(item, fields, sealed) {
+    if (item.state === 'sent') return false;
+    if (sealed.sealed) item.sealed = sealed.sealed; else item.fields = fields;
+    // A contact moved to another person while being fixed belongs on that person's page now.
+    if (item.type !== 'person' && fields && typeof fields.person_id === 'string') item.person_id = fields.person_id;
+    item.state = 'waiting';
+    item.errors = null;
+    item.message = null;
+    item.last_error = null;
   }
 
   /** The timings in force: the defaults, overridden by `configure` (tests only). */
@@ -328,10 +355,13 @@
 
   // ---- records (the pull) -------------------------------------------------------------------
 
+  /** What the pull brought (optionally one scope's), unsealed: fields null while locked. */
   function records(opts) {
     return db().then(function (d) {
       if (opts && opts.scope) return d.getAllFromIndex('records', 'scope', opts.scope);
       return d.getAll('records');
+    }).then(function (recs) {
+      return AtRest().secrecy().then(function (s) { return AtRest().openRecords(recs, s); });
     });
   }
 
@@ -345,6 +375,7 @@
   function wipe() {
     var closing = dbPromise ? dbPromise.then(function (d) { d.close(); }, function () {}) : Promise.resolve();
     dbPromise = null;
+    if (root.FieldappVault) root.FieldappVault.lock();  // the unlocked key, in every context
     function drop(name) {
       return new Promise(function (resolve) {
         var req = indexedDB.deleteDatabase(name);

@@ -152,9 +152,8 @@ async function navigation(event, request, url) {
   if (await locked(path).catch(() => false)) return lockScreen();
   const network = fetch(request).then(async (response) => {
     if (isCaseworkPage(url.pathname) && cacheableResponse(request, response)) {
-      const cache = await caches.open(PAGES_CACHE);
-      await cache.put(url.pathname, response.clone());
-      response.storedCopy = true;  // read by slowLinkCopy: the copy is now the server's page
+      // Read by slowLinkCopy: the copy is now the server's page (nothing is kept while locked).
+      response.storedCopy = !!(await keepPage(url.pathname, response.clone()));
     }
     return response;
   });
@@ -233,14 +232,27 @@ async function cachedPage(path) {
   if (path !== '/outbox' && await stale().catch(() => false)) {
     return (await caches.match('/stale', {ignoreSearch: true})) || null;
   }
-  const cache = await caches.open(PAGES_CACHE);
-  const hit = await cache.match(path, {ignoreSearch: true, ignoreVary: true});
+  const cache = await FieldappCachedPages.openIfPresent();  // looking never creates the cache
+  const hit = cache && await cache.match(path, {ignoreSearch: true, ignoreVary: true});
   if (!hit) return null;
-  const text = await hit.text();
+  const text = await openCopy(hit);
+  if (text == null) return lockScreen();  // sealed, and the phone is locked
   const marked = text.replace(/<head([^>]*)>/i, (head) => head + OFFLINE_MARK);
   const headers = new Headers(hit.headers);
   headers.delete('Content-Length');
+  headers.delete(FieldappAtRest.SEALED_HEADER);
   return new Response(marked, {status: hit.status, statusText: hit.statusText, headers});
+}
+
+// ---- the page cache at rest (static/at-rest.js): sealed with the PIN lock on --------------------
+/** Keep a casework page the worker opened, sealed under the unlocked key (nothing kept when locked). */
+async function keepPage(path, response) {
+  return FieldappCachedPages.keep(path, response);
+}
+
+/** The HTML of a cached copy, unsealed; null when it is sealed and the phone is locked. */
+async function openCopy(hit) {
+  return FieldappAtRest.pageText(hit, await FieldappAtRest.secrecy());
 }
 
 async function offlinePage() {

@@ -10,10 +10,12 @@
  *   - by a key the server holds for that device (`/api/device-key`, never stored on the phone),
  *     which unlocks it with signal when the PIN is forgotten or was wiped by too many wrong tries.
  *   keys    {user_id, salt, iterations, pin: {iv, data}, server: {iv, data}, failures}
- *   session {user_id, key (CryptoKey, not extractable), last_active}
- * Unlocking puts the data key, not extractable, in `session`, where the service worker finds it;
- * locking (the idle time passed, the app reopened, signing out) deletes it. `seal` / `unseal` are
- * what the stores use with it (JSON in, {iv, data} out). Too many wrong PINs in a row forget the
+ * The unlocked data key (not extractable) is kept in memory only, never in storage: in the page
+ * that unlocked, handed to the service worker by postMessage, asked for by each page that opens
+ * and, by a worker the browser restarted, from the open windows (`key`). No window open (the app
+ * reopened) means nobody holds it: locked. Locking (the idle time passed, a fresh tab, signing
+ * out) forgets it everywhere. `seal` / `unseal` (JSON in, {iv, data} out) and `sealBytes` /
+ * `unsealBytes` (a page's body) are what the stores use with it. Too many wrong PINs in a row forget the
  * PIN's wrapping and call the `onWipe` hook given to `unlock` (which drops the phone's copies of
  * people, never the outbox): the records already sealed stay sealed until the server's key opens
  * them again.
@@ -29,10 +31,11 @@
 
   function db() {
     if (!dbPromise) {
-      dbPromise = root.idb.openDB(DB_NAME, 1, {
-        upgrade: function (d) {
-          d.createObjectStore('keys', {keyPath: 'user_id'});
-          d.createObjectStore('session', {keyPath: 'user_id'});
+      dbPromise = root.idb.openDB(DB_NAME, 2, {
+        upgrade: function (d, oldVersion) {
+          if (oldVersion < 1) d.createObjectStore('keys', {keyPath: 'user_id'});
+          // Version 1 kept the unlocked key here, on disk: gone.
+          if (d.objectStoreNames.contains('session')) d.deleteObjectStore('session');
         },
         blocking: function () {
           var p = dbPromise;
@@ -108,21 +111,23 @@
 
   function startSession(userId, raw) {
     return aesKey(raw, false).then(function (key) {
-      return put('session', {user_id: userId, key: key, last_active: Date.now()}).then(function () { return key; });
+      remember(userId, key, Date.now());
+      return handOver().then(function () { return key; });
     });
   }
 
   /** Wrap `raw` (the data key) with `pin` and, when given, the server's key; store and unlock. */
-  function store(userId, raw, pin, serverKey, previous) {
+  function store(userId, raw, pin, serverKey, previous, iterations) {
     var salt = root.crypto.getRandomValues(new Uint8Array(16));
-    return pinKey(pin, salt, ITERATIONS).then(function (kek) {
+    iterations = iterations || ITERATIONS;  // the deployment's PIN_ITERATIONS (lock settings)
+    return pinKey(pin, salt, iterations).then(function (kek) {
       return Promise.all([
         encrypt(kek, raw),
         serverKey ? aesKey(serverKeyBytes(serverKey)).then(function (k) { return encrypt(k, raw); })
                   : Promise.resolve(previous ? previous.server : null)
       ]);
     }).then(function (wrapped) {
-      var entry = {user_id: userId, salt: salt, iterations: ITERATIONS, pin: wrapped[0],
+      var entry = {user_id: userId, salt: salt, iterations: iterations, pin: wrapped[0],
                    server: wrapped[1], failures: 0};
       return put('keys', entry);
     }).then(function () { return startSession(userId, raw); });
@@ -130,9 +135,9 @@
 
   /** First use on this phone: a new data key for `userId`, wrapped by `pin` and `serverKey`
    * (from /api/device-key), and the phone unlocked. */
-  function setup(userId, pin, serverKey) {
+  function setup(userId, pin, serverKey, iterations) {
     var raw = root.crypto.getRandomValues(new Uint8Array(32));
-    return store(userId, raw, pin, serverKey, null);
+    return store(userId, raw, pin, serverKey, null, iterations);
   }
 
   /**
@@ -165,53 +170,198 @@
 
   /** Unlock with the server's key for this device (with signal: a forgotten or wiped PIN) and
    * set `newPin`. Resolves true, or false when the key does not open this user's data key. */
-  function resetPin(userId, serverKey, newPin) {
+  function resetPin(userId, serverKey, newPin, iterations) {
     return getKeys(userId).then(function (k) {
       if (!k || !k.server) return false;
       return aesKey(serverKeyBytes(serverKey)).then(function (key) {
         return decrypt(key, k.server);
       }).then(function (raw) {
-        return store(userId, raw, newPin, null, k).then(function () { return true; });
+        return store(userId, raw, newPin, null, k, iterations).then(function () { return true; });
       }, function () { return false; });
     });
   }
 
-  /** The unlocked data key of `userId`, or null when locked. Idle longer than `idleMs` locks. */
-  function key(userId, idleMs) {
-    return db().then(function (d) { return d.get('session', userId); }).then(function (s) {
-      if (!s) return null;
-      if (idleMs && Date.now() - s.last_active > idleMs) return lock(userId).then(function () { return null; });
-      return s.key;
+  // ---- the unlocked key: in memory only ----------------------------------------------------
+  // The page and the service worker each hold it in a variable, never in storage: the page hands
+  // it to the worker when it unlocks; a page that opens asks the worker for it; a worker the
+  // browser stopped and started again (idle workers go after ~30 s) asks its open windows. With no
+  // window open (the app reopened) nobody has it, and the phone is locked.
+  var ASK_TIMEOUT_MS = 300;    // an open page or a live worker answers in a few ms
+  var HAND_OVER_MS = 5000;     // the first sign-in: the worker may still be installing
+  var TOUCH_EVERY_MS = 15000;
+  var inWorker = typeof root.ServiceWorkerGlobalScope !== 'undefined' && root instanceof root.ServiceWorkerGlobalScope;
+  var held = null;             // {userId, key, lastActive}
+  var lockChannel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('fieldapp-vault') : null;
+
+  function remember(userId, key, lastActive) {
+    if (!key) return;
+    var at = held && held.userId === String(userId) ? Math.max(held.lastActive, lastActive || 0) : (lastActive || Date.now());
+    held = {userId: String(userId), key: key, lastActive: at};
+  }
+
+  /** What this context holds for `userId`, unless idle longer than `idleMs`. */
+  function heldFor(userId, idleMs) {
+    if (!held || held.userId !== String(userId)) return null;
+    if (idleMs && Date.now() - held.lastActive > idleMs) return null;
+    return held;
+  }
+
+  /** Ask `target` (a worker or a window) for the key over a MessageChannel; resolves
+   * {key, lastActive} or null (none, or no answer in time). */
+  function ask(target, userId) {
+    return new Promise(function (resolve) {
+      var channel = new MessageChannel();
+      var timer = setTimeout(function () { resolve(null); }, ASK_TIMEOUT_MS);
+      channel.port1.onmessage = function (event) {
+        clearTimeout(timer);
+        resolve(event.data && event.data.key ? event.data : null);
+      };
+      try {
+        target.postMessage({type: 'vault-ask', userId: String(userId)}, [channel.port2]);
+      } catch (e) { clearTimeout(timer); resolve(null); }
+    });
+  }
+
+  /** The page's service worker (the controller, or the active one before it has claimed the page). */
+  function pageWorker(waitMs) {
+    var sw = root.navigator && root.navigator.serviceWorker;
+    if (!sw) return Promise.resolve(null);
+    if (sw.controller) return Promise.resolve(sw.controller);
+    var ready = sw.ready.then(function (reg) { return reg.active; });
+    var late = new Promise(function (resolve) { setTimeout(resolve, waitMs || ASK_TIMEOUT_MS, null); });
+    return Promise.race([ready, late]);
+  }
+
+  /** Where a context without the key looks: the page asks its worker; the worker asks every open
+   * window but `except` (the page asking it, which has none). */
+  function askAround(userId, except) {
+    if (!inWorker) {
+      return pageWorker().then(function (worker) { return worker ? ask(worker, userId) : null; });
+    }
+    return root.clients.matchAll({type: 'window', includeUncontrolled: true}).then(function (windows) {
+      var others = windows.filter(function (w) { return w.id !== except; });
+      if (!others.length) return null;
+      // The first that has it: a window without it answers null, at once.
+      return new Promise(function (resolve) {
+        var left = others.length;
+        others.forEach(function (w) {
+          ask(w, userId).then(function (answer) {
+            left -= 1;
+            if (answer) { resolve(answer); resolve = function () {}; } else if (!left) resolve(null);
+          });
+        });
+      });
+    });
+  }
+
+  /** The unlocked data key of `userId`, or null when locked. Idle longer than `idleMs` locks
+   * (everywhere). */
+  function key(userId, idleMs, except) {
+    if (userId == null) return Promise.resolve(null);
+    var mine = heldFor(userId, 0);
+    var found = mine ? Promise.resolve(mine) : askAround(userId, except).then(function (answer) {
+      if (answer) remember(userId, answer.key, answer.lastActive);
+      return heldFor(userId, 0);
+    });
+    return found.then(function (h) {
+      if (!h) return null;
+      if (idleMs && Date.now() - h.lastActive > idleMs) return lock(userId).then(function () { return null; });
+      return h.key;
+    });
+  }
+
+  /** The page unlocked: give the key to the worker (it serves and sends while no page is open to
+   * ask) and wait until it has it, so the page it opens next finds it there. */
+  function handOver() {
+    if (inWorker || !held) return Promise.resolve();
+    var h = held;
+    return pageWorker(HAND_OVER_MS).then(function (worker) {
+      if (!worker) return;
+      return new Promise(function (resolve) {
+        var channel = new MessageChannel();
+        var timer = setTimeout(resolve, HAND_OVER_MS);
+        channel.port1.onmessage = function () { clearTimeout(timer); resolve(); };
+        try {
+          worker.postMessage({type: 'vault-key', userId: h.userId, key: h.key, lastActive: h.lastActive}, [channel.port2]);
+        } catch (e) { clearTimeout(timer); resolve(); }
+      });
     });
   }
 
   var lastTouch = 0;
-  /** The worker is using the app: put off the idle lock (written at most every 15 s, unless
-   * `now`: a page opened). */
+  /** The worker is using the app: put off the idle lock (told to the worker at most every 15 s,
+   * unless `now`: a page opened). */
   function touch(userId, now) {
-    if (!now && Date.now() - lastTouch < 15000) return Promise.resolve();
+    if (!held || held.userId !== String(userId)) return Promise.resolve();
+    held.lastActive = Date.now();
+    if (inWorker || (!now && Date.now() - lastTouch < TOUCH_EVERY_MS)) return Promise.resolve();
     lastTouch = Date.now();
-    return db().then(function (d) { return d.get('session', userId); }).then(function (s) {
-      if (!s) return;
-      s.last_active = Date.now();
-      return put('session', s);
+    return pageWorker().then(function (worker) {
+      if (worker) worker.postMessage({type: 'vault-touch', userId: held && held.userId, at: Date.now()});
     });
   }
 
-  /** Lock: forget the unlocked key (of `userId`, or of everyone on this phone). */
+  function forgetHere(userId) {
+    if (held && (userId == null || held.userId === String(userId))) held = null;
+  }
+
+  /** Lock: forget the unlocked key (of `userId`, or of everyone on this phone) here, in the
+   * worker and in every other page. */
   function lock(userId) {
-    return db().then(function (d) {
-      var t = d.transaction('session', 'readwrite', {durability: 'strict'});
-      if (userId == null) t.store.clear(); else t.store.delete(userId);
-      return t.done;
-    });
+    forgetHere(userId);
+    var message = {type: 'vault-lock', userId: userId == null ? null : String(userId)};
+    if (lockChannel) lockChannel.postMessage(message);
+    if (inWorker) return Promise.resolve();
+    return pageWorker().then(function (worker) { if (worker) worker.postMessage(message); });
+  }
+
+  if (lockChannel) lockChannel.onmessage = function (event) {
+    if (event.data && event.data.type === 'vault-lock') forgetHere(event.data.userId);
+  };
+
+  /** Answer a request for the key (from the worker, or to the worker from a page) with what this
+   * context holds, never asking further: a page that has none says so at once. */
+  function answer(event, data) {
+    var port = event.ports && event.ports[0];
+    if (!port) return;
+    var give = function (h) {
+      port.postMessage(h ? {key: h.key, lastActive: h.lastActive} : {key: null});
+    };
+    if (!inWorker) { give(heldFor(data.userId, 0)); return; }
+    // The worker asks its other windows if it has none (it was stopped and started again).
+    var source = event.source && event.source.id;
+    var work = key(data.userId, 0, source).then(function () { give(heldFor(data.userId, 0)); });
+    if (event.waitUntil) event.waitUntil(work);
+  }
+
+  /** The vault's messages, in whichever context this is. */
+  function onMessage(event) {
+    var data = event.data || {};
+    if (data.type === 'vault-ask') answer(event, data);
+    else if (!inWorker) return;
+    else if (data.type === 'vault-key') {
+      remember(data.userId, data.key, data.lastActive);
+      if (event.ports && event.ports[0]) event.ports[0].postMessage({ok: true});
+    } else if (data.type === 'vault-touch') {
+      if (held && held.userId === data.userId) held.lastActive = Math.max(held.lastActive, data.at || 0);
+    } else if (data.type === 'vault-lock') {
+      forgetHere(data.userId);
+    }
+  }
+
+  if (inWorker) {
+    root.addEventListener('message', onMessage);
+  } else if (root.navigator && root.navigator.serviceWorker) {
+    root.navigator.serviceWorker.addEventListener('message', onMessage);
+    // Messages from the worker are held until the document has loaded unless started now: the
+    // worker asks while a page navigates.
+    if (root.navigator.serviceWorker.startMessages) root.navigator.serviceWorker.startMessages();
   }
 
   /** Forget this user's keys altogether (their data is gone from the phone: a sign-out). */
   function forget(userId) {
-    return db().then(function (d) {
-      return Promise.all([d.delete('keys', userId), d.delete('session', userId)]);
-    });
+    forgetHere(userId);
+    return db().then(function (d) { return d.delete('keys', userId); });
   }
 
   /** `value` (anything JSON can hold) sealed with `key`: {iv, data}. */
@@ -222,6 +372,23 @@
   /** What `seal` sealed, or a rejection when `key` is not the one (or the data was changed). */
   function unseal(key, sealed) {
     return decrypt(key, sealed).then(function (bytes) { return JSON.parse(decoder.decode(bytes)); });
+  }
+
+  /** `bytes` (an ArrayBuffer or view) sealed with `key`, as one buffer: the 12-byte IV, then the
+   * AES-GCM ciphertext (what Cache Storage keeps of a page). */
+  function sealBytes(key, bytes) {
+    return encrypt(key, bytes).then(function (sealed) {
+      var out = new Uint8Array(12 + sealed.data.byteLength);
+      out.set(sealed.iv, 0);
+      out.set(new Uint8Array(sealed.data), 12);
+      return out;
+    });
+  }
+
+  /** What `sealBytes` sealed, as an ArrayBuffer; a rejection for the wrong key or changed bytes. */
+  function unsealBytes(key, buffer) {
+    var all = new Uint8Array(buffer);
+    return decrypt(key, {iv: all.slice(0, 12), data: all.slice(12)});
   }
 
   root.FieldappVault = {
@@ -236,6 +403,8 @@
     lock: lock,
     forget: forget,
     seal: seal,
-    unseal: unseal
+    unseal: unseal,
+    sealBytes: sealBytes,
+    unsealBytes: unsealBytes
   };
 })(typeof self !== 'undefined' ? self : this);

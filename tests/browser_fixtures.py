@@ -34,6 +34,8 @@ BROWSER_TEST_CONFIG = {
     # A page waits this long for a loaded test server before the phone's copy is shown, so that
     # tests expecting the server's page get it; tests/test_slow_link.py uses the default.
     "SLOW_LINK_MS": 3000,
+    # A cheap PIN key likewise (tests/test_phone_lock.py keeps one test with the real 600,000).
+    "PIN_ITERATIONS": 1000,
 }
 
 

@@ -25,9 +25,30 @@ def sign_in(context, username):
     page.fill("#username", username)
     page.fill("#password", "demo")
     page.click("button:has-text('Sign in')")
+    pass_lock(page)
     page.wait_for_url("**/caseload")
     wait_controlled(page)
     return page
+
+
+TEST_PIN = "482915"
+LANDING = re.compile(r"^(Caseload|Choose a PIN for this phone|Choose a new PIN for this phone|Enter your PIN)$")
+
+
+def pass_lock(page, pin=TEST_PIN):
+    """The PIN step after signing in, when the deployment's PIN lock is on (PHONE_LOCK): choose a
+    PIN at the first sign-in on this phone (or a new one), enter it after; with the lock off, the
+    caseload is there and this does nothing."""
+    heading = page.locator("h1:visible", has_text=LANDING)
+    expect(heading).to_have_count(1)
+    text = heading.inner_text()
+    if text.startswith("Choose"):
+        page.fill("#new-pin", pin)
+        page.fill("#repeat-pin", pin)
+        page.click("button:has-text('Save PIN')")
+    elif text.startswith("Enter"):
+        page.fill("#pin", pin)
+        page.click("button:has-text('Unlock')")
 
 
 def wait_controlled(page):

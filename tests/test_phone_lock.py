@@ -9,6 +9,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from fieldapp import create_app
+
 from tests.test_offline import TIMEOUT, fill_contact, person_id, wait_controlled
 
 pytestmark = pytest.mark.server_config(PHONE_LOCK=True, PHONE_LOCK_MINUTES=0.1, PIN_ATTEMPTS=3)
@@ -50,6 +52,7 @@ def vault_entry(page):
     }""")
 
 
+@pytest.mark.server_config(PHONE_LOCK=True, PIN_ITERATIONS=600_000)  # the real cost, once
 def test_the_first_sign_in_on_a_phone_asks_for_a_pin_and_refuses_a_weak_one(phone, live_server):
     page = phone().new_page()
     page.set_default_timeout(TIMEOUT)
@@ -124,3 +127,48 @@ def test_too_many_wrong_pins_drop_the_caseload_but_keep_the_unsent_record(phone,
     while not live_server.query("SELECT 1 FROM contact WHERE place LIKE 'Test: saved before%'"):
         assert time.monotonic() < deadline, "the record kept through the wipe was never sent"
         time.sleep(0.2)
+
+
+def stop_service_worker(page):
+    """What the browser does to an idle worker after ~30 s: stop it (its memory goes)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("ServiceWorker.enable")
+    cdp.send("ServiceWorker.stopAllWorkers")
+    cdp.detach()
+
+
+def test_the_unlocked_key_is_kept_in_memory_only_and_a_restarted_worker_asks_the_open_page(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    page = locked_phone(phone)
+    page.goto(f"/people/{dan}")
+    expect(page.locator("h1")).to_have_text("Dan")
+    stored = page.evaluate("""async () => {
+        const db = await idb.openDB('fieldapp-vault');
+        const found = [];
+        for (const name of db.objectStoreNames) {
+            for (const v of await db.getAll(name)) {
+                for (const k of Object.keys(v)) if (v[k] instanceof CryptoKey) found.push(name + '.' + k);
+            }
+        }
+        return {stores: [...db.objectStoreNames], keys: found};
+    }""")
+    assert stored == {"stores": ["keys"], "keys": []}
+    # The worker forgets it when stopped; the page still open hands it back (no PIN asked).
+    page.context.set_offline(True)
+    stop_service_worker(page)
+    page.goto("/caseload")
+    expect(page.locator("h1:visible")).to_have_text("Caseload")
+    # The app reopened (no window left) is locked, even within the idle time.
+    context = page.context
+    again = context.new_page()
+    page.close()
+    stop_service_worker(again)
+    again.goto(f"/people/{dan}")
+    expect(again.locator("h1:visible")).to_have_text("Enter your PIN")
+
+
+def test_the_app_refuses_a_cheap_pin_key_outside_tests(tmp_path):
+    settings = {"INSTANCE": str(tmp_path), "SECRET_KEY": "x", "PIN_ITERATIONS": 100_000}
+    with pytest.raises(ValueError, match="PIN_ITERATIONS"):
+        create_app(settings)
+    assert create_app({**settings, "TESTING": True}).config["PIN_ITERATIONS"] == 100_000

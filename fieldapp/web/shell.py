@@ -151,7 +151,7 @@ def lock_settings(app_config):
     if not app_config["PHONE_LOCK"]:
         return None
     return {"minutes": app_config["PHONE_LOCK_MINUTES"], "attempts": app_config["PIN_ATTEMPTS"],
-            "min_digits": app_config["PIN_MIN_DIGITS"]}
+            "min_digits": app_config["PIN_MIN_DIGITS"], "iterations": app_config["PIN_ITERATIONS"]}
 
 
 @bp.app_context_processor

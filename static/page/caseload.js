@@ -35,19 +35,14 @@
   function showCopyAges() {
     var cells = document.querySelectorAll('[data-offline-age][data-person-url]');
     if (!cells.length) return;
-    CachedPages.openIfPresent().then(function (cache) {
-      if (!cache) return;
-      cells.forEach(function (el) {
-        cache.match(el.dataset.personUrl, {ignoreVary: true, ignoreSearch: true}).then(function (hit) {
-          if (!hit) return;
-          return hit.text().then(function (html) {
-            var m = RENDERED_AT.exec(html);
-            var when = m ? new Date(m[1]) : null;
-            if (!when || isNaN(when)) return;
-            el.textContent = 'Copy on this phone from ' + Page.age(when);
-            el.hidden = false;
-          });
-        });
+    cells.forEach(function (el) {
+      // The copy read unsealed (static/at-rest.js); null when none is held.
+      CachedPages.pageText(el.dataset.personUrl).then(function (html) {
+        var m = html == null ? null : RENDERED_AT.exec(html);
+        var when = m ? new Date(m[1]) : null;
+        if (!when || isNaN(when)) return;
+        el.textContent = 'Copy on this phone from ' + Page.age(when);
+        el.hidden = false;
       });
     });
   }

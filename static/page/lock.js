@@ -2,7 +2,8 @@
  *
  * Two parts:
  * - `guard`, on every signed-in page (static/page/start.js, before anything else is shown): the
- *   phone must hold this worker's unlocked key (static/vault.js); it does not once the idle time
+ *   page must get this worker's unlocked key (static/vault.js: from the service worker, in memory
+ *   only); it does not once the idle time
  *   has passed, nor when this tab was opened afresh (the app reopened): then the lock screen
  *   (/lock?next=<here>). Until the guard has looked, `body.app-locking` keeps the content hidden.
  *   Each tap or key puts the idle lock off.
@@ -45,10 +46,11 @@
     var userId = body.dataset.userId;
     // Signing in again (to replace a forgotten PIN) must stay open while locked.
     if (!lock || !userId || location.pathname === '/login') { showContent(); return Promise.resolve(false); }
+    // A tab opened afresh (the app reopened) locks the phone: the key is forgotten everywhere.
     var fresh = !tabUnlocked(userId);
-    return (fresh ? Vault.lock(userId) : Promise.resolve()).then(function () {
-      return Vault.key(userId, lock.minutes * 60000);
-    }).then(function (key) {
+    var looking = fresh ? Vault.lock(userId).then(function () { return null; })
+      : Vault.key(userId, lock.minutes * 60000);
+    return looking.then(function (key) {
       if (!key) {
         location.replace('/lock?next=' + encodeURIComponent(location.pathname + location.search));
         return true;
@@ -135,7 +137,9 @@
         if (!problem && pin !== el('#repeat-pin').value) problem = 'The two PINs are not the same';
         if (problem) { say(problem); return; }
         say('');
-        var saving = reset ? Vault.resetPin(userId, answer.key, pin) : Vault.setup(userId, pin, answer.key);
+        // `iterations`: the deployment's PIN_ITERATIONS (at least 600,000 outside tests).
+        var saving = reset ? Vault.resetPin(userId, answer.key, pin, lock.iterations)
+          : Vault.setup(userId, pin, answer.key, lock.iterations);
         saving.then(function (ok) {
           if (ok === false) { say('This phone cannot open your records with the server\'s key.'); return; }
           done(userId);

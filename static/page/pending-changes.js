@@ -161,11 +161,11 @@
    * conflict, what this phone sent coming back): the copy from the cache, in place. */
   function replaceFromCache(paths) {
     if (!paths || paths.indexOf(location.pathname) === -1 || location.search) return Promise.resolve(false);
-    return window.FieldappCachedPages.openIfPresent().then(function (cache) {
-      return cache && cache.match(location.pathname, {ignoreVary: true});
-    }).then(function (resp) {
-      if (!resp) return false;
-      return resp.text().then(function (html) { replaceWithFresh(html); return true; });
+    // The copy unsealed (static/at-rest.js), or null.
+    return window.FieldappCachedPages.pageText(location.pathname).then(function (html) {
+      if (html == null) return false;
+      replaceWithFresh(html);
+      return true;
     });
   }
 
