@@ -188,8 +188,8 @@ async function slowLinkCopy(event, path, pathname, network) {
     if (response.storedCopy) {
       FieldappOutbox.emit({type: 'page-fresh', path: pathname});
     } else if (response.status === 404) {
-      const cache = await caches.open(PAGES_CACHE);
-      await cache.delete(pathname);
+      const cache = await FieldappCachedPages.openIfPresent();
+      if (cache) await cache.delete(pathname);
     }
   }).catch(() => { /* no answer after all: the copy stays on screen */ }));
   return copy;
