@@ -27,7 +27,6 @@ importScripts(__WORKER_SCRIPTS__);
 const C = self.FieldappConstants;
 const VERSION = '__VERSION__';
 const SHELL_CACHE = C.SHELL_CACHE_PREFIX + VERSION;
-const PAGES_CACHE = C.PAGES_CACHE;
 // A page the network has not answered within this long (ms, the SLOW_LINK_MS setting) is shown
 // from this phone's copy, if it has one, and refreshed when the answer comes (slowLinkCopy): on a
 // weak link every page change would otherwise wait for it (1.4-2.2 s on an "edge" link).
