@@ -187,7 +187,7 @@ def test_a_multi_agency_meeting_is_recorded_offline_and_counted_for_the_trusted_
     page.fill("#note", "Test: probation and housing agreed a plan")
     page.click("button:has-text('Save meeting')")
     page.wait_for_url("**/caseload")
-    expect(page.locator("[data-sync-status]")).to_contain_text("Offline: 1 saved on this phone")
+    expect(page.locator("[data-sync-status]")).to_contain_text("Offline: 1 multi-agency meeting saved on this phone")
     assert not live_server.query("SELECT 1 FROM mdt_meeting")
 
     page.context.set_offline(False)

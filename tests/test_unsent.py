@@ -49,7 +49,7 @@ def test_the_worker_and_coordinator_see_what_to_enter_again(app):
     sync(ann, outbox=reported(gone))
     sync(ann)
     page = ann.client.get("/account/lost-records").get_data(as_text=True)
-    assert "Contact" in page and person["record_id"] in page
+    assert "<strong>A contact</strong>" in page and person["record_id"] in page
     from fieldapp import users
     from fieldapp.db import open_db
     db = open_db(app.config["DATABASE"])
@@ -96,4 +96,16 @@ def test_every_record_type_a_worker_makes_has_a_name_on_the_lost_records_page(ap
     from fieldapp.rules import unsent
 
     unnamed = [t.name for t in record_types(app.config) if t.name != "view" and t.name not in unsent.KINDS]
+    assert unnamed == []
+
+
+def test_every_record_type_a_worker_makes_is_counted_by_name_while_it_waits(app):
+    # The header counts what waits in the worker's words ("1 multi-agency meeting"), never
+    # "1 record": the words are the outbox template's, one per record type.
+    import re
+    from fieldapp.records import record_types
+
+    page = Phone(app, "ann").client.get("/outbox").get_data(as_text=True)
+    kinds = set(re.findall(r'data-kind="([a-z_-]+)"', page))
+    unnamed = [t.name for t in record_types(app.config) if t.name not in ("view", "person") and t.name not in kinds]
     assert unnamed == []
