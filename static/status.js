@@ -243,7 +243,14 @@
       // Their page on this phone until the server has them (static/page/pending-person.js).
       slot(el, 'label').href = '/outbox?person=' + encodeURIComponent(item.record_id);
       slot(el, 'state').textContent = info.tag;
-      slot(el, 'message').textContent = info.message.replace('{message}', item.message || '');
+      // What waits about them, counted as everywhere else ("1 contact, 1 new person").
+      var about = items.filter(function (i) {
+        return i.user_id === userId && i.state !== 'sent' && i.type !== 'view' &&
+          (i.person_id === item.record_id || (i.type === 'person' && i.record_id === item.record_id));
+      });
+      slot(el, 'message').textContent = el.dataset.what
+        ? el.dataset.what.split('{what}').join(whatWaits(about))
+        : info.message.replace('{message}', item.message || '');
       ul.prepend(el);
     });
   }

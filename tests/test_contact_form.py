@@ -141,14 +141,14 @@ def test_save_is_on_the_first_screen_with_the_questions_to_answer(phone, live_se
     assert 0 <= box["y"] and box["y"] + box["height"] <= 740
 
 
-def test_taps_to_record_a_contact(phone, live_server):
+def test_taps_to_record_a_contact(phone, live_server, figures):
     """Both paths, as a worker who has used the form before: the taps on the page are counted
     (typing the place, what happened and a new person's description is not) and printed."""
     dan = person_id(live_server, "Dan")
     context = phone()
     context.add_init_script(COUNT_TAPS)
     page = sign_in(context, "outreach")
-    figures = {}
+    counted = {}
 
     # A known person, from the caseload: their row, "Record a contact", one answer, Save.
     reset_taps(page)
@@ -162,8 +162,8 @@ def test_taps_to_record_a_contact(phone, live_server):
     page.locator("label[for=seen]").tap()
     page.locator("button:has-text('Save contact')").tap()
     page.wait_for_url(f"**/people/{dan}")
-    figures["known person from the caseload"] = taps(page)
-    figures["known person from their page"] = taps(page) - at_person_page
+    counted["known person from the caseload"] = taps(page)
+    counted["known person from their page"] = taps(page) - at_person_page
 
     # Someone just met, from the caseload.
     page.goto("/caseload")
@@ -177,14 +177,13 @@ def test_taps_to_record_a_contact(phone, live_server):
     page.locator("label[for=seen-2]").tap()
     page.locator("button:has-text('Save contact')").tap()
     page.wait_for_url(lambda url: "/contacts/new" not in url)
-    figures["someone just met from the caseload"] = taps(page)
+    counted["someone just met from the caseload"] = taps(page)
 
-    print("\ntaps to record a contact (plus typing the place and what happened):")
-    for path, count in figures.items():
-        print(f"  {path}: {count}")
-    assert figures["known person from the caseload"] <= 4
-    assert figures["known person from their page"] <= 3
-    assert figures["someone just met from the caseload"] <= 6
+    figures("taps to record a contact (plus typing the place and what happened): "
+            + ", ".join(f"{path} {count}" for path, count in counted.items()))
+    assert counted["known person from the caseload"] <= 4
+    assert counted["known person from their page"] <= 3
+    assert counted["someone just met from the caseload"] <= 6
 
     # Both were saved as tapped, "when" being now.
     expect(page.locator("[data-sync-status]").first).to_contain_text("All sent", timeout=TIMEOUT)

@@ -62,3 +62,25 @@ def test_a_place_marker_shows_on_the_contact_form_offline_and_is_retired_offline
     page.click("[data-action=sync-now]")
     poll(page, lambda: live_server.query("SELECT retired FROM place_marker") == [{"retired": 1}],
          "the retirement never reached the server")
+
+
+def test_a_place_marker_added_with_no_signal_shows_on_the_contact_form_before_it_is_sent(
+        phone, live_server):
+    # Marked at the underpass, then a contact there minutes later, all with no signal: the worker
+    # is warned by what this phone itself holds, not only by what the server sent back.
+    page = sign_in(phone(), "outreach")
+    wait_cached(page, "/places", "/contacts/new")
+    page.context.set_offline(True)
+    page.goto("/places")
+    page.select_option("#district", "Fenland")
+    page.fill("#place", "Underpass by the Tesco car park")
+    page.check("#kind-6")  # Health risk (e.g. needles)
+    page.fill("#note", "Needles by the bins")
+    page.click("button:has-text('Save risk marker')")
+    page.wait_for_url("**/places")
+    page.goto("/contacts/new")
+    page.select_option("#district", "Fenland")
+    page.fill("#place", "tesco car park")
+    markers = page.locator("[data-place-markers]")
+    expect(markers).to_be_visible()
+    expect(markers).to_contain_text("Needles by the bins")

@@ -127,9 +127,13 @@ def test_the_refresh_after_a_sync_asks_conditionally(phone, live_server):
                "Dan's page was not refreshed")
     page.wait_for_timeout(1500)  # the rest of the refresh
     by_path = {e["path"]: e for e in log.refreshes}
-    # Dan's page shows the new contact: sent whole (compressed), asked for with the copy's ETag.
-    assert by_path[f"/people/{dan}"]["status"] == 200 and by_path[f"/people/{dan}"]["conditional"]
-    assert by_path[f"/people/{dan}"]["encoding"] in ("gzip", "br")
+    # Dan's page is asked for with the copy's ETag. It comes whole and compressed when the copy
+    # lacks the new contact, or 304 when the page opened after the save already brought it: either
+    # way the phone's copy shows it.
+    dans = [e for e in log.refreshes if e["path"] == f"/people/{dan}"]
+    assert dans and all(e["conditional"] for e in dans)
+    assert all(e["encoding"] in ("gzip", "br") for e in dans if e["status"] == 200)
+    assert place in page.evaluate("(p) => FieldappCachedPages.pageText(p)", f"/people/{dan}")
     # His contact form shows his details, which did not change: never fetched again. Pages that
     # were fetched but show nothing new answer 304 with no body.
     assert f"/people/{dan}/contacts/new" not in by_path

@@ -137,7 +137,7 @@ def push_as(live_server, username, mutations):
     assert {r["status"] for r in results} == {"applied"}, results
 
 
-def test_the_last_contacts_notes_are_on_the_first_screen(phone, live_server):
+def test_the_last_contacts_notes_are_on_the_first_screen(phone, live_server, figures):
     from datetime import date, timedelta
     from tests.helpers import mutation
     from tests.test_offline import person_id, sign_in
@@ -154,7 +154,7 @@ def test_the_last_contacts_notes_are_on_the_first_screen(phone, live_server):
     assert notes.text_content() == "Talked about getting his ID back."
     box = notes.bounding_box()
     bottom = box["y"] + box["height"] + page.evaluate("window.scrollY")
-    print(f"\nDan's last contact notes end {bottom:.0f} px down (the screen is 740)")
+    figures(f"Dan's last contact notes end {bottom:.0f} px down (the screen is 740)")
     assert bottom <= 740
     # The rest is still there, further down and one tap away.
     for part in ("Timeline", "Assessments", "Details", "Consent"):
@@ -208,6 +208,7 @@ def test_what_waits_is_counted_shown_per_person_and_one_tap_away_offline(phone, 
     expect(others.locator("[data-person-waiting]:visible")).to_have_count(0)
     queued = page.locator("#caseload-list [data-outbox-person]")
     expect(queued.get_by_role("link", name="Test: man in a blue hat")).to_be_visible()
+    expect(queued).to_contain_text("1 contact, 1 new person saved on this phone")
     assert not_in_the_system_font(queued) == []
     assert not_in_the_system_font(row) == []
 

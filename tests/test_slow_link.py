@@ -51,7 +51,7 @@ def navigation_ms(page):
         return [Math.round(n.responseStart), Math.round(n.domContentLoadedEventEnd)]; }""")
 
 
-def test_a_stalled_link_shows_the_copy_then_the_servers_page(phone, live_server):
+def test_a_stalled_link_shows_the_copy_then_the_servers_page(phone, live_server, figures):
     dan = person_id(live_server, "Dan")
     page = sign_in(phone(), "outreach")
     wait_cached(page, f"/people/{dan}")
@@ -69,11 +69,12 @@ def test_a_stalled_link_shows_the_copy_then_the_servers_page(phone, live_server)
     expect(offline_cue(page)).to_have_count(0)
     expect(page.locator("h1")).to_contain_text("Dan")
     assert page.url.endswith(f"/people/{dan}")
-    print(f"\n10 s stall: a person's page from the copy: answered {answer} ms, ready {ready} ms, "
-          f"its cue seen by the test {shown * 1000:.0f} ms after the tap")
+    figures(f"10 s stall: a person's page from the copy: answered {answer} ms, ready {ready} ms, "
+            f"its cue seen by the test {shown * 1000:.0f} ms after the tap")
 
 
-def test_on_an_edge_link_the_copy_shows_before_the_network_answers(browser, phone, live_server):
+def test_on_an_edge_link_the_copy_shows_before_the_network_answers(browser, phone, live_server,
+                                                                   figures):
     dan = person_id(live_server, "Dan")
     context = phone()
     page = sign_in(context, "outreach")
@@ -92,5 +93,5 @@ def test_on_an_edge_link_the_copy_shows_before_the_network_answers(browser, phon
         for session in sessions:
             session.detach()
     for path, ((answer, ready), fresh) in timings.items():
-        print(f"\nedge (840 ms RTT, 240 kbps): {path.split('/')[1]} page from the copy: answered "
-              f"{answer} ms, ready {ready} ms; the server's page in place after {fresh * 1000:.0f} ms")
+        figures(f"edge (840 ms RTT, 240 kbps): {path.split('/')[1]} page from the copy: answered "
+                f"{answer} ms, ready {ready} ms; the server's page in place after {fresh * 1000:.0f} ms")

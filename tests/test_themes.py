@@ -51,7 +51,7 @@ def test_every_text_on_the_main_pages_is_in_the_system_font(phone, live_server):
     assert not any(found.values()), found
 
 
-def test_the_offline_cue_and_the_saved_cue_take_one_line_each(phone, live_server):
+def test_the_offline_cue_and_the_saved_cue_take_one_line_each(phone, live_server, figures):
     dan = person_id(live_server, "Dan")
     context = phone()
     page = sign_in(context, "outreach")
@@ -71,8 +71,8 @@ def test_the_offline_cue_and_the_saved_cue_take_one_line_each(phone, live_server
         assert box["height"] < 1.5 * line_height, (cue, box, line_height)  # one line, not two
         assert box["x"] + box["width"] <= 360
         heights.append(cue.bounding_box()["height"])
-    print(f"\n360x740: offline cue {heights[0]:.0f} px, Saved {heights[1]:.0f} px: "
-          f"{sum(heights) / 740:.0%} of the screen together")
+    figures(f"360x740: offline cue {heights[0]:.0f} px, Saved {heights[1]:.0f} px: "
+            f"{sum(heights) / 740:.0%} of the screen together")
 
 
 def test_the_phones_dates_are_uk_words_in_the_programme_zone(browser, live_server):

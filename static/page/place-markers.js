@@ -3,7 +3,8 @@
  * the area's to every caseworker's phone) whose place matches are shown above the rest of the
  * form (templates/risks/_place_markers.html), with or without signal. A match: the same district,
  * and one place description contains the other (case, spaces and punctuation ignored; at least
- * three letters typed). Classic script, page only; needs FieldappOutbox. Starts itself.
+ * three letters typed). Markers added or retired on this phone and not sent yet count too.
+ * Classic script, page only; needs FieldappOutbox. Starts itself.
  */
 (function () {
   'use strict';
@@ -27,11 +28,33 @@
       (marked.indexOf(place) !== -1 || place.indexOf(marked) !== -1);
   }
 
+  /** The markers the pull brought, with what this phone has queued laid over them: a marker added
+   * or retired here with no signal counts before it is sent (the outbox keeps the order made). */
+  function withQueued(records, items) {
+    var byId = {};
+    var out = records.filter(function (r) {
+      if (r.type !== 'place_marker') return true;
+      byId[r.record_id] = {type: r.type, record_id: r.record_id, deleted: r.deleted,
+                           fields: Object.assign({}, r.fields)};
+      return false;
+    });
+    items.forEach(function (i) {
+      if (i.type !== 'place_marker' || i.state === 'sent' || !i.fields) return;
+      var held = byId[i.record_id];
+      if (i.op === 'create' && !held) {
+        byId[i.record_id] = {type: i.type, record_id: i.record_id, fields: Object.assign({}, i.fields)};
+      } else if (held) {
+        Object.assign(held.fields, i.fields);
+      }
+    });
+    return out.concat(Object.keys(byId).map(function (id) { return byId[id]; }));
+  }
+
   function show() {
     var district = (form.querySelector('[name="district"]') || {}).value;
     var place = norm((form.querySelector('[name="place"]') || {}).value);
-    return Outbox.records().then(function (records) {
-      var found = records.filter(function (r) {
+    return Promise.all([Outbox.records(), Outbox.list()]).then(function (v) {
+      var found = withQueued(v[0], v[1]).filter(function (r) {
         return r.type === 'place_marker' && !r.deleted && r.fields && !r.fields.retired &&
           matches(r.fields, district, place);
       });
