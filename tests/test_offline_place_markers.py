@@ -78,6 +78,10 @@ def test_a_place_marker_added_with_no_signal_shows_on_the_contact_form_before_it
     page.fill("#note", "Needles by the bins")
     page.click("button:has-text('Save risk marker')")
     page.wait_for_url("**/places")
+    poll(page, lambda: page.evaluate(
+        "async () => (await FieldappOutbox.list()).some((i) => i.type === 'place_marker')"),
+        "the marker was never saved on the phone")
+    page.wait_for_load_state("load")
     page.goto("/contacts/new")
     page.select_option("#district", "Fenland")
     page.fill("#place", "tesco car park")

@@ -96,6 +96,11 @@ def test_a_phone_not_synced_for_weeks_hides_its_copies_until_it_syncs(relaunch, 
     dan = person_id(live_server, "Dan")
     page = signed_in(relaunch(offline=False))
     wait_cached(page, "/caseload", f"/people/{dan}")
+    # The first sync and its refresh done, so no sync still in flight writes its own time after ours.
+    deadline = time.monotonic() + 2 * TIMEOUT / 1000
+    while not page.evaluate("async () => !!(await FieldappOutbox.getMeta('pages_refreshed_at'))"):
+        assert time.monotonic() < deadline, "the first refresh never finished"
+        page.wait_for_timeout(100)
     page.context.set_offline(True)
     # Its last sync, as the phone remembers it, fifteen days ago (STALE_PHONE_DAYS is 14).
     page.evaluate("""async () => {
