@@ -13,21 +13,22 @@ marker names nobody, but it is the programme's own knowledge of its patch.
 
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 import sync
 
 from .. import config as default_config
 from ..rules import access
 from ..timeutil import now_iso
-from .fields import DropDerived, bind, day, message, refuse
-from .risk_marker import KINDS, NOTE_MAX
+from .fields import DropDerived, bind, message, refuse
+from .risk_marker import MarkerFields
 
 PLACE_MAX = 300
 
 
-class PlaceMarkerSchema(DropDerived, Schema):
-    """A place marker as the phone sends it. `DISTRICTS` is bound by `record_type`."""
+class PlaceMarkerSchema(DropDerived, MarkerFields):
+    """A place marker as the phone sends it: where, and what every marker has (MarkerFields).
+    `DISTRICTS` is bound by `record_type`."""
 
     DERIVED = ("area", "added_by", "added_at", "reviewed_by", "reviewed_at")
     DISTRICTS = default_config.districts(vars(default_config))
@@ -42,13 +43,6 @@ class PlaceMarkerSchema(DropDerived, Schema):
     longitude = fields.Float(allow_none=True, validate=validate.Range(
         min=-180, max=180, error="Enter a longitude between -180 and 180"),
         error_messages={"invalid": "Enter the longitude as a number"})
-    kind = fields.String(required=True, error_messages=message("Choose the kind of risk"),
-                         validate=validate.OneOf([value for value, _ in KINDS],
-                                                 error="Choose the kind of risk from the list"))
-    note = fields.String(allow_none=True, validate=validate.Length(
-        max=NOTE_MAX, error=f"Keep the note to {NOTE_MAX} characters or fewer"))
-    review_on = fields.String(required=True, error_messages=message("Enter a review date"))
-    retired = fields.Boolean(load_default=False, error_messages={"invalid": "Answer yes or no"})
 
     @validates("district")
     def _district(self, value, data_key):
@@ -60,14 +54,8 @@ class PlaceMarkerSchema(DropDerived, Schema):
         if not value.strip():
             raise ValidationError("Describe the place")
 
-    @validates("review_on")
-    def _review(self, value, data_key):
-        day(value)
-
     @validates_schema
-    def _checks(self, data, partial=None, **kwargs):
-        if not partial and data.get("kind") == "other" and not (data.get("note") or "").strip():
-            raise ValidationError({"note": ["Say what the risk is"]})
+    def _both_or_neither(self, data, partial=None, **kwargs):
         if not partial and (data.get("latitude") is None) != (data.get("longitude") is None):
             raise ValidationError({"longitude": ["Enter both the latitude and the longitude, or neither"]})
 

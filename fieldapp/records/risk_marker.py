@@ -36,12 +36,10 @@ KINDS = [
 NOTE_MAX = 300
 
 
-class RiskMarkerSchema(DropDerived, Schema):
-    """A risk marker as the phone sends it."""
+class MarkerFields(Schema):
+    """What every risk marker has, on a person or on a place (records/place_marker.py): the kind,
+    a note (needed for "other"), a review date, and whether it is retired."""
 
-    DERIVED = ("added_by", "added_at", "reviewed_by", "reviewed_at")
-
-    person_id = PersonRef("Say who the risk marker is about")
     kind = fields.String(required=True, error_messages=message("Choose the kind of risk"),
                          validate=validate.OneOf([value for value, _ in KINDS],
                                                  error="Choose the kind of risk from the list"))
@@ -58,6 +56,14 @@ class RiskMarkerSchema(DropDerived, Schema):
     def _other_needs_a_note(self, data, partial=None, **kwargs):
         if not partial and data.get("kind") == "other" and not (data.get("note") or "").strip():
             raise ValidationError({"note": ["Say what the risk is"]})
+
+
+class RiskMarkerSchema(DropDerived, MarkerFields):
+    """A risk marker as the phone sends it."""
+
+    DERIVED = ("added_by", "added_at", "reviewed_by", "reviewed_at")
+
+    person_id = PersonRef("Say who the risk marker is about")
 
 
 def record_type(app_config) -> sync.RecordType:
