@@ -172,10 +172,17 @@ def not_in_the_system_font(locator):
             "(sheet) => (sheet.href || '').includes('/app.css') && sheet.cssRules.length)"):
         assert time.monotonic() < deadline, "the style sheet never loaded"
         locator.page.wait_for_timeout(50)
-    return locator.evaluate("""root => [root, ...root.querySelectorAll('*')]
-        .filter((el) => el.tagName !== 'NOSCRIPT' && [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
-        .filter((el) => !getComputedStyle(el).fontFamily.startsWith('system-ui'))
-        .map((el) => el.tagName + ': ' + el.textContent.trim().slice(0, 40))""")
+    # The outbox list is drawn again on every outbox event: an element found just before it was
+    # replaced is no longer in the page (and has no style at all), so it is looked up again.
+    while True:
+        found = locator.evaluate("""root => !root.isConnected ? null : [root, ...root.querySelectorAll('*')]
+            .filter((el) => el.tagName !== 'NOSCRIPT' && [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()))
+            .filter((el) => !getComputedStyle(el).fontFamily.startsWith('system-ui'))
+            .map((el) => el.tagName + ': ' + el.textContent.trim().slice(0, 40))""")
+        if found is not None:
+            return found
+        assert time.monotonic() < deadline, "the element never stayed in the page"
+        locator.page.wait_for_timeout(50)
 
 
 def test_what_waits_is_counted_shown_per_person_and_one_tap_away_offline(phone, live_server):
