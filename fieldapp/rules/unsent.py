@@ -18,19 +18,6 @@ from ..db import immediate
 from ..timeutil import now_iso
 
 MAX_REPORTED = 2000  # items one report may name; a phone holding more reports the first ones
-# What each lost kind of record is called where the worker is asked to enter it again. Offline
-# view records are not listed: the audit of a page read is not the worker's to redo.
-KINDS = {"contact": "A contact", "person": "Someone registered", "assessment": "An assessment",
-         "consent": "A consent record", "peer_session": "A peer session",
-         "directory_entry": "A directory service", "barrier": "A barrier",
-         "lesson": "A Change Forum lesson", "tally": "A count-night tally",
-         "mdt_meeting": "A multi-agency meeting", "visit": "A visit or shift started",
-         "check_in": "A check-in", "risk_marker": "A risk marker",
-         "place_marker": "A risk marker on a place",
-         "safeguarding_concern": "A safeguarding concern",
-         "safeguarding_decision": "A safeguarding decision"}
-
-
 class ReportedItem(Schema):
     """One unsent item as a phone reports it: no contents."""
 

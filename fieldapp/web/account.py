@@ -11,6 +11,7 @@ from ..db import get_db
 from ..extensions import limiter
 from ..notify import push
 from ..reads.person import get_person
+from ..records.names import lost_name
 from ..rules import passwords, unsent
 from .auth import home_endpoint
 from .dates import uk_date
@@ -115,7 +116,7 @@ def named_lost(db, rows):
     """Lost records with the kind's words and the person's name where the viewer may see them."""
     for row in rows:
         person = get_person(db, current_user, row["person_id"]) if row["person_id"] else None
-        row["kind"] = unsent.KINDS.get(row["type"], row["type"])
+        row["kind"] = lost_name(row["type"])
         row["person_name"] = person["display_name"] if person else None
     return rows
 

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from .. import instruments
 from ..db import get_db
 from ..reads.assessments import instruments_in_use
+from ..records.names import RECORD_NAMES
 from ..records.peer_session import PEER_ROLES
 from ..rules import access, licence
 from .assets import asset_url, shell_files
@@ -158,6 +159,7 @@ def lock_settings(app_config):
 def _offline_forms():
     return {"offline_forms": offline_forms(current_user._get_current_object()),
             "offline_form_names": OFFLINE_FORM_NAMES,
+            "record_names": RECORD_NAMES,
             "lock_settings": lock_settings(current_app.config),
             "stale_phone_days": current_app.config["STALE_PHONE_DAYS"]}
 
