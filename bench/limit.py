@@ -18,11 +18,12 @@ own details as it goes):
 Then prints one table (Markdown): figure, now, anchor, ratio, goal, met. A bench that cannot run
 here (no Chromium, no npm) leaves its rows "not run" and the rest go on.
 
-By default the sizes keep the whole run to a few minutes on a 2-core machine: a 200,000-record big
-store and a soak of 20 phones x 50 mutations with a kill every 15 s. `--full` uses issue 13's
-sizes: the 1M-record store (about a minute to build) and 100 phones x 200 mutations with a kill
-every 30 s (about 4 minutes more). The machine's load average is printed at the start and the end:
-on a shared machine wall-clock figures swing, so every comparison is a ratio within this run.
+By default the sizes keep the whole run to a few minutes on a 2-core machine (2.5 at a load
+average of 10, 9 at 22-32): a 200,000-record big store and a soak of 40 phones x 100 mutations
+with a kill every 10 s. `--full` uses issue 13's sizes: the 1M-record store (about a minute to
+build) and 100 phones x 200 mutations with a kill every 30 s (about 4 minutes more). The
+machine's load average is printed at the start and the end: on a shared machine wall-clock
+figures swing, so every comparison is a ratio within this run.
 """
 
 import argparse
@@ -52,7 +53,7 @@ def run_section(name: str, function, argv: list[str]):
     started = time.monotonic()
     try:
         figures = function(argv)
-    except (Exception, SystemExit):  # noqa: BLE001 - one bench that cannot run leaves its rows empty
+    except (Exception, SystemExit):  # noqa: BLE001 - a bench that cannot run leaves its rows empty
         traceback.print_exc()
         figures = None
     print(f"===== {name}: {time.monotonic() - started:.0f} s", flush=True)
@@ -136,8 +137,9 @@ def rows_for(figures: dict) -> list[tuple]:
         ratio = pull["big_seconds"] / pull["small_seconds"]
         rows.append((f"first full pull of a 15-person caseload, store of {pull['big']:,} "
                      f"records ÷ {pull['small']:,}",
-                     f"{pull['big_seconds'] * 1000:.0f} ms ÷ {pull['small_seconds'] * 1000:.0f} ms "
-                     f"= {ratio:.2f}", "—", f"{ratio:.2f}", "≤ 1.5", _met(ratio <= 1.5)))
+                     f"{pull['big_seconds'] * 1000:.0f} ms ÷ "
+                     f"{pull['small_seconds'] * 1000:.0f} ms = {ratio:.2f}", "—",
+                     f"{ratio:.2f}", "≤ 1.5", _met(ratio <= 1.5)))
         rows.append((f"no-op pull, store of {pull['big']:,} records",
                      f"{pull['noop_seconds'] * 1000:.3f} ms", "—", "—", "≤ 1 ms",
                      _met(pull["noop_seconds"] <= 0.001)))
@@ -173,7 +175,8 @@ def rows_for(figures: dict) -> list[tuple]:
                      _met(soak["bytes_per_mutation"] <= 3000)))
     else:
         rows.append(("chaos soak", *skipped, "converges; p95 < 1 s", "—"))
-        rows.append(("bytes per mutation in the chaos run (all traffic)", *skipped, "≤ 3 kB", "—"))
+        rows.append(("bytes per mutation in the chaos run (all traffic)", *skipped, "≤ 3 kB",
+                     "—"))
 
     shell = figures.get("shell")
     if shell:
@@ -196,8 +199,8 @@ def rows_for(figures: dict) -> list[tuple]:
     signin = figures.get("signin")
     if signin:
         rows.append(("first sign-in of a phone, everything on the wire (gzipped)",
-                     f"{signin['wire'] / 1000:.0f} kB in {signin['requests']} requests", "—", "—",
-                     "≤ 150 kB", _met(signin["wire"] <= 150_000)))
+                     f"{signin['wire'] / 1000:.0f} kB in {signin['requests']} requests", "—",
+                     "—", "≤ 150 kB", _met(signin["wire"] <= 150_000)))
     else:
         rows.append(("first sign-in of a phone, everything on the wire", *skipped, "≤ 150 kB",
                      "—"))
@@ -220,8 +223,9 @@ def main(argv=None):
                         help="issue 13's sizes: a 1M-record store, 100 phones x 200 mutations")
     parser.add_argument("--big", type=int, help="records in the pull bench's big store "
                         "(default 200,000; 1,000,000 with --full)")
-    parser.add_argument("--soak-phones", type=int, help="default 20 (100 with --full)")
-    parser.add_argument("--soak-mutations", type=int, help="per phone; default 50 (200 with --full)")
+    parser.add_argument("--soak-phones", type=int, help="default 40 (100 with --full)")
+    parser.add_argument("--soak-mutations", type=int,
+                        help="per phone; default 100 (200 with --full)")
     parser.add_argument("--fieldapp-only", action="store_true", help="skip the PouchDB anchor")
     parser.add_argument("--skip", default="", help=f"comma-separated, of {', '.join(SECTIONS)}")
     args = parser.parse_args(argv)
@@ -230,9 +234,9 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown section(s) {', '.join(sorted(unknown))}")
     big = args.big or (1_000_000 if args.full else 200_000)
-    phones = args.soak_phones or (100 if args.full else 20)
-    mutations = args.soak_mutations or (200 if args.full else 50)
-    kill_every = "30" if args.full else "15"
+    phones = args.soak_phones or (100 if args.full else 40)
+    mutations = args.soak_mutations or (200 if args.full else 100)
+    kill_every = "30" if args.full else "10"
 
     started, load_before = time.monotonic(), load()
     figures = {}
