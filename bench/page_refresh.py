@@ -87,7 +87,8 @@ def first_page(proxy):
     style sheet, scripts and icons) on edge as `fieldapp serve` sends it, compressed by the app
     and through no other proxy, the service worker blocked so that only the page itself counts;
     None when Playwright or Chromium is missing. `seconds` runs to the page's load event (what
-    the worker can use: every script and the style sheet are in)."""
+    the worker can use: every script and the style sheet are in). The proxy does not delay TCP
+    handshakes: a further connection costs no round trip here, as it would on a real link."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
