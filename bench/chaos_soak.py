@@ -189,7 +189,9 @@ def check(instance: Path, phones: list, made: dict, server_kills: int) -> dict:
     return figures
 
 
-def main():
+def main(argv=None):
+    """Run the soak with `argv` (the command line when None), print its figures and return them
+    (bench/limit.py's table)."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--phones", type=int, default=100)
@@ -197,7 +199,7 @@ def main():
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--kill-every", type=float, default=30.0,
                         help="seconds between server kills (0: none)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     instance = Path(tempfile.mkdtemp(prefix="fieldapp-bench-soak-"))
     names = make_instance(instance, args.phones)
@@ -255,6 +257,10 @@ def main():
           f"{latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms (goal < 1 s)")
     print(f"bytes per mutation, all traffic: {traffic / max(figures['mutations_stored'], 1):,.0f}"
           " (goal <= 3 kB)")
+    return {**figures, "phones": args.phones, "mutations": args.mutations,
+            "p50": latencies[len(latencies) // 2], "p95": latencies[int(len(latencies) * 0.95)],
+            "bytes_per_mutation": traffic / max(figures["mutations_stored"], 1),
+            "requests": requests, "seconds": recording}
 
 
 if __name__ == "__main__":

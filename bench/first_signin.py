@@ -81,7 +81,9 @@ def kind_of(path):
     return "pages (caseload, people, forms)"
 
 
-def main():
+def main(argv=None):
+    """Drive a first sign-in, print what crossed the wire and return the totals (bench/limit.py's
+    table). `argv` is ignored: the bench has no options."""
     instance = tempfile.mkdtemp(prefix="fieldapp-first-signin-")
     app = create_app({"INSTANCE": instance, "RATELIMIT_ENABLED": False})
     db = open_db(app.config["DATABASE"])
@@ -137,6 +139,8 @@ def main():
     repeated = sorted({p for p in shell_twice if shell_twice.count(p) > 1})
     print(f"  shell files asked for more than once: {repeated or 'none'} "
           "(a first install's importScripts revalidates its bundle: a 304, no body)")
+    return {"requests": everything["n"], "wire": everything["gzip"] + everything["headers"],
+            "raw": everything["raw"] + everything["headers"], "headers": everything["headers"]}
 
 
 if __name__ == "__main__":

@@ -173,12 +173,15 @@ def paired_rates(port, pid, pages, clients, seconds, rounds):
     return runs, cpu
 
 
-def main():
+def main(argv=None):
+    """Run the pages bench with `argv` (the command line when None), print its figures and return
+    them (bench/limit.py's table): per step, its name, caseload and login req/s, their ratio, CPU
+    per answer of each and the CPU ratio."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=2, help="per page per round")
     parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     folder = Path(tempfile.mkdtemp(prefix="fieldapp-pages-"))
     app = build_demo(folder)
@@ -209,6 +212,7 @@ def main():
               f"ratio {ratio:.2f} (goal: 0.8)")
         print(f"  {'':<34} server CPU per answer {cpu_case * 1000:.2f} ms, login page "
               f"{cpu_login * 1000:.2f} ms: ratio {cpu_ratio:.2f} (what req/s would be on an idle machine)")
+    return results
 
 
 if __name__ == "__main__":

@@ -202,14 +202,16 @@ def _shape(sql: str) -> str:
     return re.sub(r"\s+", " ", sql)[:110]
 
 
-def main():
+def main(argv=None):
+    """Run the apply bench with `argv` (the command line when None), print its figures and return
+    them (bench/limit.py's table)."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--show-statements", action="store_true",
                         help="list the statements counted, most frequent first")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="fieldapp-bench-apply-"))
     people = make_instance(folder)
     # Raw SQLite before and after the pushes, on a machine that others share: their mean is the
@@ -230,6 +232,8 @@ def main():
     if args.show_statements:
         for text, count in kinds.most_common():
             print(f"  {count / args.batch:5.2f}  {text}")
+    return {"via_sync": via_sync, "raw": raw, "raw_before": raw_before, "raw_after": raw_after,
+            "batch": args.batch, "answer_bytes": answer_bytes, "statements": per_mutation}
 
 
 if __name__ == "__main__":

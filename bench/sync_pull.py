@@ -115,18 +115,22 @@ def measure(path: Path, records: int, repeat: int):
     return statistics.median(r[0] for r in runs), statistics.median(noops)
 
 
-def main():
+def main(argv=None):
+    """Run the pull bench with `argv` (the command line when None), print its figures and return
+    them (bench/limit.py's table)."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="fieldapp-bench-pull-"))
     small, _ = measure(folder / "small.db", args.small, args.repeat)
     big, noop = measure(folder / "big.db", args.big, args.repeat)
     print(f"first pull, {args.big:,} ÷ {args.small:,} records: {big / small:.2f} (goal <= 1.5)")
     print(f"no-op pull at {args.big:,} records: {noop * 1000:.3f} ms (goal <= 1 ms)")
+    return {"small": args.small, "big": args.big, "small_seconds": small, "big_seconds": big,
+            "noop_seconds": noop}
 
 
 if __name__ == "__main__":

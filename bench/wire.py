@@ -276,7 +276,28 @@ def report(sizes, ours, anchor):
         print(f"{name:52} {str(a):>22} {str(b if b is not None else 'not run'):>22} {r:>6}  {goal}")
 
 
-def main():
+def figures_of(sizes, ours, anchor):
+    """The figures bench/limit.py tabulates, as numbers: per size the requests (ours, PouchDB's),
+    the bytes per record of the 100-record push, the gzip floor and the time on edge."""
+    per = 100 if 100 in sizes else sizes[-1]
+    counts, records = ours[0][per]
+    theirs = anchor[0][per][0] if anchor else None
+    return {
+        "requests": {size: (ours[0][size][0].requests,
+                            anchor[0][size][0].requests if anchor else None) for size in sizes},
+        "per": per,
+        "bytes_per_record": ((counts.up + counts.down) / per,
+                             (theirs.up + theirs.down) / per if anchor else None),
+        "bytes_up_down": (counts.up / per, counts.down / per),
+        "gzip_floor": gzip_per_record(records),
+        "edge_seconds": (ours[1], anchor[1] if anchor else None),
+        "rtt": LINKS["edge"][0],
+    }
+
+
+def main(argv=None):
+    """Run the wire bench with `argv` (the command line when None), print its figures and return
+    them (bench/limit.py's table)."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1,100,500", help="records per push, comma-separated")
@@ -287,8 +308,11 @@ def main():
                         help="the echo the client asks for (the phone asks for 'result')")
     parser.add_argument("--plain", action="store_true",
                         help="send fieldapp's push uncompressed (the phone before static/send.js)")
-    args = parser.parse_args()
+    parser.add_argument("--first-page", action="store_true",
+                        help="also time the first page on edge as `fieldapp serve` sends it")
+    args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    first = None
 
     folder = Path(tempfile.mkdtemp(prefix="fieldapp-bench-wire-"))
     process, port, dan = start_fieldapp(folder)
@@ -296,6 +320,8 @@ def main():
         proxy = MeasuringProxy(port)
         ours = measure_fieldapp(sizes, dan, proxy, plain=args.plain, echo=args.echo)
         refresh = None if args.no_pages else page_refresh.measure(MeasuringProxy(port), dan)
+        if args.first_page:
+            first = page_refresh.first_page(MeasuringProxy(port))
     finally:
         process.terminate()
         process.wait(10)
@@ -310,6 +336,10 @@ def main():
     report(sizes, ours, anchor)
     if not args.no_pages:
         page_refresh.report(refresh)
+    if args.first_page:
+        page_refresh.report_first_page(first)
+    return {**figures_of(sizes, ours, anchor), "refresh": refresh, "first_page": first,
+            "anchor_run": anchor is not None}
 
 
 if __name__ == "__main__":

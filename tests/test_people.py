@@ -155,3 +155,19 @@ def test_a_huge_caseload_search_is_answered(client, auth, demo_data):
     auth.login("outreach")
     response = client.get("/caseload", query_string={"q": "a%_" * 30000})
     assert response.status_code == 200 and "Nobody on your caseload matches" in response.get_data(as_text=True)
+
+
+def test_caseload_rows_carry_the_offline_filters_words(app, db, client, auth, demo_data):
+    """What the phone's offline filter matches: name, other names, district and description in
+    lower case, a missing one left out (no "None" to match)."""
+    outreach = users.User(users.get_user_by_username(db, "outreach"))
+    [result] = make_engine(db, app.config).push(outreach, str(uuid.uuid4()), [{
+        "id": str(uuid.uuid4()), "type": "person", "op": "create", "record_id": str(uuid.uuid4()),
+        "base_version": None, "recorded_at": "2026-01-01T00:00:00Z",
+        "fields": {"display_name": "Jo BLOGGS", "aliases": "Jojo", "district": "Fenland"}}])
+    assert result["status"] == "applied", result
+    auth.login("outreach")
+    page = client.get("/caseload").data.decode()
+    start = page.index(">Jo BLOGGS</a>")
+    row = page[page.rindex("<li", 0, start):start]
+    assert 'data-search="jo bloggs jojo fenland"' in row

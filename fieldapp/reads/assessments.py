@@ -195,7 +195,12 @@ def caseload_summaries(db, app_config, person_ids, today=None) -> dict:
     rows_by_person = {}
     for row in _summary_rows(db, person_ids):
         rows_by_person.setdefault(row["person_id"], []).append(row)
-    return {person_id: _summary(rows_by_person.get(person_id, []), in_use, app_config, today)
+    # Everyone with no reading yet has the same summary (every instrument due): worked out once,
+    # a copy each, not once a row.
+    nothing_yet = _summary([], in_use, app_config, today)
+    return {person_id: (_summary(rows_by_person[person_id], in_use, app_config, today)
+                        if person_id in rows_by_person
+                        else {**nothing_yet, "due": list(nothing_yet["due"])})
             for person_id in person_ids}
 
 

@@ -63,9 +63,10 @@ def prioritised(db, app_config, user, search=None, today=None):
     """The caseload sorted by what needs the worker: open conflicts, assessments due, no contact
     for NO_CONTACT_DAYS, newly assigned to them (as trusted person, in the last
     NEWLY_ASSIGNED_DAYS), then the rest; most recent contact first within each. Closed people come
-    last. Each row gains `need` (a NEEDS key), `conflict_count`, `newly_assigned` and, for a user
-    who reads assessments, `assessments` (reads/assessments.caseload_summaries: the line, the
-    instruments due, the Star stage)."""
+    last. Each row gains `need` (a NEEDS key), `conflict_count`, `newly_assigned`, `search_text`
+    (name, other names, district and description in lower case: what the phone's offline filter
+    matches) and, for a user who reads assessments, `assessments`
+    (reads/assessments.caseload_summaries: the line, the instruments due, the Star stage)."""
     today = today or date.today()
     rows = caseload(db, user, search, closed_before=access.phone_cutoff(app_config))
     ids = [row["id"] for row in rows]
@@ -83,6 +84,9 @@ def prioritised(db, app_config, user, search=None, today=None):
         row["assessments"] = summaries.get(row["id"])
         row["conflict_count"] = conflicts.get(row["id"], 0)
         row["newly_assigned"] = row["id"] in newly
+        row["search_text"] = " ".join(
+            filter(None, (row["display_name"], row["aliases"], row["district"],
+                          row["description"]))).lower()
         last_seen = row["last_contact_at"] or row["created_at"] or ""
         if row["conflict_count"]:
             row["need"] = "conflict"

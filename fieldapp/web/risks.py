@@ -27,11 +27,13 @@ DEFAULT_REVIEW = timedelta(days=91)
 @bp.app_template_global()
 def risk_markers(person_id):
     """The live markers of a person the page is already about (its view is audited there)."""
-    if not getattr(current_user, "is_authenticated", False):
-        return []
+    # Those read for a list first: only a signed-in user's page has them (read_markers_of), and
+    # asking current_user (a proxy) once a caseload row cost more than the look-up.
     read_before = g.get("risk_markers_of")
     if read_before is not None and person_id in read_before:
         return read_before[person_id]
+    if not getattr(current_user, "is_authenticated", False):
+        return []
     return live_markers(get_db(), current_user, person_id, programme_today(current_app.config))
 
 

@@ -13,7 +13,6 @@
 """
 
 import hashlib
-import re
 
 from flask import request
 from flask_compress import Compress
@@ -25,16 +24,47 @@ compress = Compress()
 # The parts of a page that differ on every render without its data changing: when it was drawn
 # (the phone shows a copy's age from it) and the CSRF token's timestamp and signature (its first
 # part, the session's own token, stays: a page of another session is never "the same").
-_VOLATILE = re.compile(
-    rb'<meta name="fieldapp-rendered-at" content="[^"]*"'
-    rb'|(?<=name="csrf_token" value=")([^".]*)\.[^"]*')
+_RENDERED_AT = b'<meta name="fieldapp-rendered-at" content="'
+_CSRF_VALUE = b'name="csrf_token" value="'
+
+
+def _stable_parts(body: bytes):
+    """The page's bytes with the volatile parts cut out, as pieces in order. Found with
+    bytes.find, not a regular expression: a pattern of two alternatives (one behind a
+    lookbehind) tried at every byte of a 28 kB page cost 0.6 ms, a tenth of the caseload's CPU."""
+    at, end = 0, len(body)
+    rendered, csrf = body.find(_RENDERED_AT), body.find(_CSRF_VALUE)
+    while rendered >= 0 or csrf >= 0:
+        if rendered >= 0 and (csrf < 0 or rendered < csrf):
+            close = body.find(b'"', rendered + len(_RENDERED_AT))
+            if close < 0:  # no closing quote: nothing more to cut
+                break
+            yield body[at:rendered]  # the whole meta element's start and content go
+            at = close + 1
+            rendered = body.find(_RENDERED_AT, at)
+            if 0 <= csrf < at:
+                csrf = body.find(_CSRF_VALUE, at)
+        else:
+            value = csrf + len(_CSRF_VALUE)
+            close = body.find(b'"', value)
+            close = end if close < 0 else close
+            dot = body.find(b".", value, close)
+            if dot >= 0:  # keep the token up to its first dot, drop the rest of the value
+                yield body[at:dot]
+                at = close
+            csrf = body.find(_CSRF_VALUE, close)
+            if 0 <= rendered < at:
+                rendered = body.find(_RENDERED_AT, at)
+    yield body[at:]
 
 
 def page_etag(body: bytes) -> str:
     """The validator of a page: a hash of its HTML with the volatile parts (render time, CSRF
     timestamp and signature) left out, so two renders of the same data have the same ETag."""
-    stable = _VOLATILE.sub(lambda m: m.group(1) or b"", body)
-    return hashlib.blake2b(stable, digest_size=12).hexdigest()
+    digest = hashlib.blake2b(digest_size=12)
+    for part in _stable_parts(body):
+        digest.update(part)
+    return digest.hexdigest()
 
 
 def conditional_page(response):
