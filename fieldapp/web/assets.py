@@ -39,7 +39,7 @@ BUNDLES = {
         "page/caseload.js", "page/offline-view.js", "page/partials.js", "page/offline-ready.js",
         "page/pending-person.js", "page/pending-changes.js", "page/lost.js", "page/directory.js",
         "page/pending-barriers.js", "page/safety.js", "page/place-markers.js", "page/contact-form.js",
-        "page/start.js",
+        "page/kept-off.js", "page/start.js",
     ],
 }
 IMMUTABLE = "private, max-age=31536000, immutable"

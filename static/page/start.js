@@ -14,6 +14,7 @@
  *   pending-person.js  the page and contact form of someone registered on this phone, not sent yet
  *   pending-changes.js what was just saved shown over the page; the page made fresh once sent
  *   contact-form.js  the contact form's defaults (now, last type and district, recent places)
+ *   kept-off.js      "Show" of a person's details kept off phones: fetched in, never kept
  * Owns the routing of the page's events to them: every form's submit (casework → FieldappForms,
  * logout → Fieldapp.logout, login → the device id), `[data-action]` clicks, and the outbox's
  * events (FieldappOutbox.on) to the status line and the flush timer.
@@ -96,6 +97,7 @@
     var button = event.target.closest && event.target.closest('[data-action]');
     if (!button) return;
     if (button.dataset.action === 'sync-now') ns.triggers.onSyncNow(event);
+    else if (button.dataset.action === 'show-kept-off') ns.keptOff.show(event, button);
     else Page.itemAction(button);
   }
 
