@@ -42,8 +42,12 @@
   function showContent() { document.body.classList.remove('app-locking'); }
 
   /** On a signed-in page: resolves true when the phone is locked (and the lock screen is on its
-   * way), false when the page may show. */
-  function guard() {
+   * way), false when the page may show. `written`: the page's session being written to the
+   * outbox (static/page/start.js). The guard looks for the key meanwhile and shows an unlocked
+   * page at once (waiting for that write made the lock cost a page opened offline 70–110 ms:
+   * bench/phone_crypto.py); only the lock screen, which reads the session, waits for it. */
+  function guard(written) {
+    written = written || Promise.resolve();
     var body = document.body;
     var lock = settingsOf(body.dataset.lock);
     var userId = body.dataset.userId;
@@ -55,8 +59,10 @@
       : Vault.key(userId, lock.minutes * 60000);
     return looking.then(function (key) {
       if (!key) {
-        location.replace('/lock?next=' + encodeURIComponent(location.pathname + location.search));
-        return true;
+        return written.then(function () {
+          location.replace('/lock?next=' + encodeURIComponent(location.pathname + location.search));
+          return true;
+        });
       }
       showContent();
       Vault.touch(userId, true);  // opening a page is using the app

@@ -121,9 +121,11 @@
     var session = {userId: userId, deviceId: document.body.dataset.deviceId, forms: forms, lock: lock,
                    staleDays: Number(document.body.dataset.staleDays) || null};
     var locked = false;
-    return Outbox.setSession(session).then(function () {
-      return ns.lock.guard();  // the PIN lock first: a locked phone shows nothing else
-    }).then(function (isLocked) {
+    var written = Outbox.setSession(session);
+    // The PIN lock first: a locked phone shows nothing else. It looks while the session is
+    // written (its lock screen waits for that); the rest of the page waits for both.
+    return Promise.all([ns.lock.guard(written), written]).then(function (v) {
+      var isLocked = v[0];
       locked = isLocked;
       if (locked) return;
       ns.pendingPerson.narrowList();
