@@ -63,6 +63,11 @@ STALE_PHONE_DAYS = 14
 # ago is erased from the server by `fieldapp apply-retention` (a deployment's DPIA sets both).
 PHONE_CLOSED_DAYS = 30
 RETENTION_YEARS = 6
+# Fields of a person's record that never reach a phone (README: Fields kept off phones): no pull
+# carries them and no page a phone may keep shows them ("Not shown on phones" instead); they are
+# seen and changed online only. A deployment may add other fields of the person record, but not
+# those the phone's pages and scope need (fieldapp/records/person.py NEEDED_ON_PHONES).
+PHONE_HIDDEN_FIELDS = ("current_address", "safe_contact_number", "safe_to_call", "safety_plan")
 # Lone working (rules/retention.py): a visit, its check-ins and its escalations are erased by
 # `fieldapp apply-retention` once this many days have passed since the server last heard of it
 # (its last check-in, or an escalation closed); never while an escalation is open.

@@ -492,6 +492,15 @@ def m066_place_marker(db):
     db.execute("CREATE INDEX place_marker_area ON place_marker (area, district)")
 
 
+@migrations()
+def m035_person_kept_off_phones(db):
+    """The person's details a deployment keeps off phones by default (PHONE_HIDDEN_FIELDS;
+    README: Fields kept off phones): a current address, a safe contact number and when it is safe
+    to call, and a safety plan (domestic abuse)."""
+    for name in ("current_address", "safe_contact_number", "safe_to_call", "safety_plan"):
+        db["person"].add_column(name, str)
+
+
 # Push subscriptions (fieldapp/notify/push.py): their own set, named as when they lived there, so
 # a database that applied it never runs it again.
 push_migrations = Migrations("fieldapp.push")

@@ -4,12 +4,16 @@
  * static/constants.js and the idb UMD build; defines the global `FieldappVault`.
  *
  * Each user who signs in on a phone has a data key of their own (AES-GCM, 256 bits, random),
- * kept in IndexedDB database `fieldapp-vault` only wrapped, twice:
+ * kept in IndexedDB database `fieldapp-vault` only wrapped, twice or three times:
  *   - by a key derived from their PIN (PBKDF2-SHA-256, `ITERATIONS` rounds, a salt of its own),
  *     which unlocks the phone with no signal;
  *   - by a key the server holds for that device (`/api/device-key`, never stored on the phone),
- *     which unlocks it with signal when the PIN is forgotten or was wiped by too many wrong tries.
- *   keys    {user_id, salt, iterations, pin: {iv, data}, server: {iv, data}, failures}
+ *     which unlocks it with signal when the PIN is forgotten or was wiped by too many wrong tries;
+ *   - where the worker chose it, by the phone's own screen lock: a WebAuthn credential's PRF
+ *     output (HKDF-SHA-256 to an AES-GCM key), which unlocks with no signal and no server
+ *     (static/screen-lock.js, through `wrapping`). The PIN always works beside it.
+ *   keys    {user_id, salt, iterations, pin: {iv, data}, server: {iv, data}, failures,
+ *            screen: {credential, prfSalt, hkdfSalt, iv, data}}
  * The unlocked data key (not extractable) is kept in memory only, never in storage: in the page
  * that unlocked, handed to the service worker by postMessage, asked for by each page that opens
  * and, by a worker the browser restarted, from the open windows (`key`). No window open (the app
@@ -129,6 +133,8 @@
     }).then(function (wrapped) {
       var entry = {user_id: userId, salt: salt, iterations: iterations, pin: wrapped[0],
                    server: wrapped[1], failures: 0};
+      // A new PIN for the same data key keeps the screen lock's wrapping of it.
+      if (previous && previous.screen) entry.screen = previous.screen;
       return put('keys', entry);
     }).then(function () { return startSession(userId, raw); });
   }
@@ -158,7 +164,8 @@
       }, function () {
         k.failures = (k.failures || 0) + 1;
         var wiped = k.failures >= maxAttempts;
-        if (wiped) delete k.pin;
+        // The wipe leaves only the server's key: the screen lock's wrapping goes with the PIN's.
+        if (wiped) { delete k.pin; delete k.screen; }
         return put('keys', k).then(function () {
           return wiped && onWipe ? onWipe() : null;
         }).then(function () {
@@ -405,6 +412,10 @@
     seal: seal,
     unseal: unseal,
     sealBytes: sealBytes,
-    unsealBytes: unsealBytes
+    unsealBytes: unsealBytes,
+    // For the other wrappings of the data key (static/screen-lock.js): the entry, its salt's
+    // PIN key, AES-GCM, and starting the unlocked session. Page code never needs them.
+    wrapping: {getKeys: getKeys, put: put, pinKey: pinKey, encrypt: encrypt, decrypt: decrypt,
+               startSession: startSession, inWorker: inWorker}
   };
 })(typeof self !== 'undefined' ? self : this);

@@ -26,7 +26,7 @@ A no-op pull (nothing new, nothing to settle) writes nothing and takes no lock a
 
 import contextlib
 
-from .records import get_row as _get, wire_fields as _wire_fields
+from .records import get_row as _get, phone_fields as _phone_fields
 from .store import Abandoned
 
 MARK = "_mark"
@@ -196,7 +196,7 @@ class Pull:
                     "deleted": True, "scope": row["scope"] if row["scope"] in allowed else None,
                     "fields": None}
         return {"type": type_name, "record_id": record_id, "version": row["version"],
-                "deleted": False, "scope": row["scope"], "fields": _wire_fields(record_type, row)}
+                "deleted": False, "scope": row["scope"], "fields": _phone_fields(record_type, row)}
 
     def _snapshot(self, actor, scope: str) -> list[dict]:
         """Every live record in one scope that the actor may read, in its current state, for a
@@ -211,7 +211,7 @@ class Pull:
             for row in (dict(zip(names, values)) for values in cursor.fetchall()):
                 changes.append({"type": record_type.name, "record_id": row["id"],
                                 "version": row["version"], "deleted": False, "scope": scope,
-                                "fields": _wire_fields(record_type, row)})
+                                "fields": _phone_fields(record_type, row)})
         return changes
 
 

@@ -129,3 +129,12 @@ def wire_fields(record_type: RecordType, row: dict) -> dict:
         if values.get(name) is not None:
             values[name] = bool(values[name])
     return values
+
+
+def phone_fields(record_type: RecordType, row: dict) -> dict:
+    """A stored row as a pull sends it to a device: `wire_fields` without the type's
+    `kept_off_phones` (so no change that reaches a phone ever carries them)."""
+    values = wire_fields(record_type, row)
+    for name in record_type.kept_off_phones:
+        values.pop(name, None)
+    return values

@@ -55,6 +55,10 @@ class RecordType:
     references: Mapping[str, str] = field(default_factory=dict)
     authorize: Authorize | None = None
     derive: Derive | None = None
+    # Fields stored and merged on the server that no pull ever carries to a device (the app's
+    # sensitive fields): left out of every change sent, whole records, scope entries and echoes
+    # alike. A device's update that does not name them leaves them as they are (a patch).
+    kept_off_phones: frozenset[str] = frozenset()
 
 
 class Registry:

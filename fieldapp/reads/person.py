@@ -68,6 +68,30 @@ def user_names(db):
             for row in db.query("SELECT id, display_name, username FROM user")}
 
 
+# What every page a phone may keep shows in place of a detail kept off phones (PHONE_HIDDEN_FIELDS).
+NOT_ON_PHONES = "Not shown on phones"
+
+
+def kept_off_phones(app_config) -> frozenset:
+    """The person fields this deployment keeps off phones (checked: records/person.py)."""
+    return person_record.kept_off_phones(app_config)
+
+
+def kept_off_details(app_config, person) -> list[dict]:
+    """The person's details kept off phones, for the online-only fragment and form: [{"name",
+    "label", "value"}] in the order of FIELD_LABELS. Only for a caller that has checked
+    access.can_see_kept_off_phones."""
+    kept = kept_off_phones(app_config)
+    return [{"name": name, "label": person_record.FIELD_LABELS[name], "value": person.get(name)}
+            for name in person_record.KEEPABLE_OFF_PHONES if name in kept]
+
+
+def for_phones(app_config, person) -> dict:
+    """The person as a page a phone may keep shows them: each detail kept off phones is None
+    (its row says NOT_ON_PHONES), so no template can print one by mistake."""
+    return {**person, **{name: None for name in kept_off_phones(app_config)}}
+
+
 def label_for(app_config, field, value, names=None):
     """A stored detail's value as the page shows it (choice labels, yes/no, a user's name)."""
     if value is None or value == "":
@@ -85,6 +109,7 @@ def detail_changes(db, engine, app_config, person_id, names=None):
     """Each stored version of a person's details as {"at", "by", "version", "changes": [(label,
     value shown)], "registered"}, newest first."""
     names = names if names is not None else user_names(db)
+    kept = kept_off_phones(app_config)
     entries, before = [], {}
     for version in engine.history("person", person_id):
         now = version["fields"]
@@ -94,7 +119,10 @@ def detail_changes(db, engine, app_config, person_id, names=None):
                 "at": version["stored_at"], "by": names.get(version["actor_id"], "unknown"),
                 "version": version["version"], "registered": version["version"] == 1,
                 "fields": changed,
-                "changes": [(person_record.FIELD_LABELS[k], label_for(app_config, k, now.get(k), names))
+                # A detail kept off phones: that it changed, never its value (the page is kept).
+                "changes": [(person_record.FIELD_LABELS[k],
+                             NOT_ON_PHONES if k in kept and now.get(k) not in (None, "")
+                             else label_for(app_config, k, now.get(k), names))
                             for k in changed if now.get(k) is not None or before.get(k) is not None]})
         before = now
     return list(reversed(entries))

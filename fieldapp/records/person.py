@@ -4,8 +4,9 @@ One shared record, told once: names and aliases, date of birth or age band, equa
 (gender, ethnicity, each with "Prefer not to say"), the five areas of disadvantage, whether they
 were known to services when first met, housing situation (its history comes from the engine's
 version history), the agencies working with them, and where they are in the programme (status,
-engaged on, exit destination). Every change travels as a `person` update mutation and merges
-field by field in the sync engine; a field two workers changed differently offline is a conflict
+engaged on, exit destination), and the details kept off phones (a current address, a safe contact
+number and when it is safe to call, a safety plan: PHONE_HIDDEN_FIELDS). Every change travels as
+a `person` update mutation and merges field by field in the sync engine; a field two workers changed differently offline is a conflict
 (README: Roles and access, "Conflicts"; fieldapp/rules/conflicts.py).
 
 The choice lists are settings (fieldapp/config.py; a deployment overrides any in its config.py).
@@ -37,7 +38,15 @@ FIELD_LABELS = {"display_name": "Name", "aliases": "Other names", "description":
                 "known_to_services": "Known to services when first met",
                 "housing_situation": "Housing situation", "agencies": "Agencies working with them",
                 "status": "Status", "engaged_on": "Engaged on", "exit_destination": "Exit destination",
-                "trusted_person_id": "Trusted person", **dict(AREAS_OF_DISADVANTAGE)}
+                "trusted_person_id": "Trusted person", "current_address": "Current address",
+                "safe_contact_number": "Safe contact number",
+                "safe_to_call": "When it is safe to call",
+                "safety_plan": "Safety plan", **dict(AREAS_OF_DISADVANTAGE)}
+# The fields a deployment may keep off phones (PHONE_HIDDEN_FIELDS): the three kinds of detail
+# kept off by default, and the free-text details and date of birth. The rest (names, district,
+# status, choices, assignment) drive the phone's caseload, scope and forms, so they travel.
+KEEPABLE_OFF_PHONES = ("current_address", "safe_contact_number", "safe_to_call", "safety_plan",
+                       "aliases", "description", "agencies", "date_of_birth")
 YES_NO = {"invalid": "Answer yes or no"}
 
 
@@ -90,6 +99,16 @@ class PersonSchema(Schema):
     status = fields.String(allow_none=True)
     engaged_on = fields.String(allow_none=True)
     exit_destination = fields.String(allow_none=True)
+    # Kept off phones by default (PHONE_HIDDEN_FIELDS): changed through an online-only form.
+    current_address = fields.String(allow_none=True, validate=validate.Length(
+        max=500, error="The current address must be 500 characters or fewer"))
+    safe_contact_number = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^\+?[0-9 ()-]{6,30}$",
+        error="Enter a phone number of digits, spaces and brackets, like 07700 900123"))
+    safe_to_call = fields.String(allow_none=True, validate=validate.Length(
+        max=200, error="When it is safe to call must be 200 characters or fewer"))
+    safety_plan = fields.String(allow_none=True, validate=validate.Length(
+        max=5000, error="The safety plan must be 5000 characters or fewer"))
 
     @validates("display_name")
     def _not_blank(self, value, data_key):
@@ -134,6 +153,18 @@ def schema_for(app_config) -> type[PersonSchema]:
     """PersonSchema bound to this deployment's districts and choice lists."""
     return bind(PersonSchema, DISTRICTS=default_config.districts(app_config),
                 CHOICES=_values(app_config))
+
+
+def kept_off_phones(app_config) -> frozenset:
+    """The person fields this deployment keeps off phones (PHONE_HIDDEN_FIELDS), checked when the
+    registry is built: a name outside KEEPABLE_OFF_PHONES is a configuration error, never a field
+    silently sent."""
+    names = frozenset(app_config.get("PHONE_HIDDEN_FIELDS", default_config.PHONE_HIDDEN_FIELDS))
+    refused = sorted(names - set(KEEPABLE_OFF_PHONES))
+    if refused:
+        raise ValueError(f"PHONE_HIDDEN_FIELDS: {', '.join(refused)} cannot be kept off phones"
+                         f" (only {', '.join(KEEPABLE_OFF_PHONES)})")
+    return names
 
 
 def _check_assignment(db, actor, op, fields_):
@@ -190,5 +221,6 @@ def record_type(app_config) -> sync.RecordType:
         return derived
 
     return sync.RecordType(name="person", table="person", schema=schema_class, append_only=False,
-                           scope_field=None, authorize=authorize, derive=derive)
+                           scope_field=None, authorize=authorize, derive=derive,
+                           kept_off_phones=kept_off_phones(app_config))
 

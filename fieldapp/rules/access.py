@@ -129,6 +129,13 @@ def can_see_record_type(user, type_name):
     return True
 
 
+def can_see_kept_off_phones(db, user, person_id):
+    """True if `user` may see a person's details kept off phones (PHONE_HIDDEN_FIELDS: an address,
+    a safe number, a safety plan), online only: a caseworker who may see the person. A partner
+    agency worker reads only what consent shares, and these are not among it."""
+    return writes_casework(user) and can_see_person(db, user, person_id)
+
+
 def writes_casework(user):
     """True if `user` may record casework at all (partner agency workers and admins may not)."""
     return _get(user, "role") in ("outreach_worker", "peer_mentor", "trusted_person", "coordinator")

@@ -30,8 +30,8 @@ from flask import Response, current_app, request, send_from_directory
 # service worker needs it too), not into templates/base.html.
 BUNDLES = {
     "bundle/shared.js": [
-        "vendor/idb.umd.js", "constants.js", "outbox.js", "vault.js", "at-rest.js",
-        "cached-pages.js", "send.js",
+        "vendor/idb.umd.js", "constants.js", "outbox.js", "vault.js", "screen-lock.js",
+        "at-rest.js", "cached-pages.js", "send.js",
         "flush.js", "page/lock.js",
     ],
     "bundle/page.js": [
@@ -39,7 +39,7 @@ BUNDLES = {
         "page/caseload.js", "page/offline-view.js", "page/partials.js", "page/offline-ready.js",
         "page/pending-person.js", "page/pending-changes.js", "page/lost.js", "page/directory.js",
         "page/pending-barriers.js", "page/safety.js", "page/place-markers.js", "page/contact-form.js",
-        "page/start.js",
+        "page/kept-off.js", "page/start.js",
     ],
 }
 IMMUTABLE = "private, max-age=31536000, immutable"

@@ -9,6 +9,7 @@ from ..config import districts
 from ..db import get_db
 from ..reads import directory
 from ..reads.caseload import caseload
+from ..reads.person import for_phones
 from .guards import casework_required, form_person_or_404
 
 bp = Blueprint("contacts", __name__)
@@ -34,6 +35,6 @@ def new_for_person(person_id):
 @casework_required
 def new():
     """Record a contact with anyone on the caseload, or someone not on the system yet."""
-    people = caseload(get_db(), current_user)
+    people = [for_phones(current_app.config, row) for row in caseload(get_db(), current_user)]
     return render_template(
         "contacts/new.html", person=None, people=people, **_form_context())

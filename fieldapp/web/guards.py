@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 
 from .. import audit, users
 from ..db import get_db
-from ..reads.person import ON_PHONE, get_person, person_on_phone
+from ..reads.person import ON_PHONE, for_phones, get_person, person_on_phone
 from ..records.peer_session import PEER_ROLES
 from ..rules import access
 
@@ -73,10 +73,11 @@ def audited_person_or_404(person_id):
 def form_person_or_404(person_id):
     """The person a form is about, as `audited_person_or_404`; or, for `/people/on-phone/<form>`,
     a blank person: the phone keeps that page once per form and writes in the id and name of
-    someone it registered offline, so every form works for them before the first sync."""
+    someone it registered offline, so every form works for them before the first sync. A form is
+    a page phones keep: the details kept off phones are blanked (reads.person.for_phones)."""
     if person_id == ON_PHONE:
         return person_on_phone(get_db())
-    return audited_person_or_404(person_id)
+    return for_phones(current_app.config, audited_person_or_404(person_id))
 
 
 # On a page about a person who is off phones (closed for PHONE_CLOSED_DAYS): keep no copy.
@@ -126,6 +127,7 @@ CACHING = {
     "risks": "casework",
     "concerns": "casework",
     "safeguarding": "online",
+    "kept_off": "online",  # the details kept off phones: never stored anywhere
     "oncall": "online",
     "auth": "online",
     "admin": "online",

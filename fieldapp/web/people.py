@@ -17,7 +17,7 @@ from ..reads import assessments, caseload as caseloads, consents, person as pers
 from ..reads.peer_hours import my_hours
 from ..records import make_engine
 from ..records.peer_session import PEER_ROLES
-from ..records.person import AREAS_OF_DISADVANTAGE, FIELD_LABELS, choices
+from ..records.person import AREAS_OF_DISADVANTAGE, FIELD_LABELS, KEEPABLE_OFF_PHONES, choices
 from ..rules import access, conflicts
 from ..timeutil import programme_today
 from .guards import casework_required, audited_person_or_404, reader_required, form_person_or_404
@@ -53,7 +53,9 @@ def caseload():
     db, config = get_db(), current_app.config
     # The user itself, not the proxy: the caseload's rules read its fields dozens of times.
     user = current_user._get_current_object()
-    people = caseloads.prioritised(db, config, user, search)
+    # A page phones keep: no detail kept off phones, not even in its search words.
+    people = [persons.for_phones(config, row)
+              for row in caseloads.prioritised(db, config, user, search)]
     read_markers_of([person["id"] for person in people])  # one query, not one a row
     if request.headers.get("HX-Request"):
         return render_template("people/_caseload_list.html", people=people, search=search)
@@ -68,8 +70,10 @@ def caseload():
 def person(person_id):
     """A person: first what the field asks (risks, last contact, what is due, what waits on this
     phone), then one timeline, then assessments, details, consent and who works with them."""
-    person = audited_person_or_404(person_id)
     db, config = get_db(), current_app.config
+    # A page phones keep: the details kept off phones say so, with an online-only "Show".
+    person = persons.for_phones(config, audited_person_or_404(person_id))
+    kept_off = persons.kept_off_phones(config)
     engine = make_engine(db, config)
     names = persons.user_names(db)
     changes = persons.detail_changes(db, engine, config, person_id, names)
@@ -86,8 +90,12 @@ def person(person_id):
         overview=overview, labels=FIELD_LABELS, areas=AREAS_OF_DISADVANTAGE,
         choice_labels={field: dict(pairs) for field, pairs in choices(config).items()},
         show=lambda field: persons.label_for(config, field, person.get(field)),
-        conflict_value=lambda field, value: persons.label_for(config, field, value, names),
-        **_can())
+        conflict_value=lambda field, value: (persons.NOT_ON_PHONES if field in kept_off
+                                             else persons.label_for(config, field, value, names)),
+        kept_off=kept_off, kept_off_labels=[FIELD_LABELS[name] for name in KEEPABLE_OFF_PHONES
+                                            if name in kept_off],
+        not_on_phones=persons.NOT_ON_PHONES,
+        can_see_kept_off=access.can_see_kept_off_phones(db, current_user, person_id), **_can())
 
 
 @bp.route("/people/<person_id>/edit")
@@ -101,7 +109,7 @@ def edit(person_id):
     return render_template(
         "people/edit.html", person=person, districts=districts(current_app.config),
         trusted_person_choices=choices_, choices=choices(current_app.config),
-        areas=AREAS_OF_DISADVANTAGE)
+        areas=AREAS_OF_DISADVANTAGE, kept_off=persons.kept_off_phones(current_app.config))
 
 
 @bp.route("/people/<person_id>/consent/new")

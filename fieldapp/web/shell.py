@@ -79,6 +79,7 @@ SW_ROUTES = [
     (r"^/directory$", CASEWORK),
     (r"^/safety$", CASEWORK),
     (r"^/safety/help/(received|not-sent)$", CASEWORK),
+    (r"^/people/[^/]+/kept-off-phones(/edit)?$", NETWORK_ONLY),  # web/kept_off.py
     (r"^/api/", NETWORK_ONLY),
     (r"^/login$", NETWORK_ONLY),
     (r"^/logout$", NETWORK_ONLY),

@@ -11,7 +11,9 @@
  *   of a casework page while locked): choose a PIN (first use on this phone; needs signal, for the
  *   server's key of this device, /api/device-key), enter it (works with no signal; too many wrong
  *   tries drop the phone's copies of people, never its unsent records), or choose a new one after
- *   signing in again (forgotten, or wiped).
+ *   signing in again (forgotten, or wiped). Where the browser can (static/screen-lock.js), a PIN
+ *   just chosen is followed by the offer of the phone's own screen lock ("Unlock with this
+ *   phone's screen lock"), and the lock screen tries that first, once, the PIN form beside it.
  * Classic script, last in the shared bundle (so the lock screen needs nothing else, and the
  * service worker, importing the bundle, skips it); needs FieldappOutbox and FieldappVault.
  * Defines `Fieldapp.lock`.
@@ -22,6 +24,7 @@
   if (!ns) return;  // in the service worker, which imports the shared bundle this is part of
   var Outbox = window.FieldappOutbox;
   var Vault = window.FieldappVault;
+  var Screen = window.FieldappScreenLock;
   var TAB_FLAG = 'fieldapp-unlocked';  // sessionStorage: this tab was unlocked, by this user
 
   function settingsOf(text) {
@@ -39,8 +42,12 @@
   function showContent() { document.body.classList.remove('app-locking'); }
 
   /** On a signed-in page: resolves true when the phone is locked (and the lock screen is on its
-   * way), false when the page may show. */
-  function guard() {
+   * way), false when the page may show. `written`: the page's session being written to the
+   * outbox (static/page/start.js). The guard looks for the key meanwhile and shows an unlocked
+   * page at once (waiting for that write made the lock cost a page opened offline 70–110 ms:
+   * bench/phone_crypto.py); only the lock screen, which reads the session, waits for it. */
+  function guard(written) {
+    written = written || Promise.resolve();
     var body = document.body;
     var lock = settingsOf(body.dataset.lock);
     var userId = body.dataset.userId;
@@ -52,8 +59,10 @@
       : Vault.key(userId, lock.minutes * 60000);
     return looking.then(function (key) {
       if (!key) {
-        location.replace('/lock?next=' + encodeURIComponent(location.pathname + location.search));
-        return true;
+        return written.then(function () {
+          location.replace('/lock?next=' + encodeURIComponent(location.pathname + location.search));
+          return true;
+        });
       }
       showContent();
       Vault.touch(userId, true);  // opening a page is using the app
@@ -142,14 +151,57 @@
           : Vault.setup(userId, pin, answer.key, lock.iterations);
         saving.then(function (ok) {
           if (ok === false) { say('This phone cannot open your records with the server\'s key.'); return; }
-          done(userId);
+          return offerScreenLock(userId, pin).then(function () { done(userId); });
         });
       };
     });
   }
 
+  /** After a PIN is chosen: where the phone can, offer its own screen lock; resolves once the
+   * worker has chosen (or at once, where it cannot or is set up already). */
+  function offerScreenLock(userId, pin) {
+    return Promise.all([Screen.available(), Screen.has(userId)]).then(function (v) {
+      if (!v[0] || v[1]) return;
+      show('offer');
+      return new Promise(function (resolve) {
+        el('[data-lock-action="not-now"]').onclick = function () { resolve(); };
+        el('[data-lock-action="use-screen"]').onclick = function (event) {
+          event.target.disabled = true;
+          Screen.add(userId, pin).then(function (ok) {
+            event.target.disabled = false;
+            if (ok) { resolve(); return; }
+            say('This phone\'s screen lock could not be set up. Your PIN works.');
+          });
+        };
+      });
+    });
+  }
+
+  /** The screen lock, where chosen: tried once when the lock screen opens and again by its
+   * button; a failure (cancelled, the credential gone) leaves the PIN form, which always works. */
+  function screenUnlock(userId) {
+    return Promise.all([Screen.available(), Screen.has(userId)]).then(function (v) {
+      var place = el('[data-lock-screen]');
+      if (!v[0] || !v[1]) { place.hidden = true; return; }
+      place.hidden = false;
+      var button = el('[data-lock-action="screen"]');
+      var attempt = function () {
+        if (button.disabled) return Promise.resolve();
+        button.disabled = true;
+        return Screen.unlock(userId).then(function (result) {
+          button.disabled = false;
+          if (result.ok) { done(userId); return; }
+          say('This phone\'s screen lock did not unlock fieldapp. Enter your PIN.');
+        });
+      };
+      button.onclick = function (event) { event.preventDefault(); attempt(); };
+      return attempt();
+    });
+  }
+
   function unlockForm(userId, lock) {
     show('unlock');
+    screenUnlock(userId);
     el('[data-lock-form="unlock"]').onsubmit = function (event) {
       event.preventDefault();
       var input = el('#pin');

@@ -14,6 +14,7 @@
  *   pending-person.js  the page and contact form of someone registered on this phone, not sent yet
  *   pending-changes.js what was just saved shown over the page; the page made fresh once sent
  *   contact-form.js  the contact form's defaults (now, last type and district, recent places)
+ *   kept-off.js      "Show" of a person's details kept off phones: fetched in, never kept
  * Owns the routing of the page's events to them: every form's submit (casework → FieldappForms,
  * logout → Fieldapp.logout, login → the device id), `[data-action]` clicks, and the outbox's
  * events (FieldappOutbox.on) to the status line and the flush timer.
@@ -96,6 +97,7 @@
     var button = event.target.closest && event.target.closest('[data-action]');
     if (!button) return;
     if (button.dataset.action === 'sync-now') ns.triggers.onSyncNow(event);
+    else if (button.dataset.action === 'show-kept-off') ns.keptOff.show(event, button);
     else Page.itemAction(button);
   }
 
@@ -119,9 +121,11 @@
     var session = {userId: userId, deviceId: document.body.dataset.deviceId, forms: forms, lock: lock,
                    staleDays: Number(document.body.dataset.staleDays) || null};
     var locked = false;
-    return Outbox.setSession(session).then(function () {
-      return ns.lock.guard();  // the PIN lock first: a locked phone shows nothing else
-    }).then(function (isLocked) {
+    var written = Outbox.setSession(session);
+    // The PIN lock first: a locked phone shows nothing else. It looks while the session is
+    // written (its lock screen waits for that); the rest of the page waits for both.
+    return Promise.all([ns.lock.guard(written), written]).then(function (v) {
+      var isLocked = v[0];
       locked = isLocked;
       if (locked) return;
       ns.pendingPerson.narrowList();
