@@ -41,11 +41,16 @@ def caseload_ids(page):
 
 
 def cached(page, paths):
+    """For each path, whether the phone can answer it offline: its own copy, or for a person's form
+    the blank one where that is all the phone keeps for them (static/cached-pages.js)."""
     return page.evaluate(
         """async (paths) => {
             const cache = await caches.open('fieldapp-pages');
-            const hits = await Promise.all(paths.map((p) => cache.match(p, {ignoreVary: true})));
-            return hits.map(Boolean);
+            return Promise.all(paths.map(async (p) => {
+                if (await cache.match(p, {ignoreVary: true})) return true;
+                const blank = await FieldappCachedPages.blankFormFor(p, true);
+                return !!blank && !!(await cache.match(blank, {ignoreVary: true}));
+            }));
         }""", paths)
 
 
@@ -62,7 +67,7 @@ def test_the_caseload_says_when_the_phone_is_ready_for_offline_use(phone, live_s
 
     # A page the phone lost (storage pressure, say) is noticed, offline, where no sync can mend it.
     page.evaluate("""async (path) => (await caches.open('fieldapp-pages')).delete(path)""",
-                  f"/people/{people[0]}/edit")
+                  f"/people/{people[0]}")
     page.context.set_offline(True)
     page.reload()
     expect(ready_cue(page)).to_have_text(

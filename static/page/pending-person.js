@@ -12,7 +12,9 @@
  * `/people/on-phone/<form>` (fieldapp/web/guards.py `form_person_or_404`), opened with
  * `?person=<id>`: their id and name are written in, and an edit starts from their details as
  * registered (and changed since) on this phone, so it sends only what the worker changes, as an
- * update queued behind their registration.
+ * update queued behind their registration. The same blank form stands in offline for the form of
+ * anyone the server has, when the phone holds no copy of that person's own (`fillForSynced`:
+ * static/cached-pages.js keeps their own copy only of a form that shows more than their details).
  * Classic script, page only; defines `Fieldapp.pendingPerson`, started by static/page/start.js.
  */
 (function (ns) {
@@ -112,10 +114,41 @@
     document.title = document.title.split(ON_PHONE_NAME).join(name);
   }
 
+  /** Nothing can be saved against nobody: the form closed, with a word why. */
+  function closeForms(forms) {
+    forms.forEach(function (form) {
+      form.querySelectorAll('button, input, select, textarea').forEach(function (el) { el.disabled = true; });
+    });
+    var h1 = document.querySelector('main h1');
+    if (h1) h1.textContent = 'This person is not on this phone';
+  }
+
+  /** Write the person `id` into the blank form on screen: the id where the blank has `on-phone`,
+   * the back link to `back`, the name everywhere, and an edit starting from their `fields`. */
+  function writePerson(id, back, fields, forms) {
+    document.querySelectorAll('input[name="person_id"][value="on-phone"]').forEach(function (el) { el.value = id; });
+    document.querySelectorAll('a[href="' + ON_PHONE + '"]').forEach(function (a) { a.href = back; });
+    forms.forEach(function (form) {
+      if (form.dataset.recordId === 'on-phone') form.dataset.recordId = id;
+    });
+    writeName(fields.display_name || '');
+    var edit = document.querySelector('form[data-mutation-type="person"][data-mutation-op="update"]');
+    if (edit) Object.keys(fields).forEach(function (name) { startFrom(edit, name, fields[name]); });
+  }
+
+  /** Whether the page on screen is a blank form (one copy kept for everyone). */
+  function blankOnScreen() {
+    return !!document.querySelector('input[name="person_id"][value="on-phone"], form[data-record-id="on-phone"]');
+  }
+
   /** A blank form (`/people/on-phone/<form>?person=<id>`) made theirs; or, for someone this
-   * phone does not hold, closed with a word why (nothing can be saved against nobody). */
+   * phone does not hold, closed with a word why (nothing can be saved against nobody). The same
+   * blank form answers `/people/<id>/<form>` offline for someone the server has (static/sw.js
+   * `cachedPage`): then it is made theirs from the records the pull brought (`fillForSynced`). */
   function fillForm() {
     var id = wantedId();
+    var own = /^\/people\/([^/]+)\/./.exec(location.pathname);
+    if (own && own[1] !== ON_PHONE && blankOnScreen()) return fillForSynced(own[1]);
     if (location.pathname.indexOf(ON_PHONE + '/') !== 0) return Promise.resolve();
     var forms = document.querySelectorAll('form[data-mutation-type]');
     return (id ? queuedPerson(id) : Promise.resolve(null)).then(function (item) {
@@ -123,25 +156,35 @@
         location.replace('/people/' + id + location.pathname.slice(ON_PHONE.length));
         return;
       }
-      if (!item) {
-        forms.forEach(function (form) {
-          form.querySelectorAll('button, input, select, textarea').forEach(function (el) { el.disabled = true; });
-        });
-        var h1 = document.querySelector('main h1');
-        if (h1) h1.textContent = 'This person is not on this phone';
-        return;
+      if (!item) { closeForms(forms); return; }
+      forms.forEach(function (form) { form.dataset.redirect = pageUrl(id); });
+      return detailsOnPhone(id, item).then(function (fields) { writePerson(id, pageUrl(id), fields, forms); });
+    });
+  }
+
+  /** The blank form shown at `/people/<id>/<form>`: their details as the pull brought them, with
+   * this worker's edits not sent yet over them; the edit names the version the phone holds (what
+   * the server's own copy of the form would name); the contact starts in their district. */
+  function fillForSynced(id) {
+    var forms = document.querySelectorAll('form[data-mutation-type]');
+    return Promise.all([Outbox.records({scope: id}), Outbox.list({personId: id})]).then(function (v) {
+      var record = v[0].filter(function (r) { return r.type === 'person' && r.record_id === id && !r.deleted; })[0];
+      if (!record || !record.fields) { closeForms(forms); return; }
+      var fields = Object.assign({}, record.fields);
+      v[1].forEach(function (i) {
+        if (i.type === 'person' && i.op === 'update' && i.record_id === id && i.user_id === Page.userId &&
+            i.state !== 'sent') Object.assign(fields, i.fields || {});
+      });
+      var edit = document.querySelector('form[data-mutation-type="person"][data-mutation-op="update"][data-record-id="on-phone"]');
+      if (edit && typeof record.version === 'number') edit.dataset.baseVersion = String(record.version);
+      writePerson(id, '/people/' + id, fields, forms);
+      // The person's own contact form starts in their district, not the last one used.
+      var district = document.querySelector('form[data-mutation-type="contact"] select[name="district"][data-remember="district"]');
+      if (district && fields.district) {
+        district.removeAttribute('data-remember');
+        Array.prototype.forEach.call(district.options, function (o) { o.selected = o.value === fields.district; });
       }
-      document.querySelectorAll('input[name="person_id"][value="on-phone"]').forEach(function (el) { el.value = id; });
-      document.querySelectorAll('a[href="' + ON_PHONE + '"]').forEach(function (a) { a.href = pageUrl(id); });
-      forms.forEach(function (form) {
-        if (form.dataset.recordId === 'on-phone') form.dataset.recordId = id;
-        form.dataset.redirect = pageUrl(id);
-      });
-      return detailsOnPhone(id, item).then(function (fields) {
-        writeName(fields.display_name || '');
-        var edit = document.querySelector('form[data-mutation-type="person"][data-mutation-op="update"]');
-        if (edit) Object.keys(fields).forEach(function (name) { startFrom(edit, name, fields[name]); });
-      });
+      document.body.dataset.blankFormFor = id;  // for tests and tools: the person is written in
     });
   }
 
