@@ -253,12 +253,27 @@
     return Object.keys(types || {}).some(function (t) { return !KNOWN[t] || shown.indexOf(t) !== -1; });
   }
 
-  /** Whether the phone needs a copy of this person's own `form`, rather than the blank one: when the
-   * form shows records of theirs beyond their name and details, and the phone holds one (`theirs`:
-   * the types of their records held, not deleted). */
+  // Of the forms that show records of the person's beyond their details, those the page fills in
+  // from the phone's records itself (static/page/pending-person.js `fillForSynced`), and the
+  // records that still call for the person's own copy: their risk markers on the contact form;
+  // the consent they may withdraw. The NDT form's previous total is written in from their
+  // assessments, and the Star form goes to the draft a person has (kept as its own page, below).
+  var OWN_COPY_WHEN = {
+    'contacts/new': function (r) { return r.type === 'risk_marker'; },
+    'consent/new': function (r) { return r.type === 'consent'; },
+    'assessments/new': function () { return false; },
+    'star/new': function () { return false; }
+  };
+
+  /** Whether the phone needs a copy of this person's own `form`, rather than the blank one: when
+   * the form shows records of theirs that the page cannot write in from the phone's records, and
+   * the phone holds one (`theirs`: their records held, not deleted). */
   function ownCopyNeeded(form, theirs) {
     var shown = shownAbout(form);
-    return shown === null || shown.some(function (t) { return theirs[t]; });
+    if (shown === null) return true;
+    if (!shown.length) return false;
+    var when = OWN_COPY_WHEN[form];
+    return !when || theirs.some(when);
   }
 
   /** The per-person forms this user needs offline (meta `offline_forms`, set at sign-in from
@@ -285,12 +300,12 @@
     return all.filter(function (r) { return r.type === 'person' && !r.deleted; });
   }
 
-  /** For each person id, the set of the types of their records the phone holds (not deleted). */
-  function typesByPerson(all) {
+  /** For each person id, their records the phone holds (not deleted). */
+  function recordsByPerson(all) {
     var by = {};
     all.forEach(function (r) {
       if (r.deleted || !r.scope) return;
-      (by[r.scope] = by[r.scope] || {})[r.type] = true;
+      (by[r.scope] = by[r.scope] || []).push(r);
     });
     return by;
   }
@@ -318,7 +333,7 @@
     // Everyone's page first, then the forms in the order named (the contact form first): a phone
     // that loses signal half way through holds what matters most.
     var people = peopleHeld(all).map(function (p) { return p.record_id; });
-    var theirs = typesByPerson(all);
+    var theirs = recordsByPerson(all);
     people.forEach(function (id) { want('/people/' + id, !!scopes[id]); });
     function aboutThem(id, rest) {
       var shown = shownAbout(rest);
@@ -329,7 +344,7 @@
       // and for anyone whose form shows nothing but their name and details.
       want('/people/on-phone/' + form, false);
       people.forEach(function (id) {
-        if (ownCopyNeeded(form, theirs[id] || {})) want('/people/' + id + '/' + form, aboutThem(id, form));
+        if (ownCopyNeeded(form, theirs[id] || [])) want('/people/' + id + '/' + form, aboutThem(id, form));
       });
     });
     // A draft Star reading on the server can be resumed offline on any of the worker's phones.
@@ -396,7 +411,7 @@
     if (!m || m[1] === 'on-phone') return Promise.resolve(null);
     return Promise.all([formsWanted(), instead ? Outbox.records({scope: m[1]}) : []]).then(function (v) {
       if (v[0].indexOf(m[2]) === -1) return null;
-      if (instead && ownCopyNeeded(m[2], typesByPerson(v[1])[m[1]] || {})) return null;
+      if (instead && ownCopyNeeded(m[2], recordsByPerson(v[1])[m[1]] || [])) return null;
       return '/people/on-phone/' + m[2];
     });
   }
@@ -413,13 +428,13 @@
       .then(function (v) {
         var held = v[1];
         var people = peopleHeld(v[0]);
-        var theirs = typesByPerson(v[0]);
+        var theirs = recordsByPerson(v[0]);
         // A form is ready when their own copy is held, or the blank one serves them.
         var ready = people.filter(function (p) {
           var base = '/people/' + p.record_id;
           return held[base] && v[2].every(function (form) {
             return held[base + '/' + form] ||
-              (held['/people/on-phone/' + form] && !ownCopyNeeded(form, theirs[p.record_id] || {}));
+              (held['/people/on-phone/' + form] && !ownCopyNeeded(form, theirs[p.record_id] || []));
           });
         });
         return {people: people.length, ready: ready.length, caseload: !!held['/caseload'],

@@ -148,7 +148,7 @@
   function fillForm() {
     var id = wantedId();
     var own = /^\/people\/([^/]+)\/./.exec(location.pathname);
-    if (own && own[1] !== ON_PHONE && blankOnScreen()) return fillForSynced(own[1]);
+    if (own && own[1] !== 'on-phone' && blankOnScreen()) return fillForSynced(own[1]);
     if (location.pathname.indexOf(ON_PHONE + '/') !== 0) return Promise.resolve();
     var forms = document.querySelectorAll('form[data-mutation-type]');
     return (id ? queuedPerson(id) : Promise.resolve(null)).then(function (item) {
@@ -184,8 +184,59 @@
         district.removeAttribute('data-remember');
         Array.prototype.forEach.call(district.options, function (o) { o.selected = o.value === fields.district; });
       }
+      writePreviousTotal(v[0]);
       document.body.dataset.blankFormFor = id;  // for tests and tools: the person is written in
+      return resumeDraft(id, v[0]);
     });
+  }
+
+  /** The value of the form's hidden field `name`, or null. */
+  function hidden(form, name) {
+    var el = form.querySelector('input[type="hidden"][name="' + name + '"]');
+    return el ? el.value : null;
+  }
+
+  /** The NDT form's previous total, as the server's own copy of it says (fieldapp/reads/assessments.py
+   * `previous_total`: their latest final total of this instrument and version), from the
+   * assessments of theirs the phone holds. */
+  function writePreviousTotal(records) {
+    var form = document.querySelector('form[data-assessment-form="ndt"]');
+    var line = document.querySelector('[data-previous]');
+    if (!form || !line) return;
+    var instrument = hidden(form, 'instrument');
+    var version = hidden(form, 'instrument_version');
+    var finals = records.filter(function (r) {
+      var f = r.fields || {};
+      return r.type === 'assessment' && !r.deleted && f.status === 'final' && f.total != null &&
+        f.instrument === instrument && String(f.instrument_version) === version;
+    }).sort(function (a, b) {
+      var x = (a.fields.assessed_on || '') + ' ' + (a.fields.created_at || '');
+      var y = (b.fields.assessed_on || '') + ' ' + (b.fields.created_at || '');
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    var last = finals[finals.length - 1];
+    if (!last) return;
+    var total = document.createElement('strong');
+    total.textContent = String(last.fields.total);
+    var on = document.createElement('time');
+    on.setAttribute('datetime', last.fields.assessed_on);
+    on.textContent = window.FieldappDates.day(new Date(last.fields.assessed_on + 'T12:00:00Z'));
+    line.replaceChildren('Previous total: ', total, ' of ' + form.dataset.maxTotal + ', on ', on, '.');
+    form.dataset.previousTotal = String(last.fields.total);
+  }
+
+  /** A new Star reading for someone with a draft of this instrument resumes the draft instead, as
+   * the server's own copy of the form does: the phone keeps the draft's page
+   * (/people/<id>/star/<draft>/edit, static/cached-pages.js). */
+  function resumeDraft(id, records) {
+    var form = document.querySelector('form[data-assessment-form="star"][data-mutation-op="create"]');
+    if (!form) return;
+    var instrument = hidden(form, 'instrument');
+    var draft = records.filter(function (r) {
+      var f = r.fields || {};
+      return r.type === 'assessment' && !r.deleted && f.status === 'draft' && f.instrument === instrument;
+    })[0];
+    if (draft) location.replace('/people/' + id + '/star/' + draft.record_id + '/edit');
   }
 
   /** The general contact form opened with `?person=<id>` for someone still on this phone: offer
