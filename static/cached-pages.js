@@ -2,7 +2,7 @@
  * for reading with no signal (README: Offline reading).
  *
  * Owns: which pages to refresh after a sync (`pagesToRefresh`: those showing a type of record the
- * sync changed, by the map `ABOUT_PERSON` / `SHARED_PAGES`, and those not held yet: the caseload,
+ * sync changed, by the map in static/page-map.js, and those not held yet: the caseload,
  * each person's page, the blank forms and a person's own copy of a form only where it shows more
  * than their name and details), fetching and storing them (`refresh`,
  * `refreshAfterSync`), counting what is held for the "Ready for offline use" cue (`holdings`),
@@ -10,14 +10,15 @@
  * dropping a person's pages when they leave the worker's scope (`dropPeople`), and looking at the
  * cache without creating it (`openIfPresent`). The service worker stores the pages
  * a worker opens itself (static/sw.js, `navigation`); the outbox deletes the whole cache at a wipe.
- * A classic script loaded after static/outbox.js by the page and by the service worker
- * (importScripts); defines the global `FieldappCachedPages`.
+ * A classic script loaded after static/outbox.js and static/page-map.js by the page and by the
+ * service worker (importScripts); defines the global `FieldappCachedPages`.
  */
 (function (root) {
   'use strict';
 
   var C = root.FieldappConstants;
   var Outbox = root.FieldappOutbox;
+  var PageMap = root.FieldappPageMap;  // which page shows which records (static/page-map.js)
   // Requests in flight at once: the refresh after a sync that changed one person (the caseload,
   // their page, their forms: seven or eight pages) goes in one round trip over HTTP/2, as behind
   // the HTTPS proxy a real deployment needs; over HTTP/1.1 the browser itself holds it to six
@@ -195,87 +196,6 @@
   // server wrote `data-offline-forms`): the ones every casework role had before.
   var DEFAULT_FORMS = ['contacts/new', 'assessments/new'];
 
-  // ---- what each page shows: the map from a record's type to the pages a sync must ask again --
-  // Every record in a person's scope is on their page (/people/<id>), and the person record (their
-  // name, their details) is on every page about them. Besides that, a page about a person shows
-  // these types of their records (`ABOUT_PERSON`, by the path after /people/<id>/), and the
-  // worker's own pages these types of anyone's (`SHARED_PAGES`). A type named in neither is on
-  // no page but the person's (`ON_NO_OTHER_PAGE`); a type the phone does not know refreshes every
-  // page, as before this map. A page that shows nothing but the person (the forms of
-  // `ABOUT_PERSON` with no types) is the same for everyone: the phone keeps one blank copy of it,
-  // /people/on-phone/<form>, and the service worker answers /people/<id>/<form> from it
-  // (static/page/pending-person.js writes the person in). README: Offline reading.
-  var ABOUT_PERSON = [
-    [/^contacts\/new$/, ['risk_marker']],           // their risk markers, first
-    [/^consent\/new$/, ['consent']],                // the consent they may withdraw
-    [/^(assessments|star)\/new$/, ['assessment']],  // the previous NDT total; a Star draft to resume
-    [/^star\/[^/]+\/edit$/, ['assessment']],
-    [/^risk-markers\/[^/]+\/review$/, ['risk_marker']],
-    [/^(edit|risk-markers\/new|safeguarding\/new|peer-sessions\/new)$/, []]
-  ];
-  var SHARED_PAGES = {
-    '/caseload': ['person', 'contact', 'assessment', 'risk_marker', 'peer_session'],
-    '/contacts/new': ['person'],
-    '/mdt/new': ['person'],
-    '/barriers/new': ['person', 'directory_entry'],
-    '/barriers': ['barrier', 'lesson'],
-    '/directory': ['directory_entry'],
-    '/tally/new': ['tally'],
-    '/places': ['place_marker']
-  };
-  // Records on no page the phone keeps but the person's own (the safety pages show only what the
-  // phone itself holds; views, visits and check-ins never come back in a pull).
-  var ON_NO_OTHER_PAGE = ['safeguarding_concern', 'safeguarding_decision', 'mdt_meeting', 'view', 'visit', 'check_in'];
-  // Pages kept that no sync refreshes (the phone fills them in itself), only fetched when missing.
-  var NEVER_REFRESHED = ['/outbox', '/safety', '/safety/help/not-sent', '/safety/help/received'];
-  // A page that shows no record the phone receives (a blank form, the barriers list) is asked
-  // for again, conditionally, once this long after the last such check: a new version of the app
-  // may have changed it.
-  var RECHECK_MS = 24 * 3600 * 1000;
-
-  var KNOWN = {person: true};
-  ON_NO_OTHER_PAGE.forEach(function (t) { KNOWN[t] = true; });
-  ABOUT_PERSON.forEach(function (entry) { entry[1].forEach(function (t) { KNOWN[t] = true; }); });
-  Object.keys(SHARED_PAGES).forEach(function (path) { SHARED_PAGES[path].forEach(function (t) { KNOWN[t] = true; }); });
-
-  /** The types of a person's records (besides the person record) the page at /people/<id>/`rest`
-   * shows, or null when this map does not know the page (then any change of theirs refreshes it). */
-  function shownAbout(rest) {
-    for (var i = 0; i < ABOUT_PERSON.length; i += 1) {
-      if (ABOUT_PERSON[i][0].test(rest)) return ABOUT_PERSON[i][1];
-    }
-    return null;
-  }
-
-  /** Whether `types` (a set of record types a sync changed) includes one of `shown`; a type this
-   * map does not know counts as shown everywhere. */
-  function touches(types, shown) {
-    return Object.keys(types || {}).some(function (t) { return !KNOWN[t] || shown.indexOf(t) !== -1; });
-  }
-
-  // Of the forms that show records of the person's beyond their details, those the page fills in
-  // from the phone's records itself (static/page/pending-person.js `fillForSynced`), and the
-  // records that still call for the person's own copy: their risk markers on the contact form;
-  // the consent they may withdraw. The NDT form's previous total is written in from their
-  // assessments, and the Star form goes to the draft a person has (kept as its own page, below).
-  var OWN_COPY_WHEN = {
-    'contacts/new': function (r) { return r.type === 'risk_marker'; },
-    'consent/new': function (r) { return r.type === 'consent'; },
-    'assessments/new': function () { return false; },
-    'star/new': function () { return false; }
-  };
-
-  /** Whether the phone needs a copy of this person's own `form`, rather than the blank one: when
-   * the form shows records of theirs that the page cannot write in from the phone's records, and
-   * the phone holds one (`theirs`: their records held, not deleted). */
-  function ownCopyNeeded(form, theirs) {
-    var shown = shownAbout(form);
-    if (shown === null) return true;
-    if (!shown.length) return false;
-    var when = OWN_COPY_WHEN[form];
-    return !when || theirs.some(when);
-  }
-
   /** The per-person forms this user needs offline (meta `offline_forms`, set at sign-in from
    * `<body data-offline-forms>`: the server knows the role and the Star licence). */
   function formsWanted() {
@@ -295,71 +215,15 @@
     });
   }
 
-  /** The people this phone holds (the pull), not deleted. */
-  function peopleHeld(all) {
-    return all.filter(function (r) { return r.type === 'person' && !r.deleted; });
-  }
-
-  /** For each person id, their records the phone holds (not deleted). */
-  function recordsByPerson(all) {
-    var by = {};
-    all.forEach(function (r) {
-      if (r.deleted || !r.scope) return;
-      (by[r.scope] = by[r.scope] || []).push(r);
-    });
-    return by;
-  }
-
   /**
    * Which pages to refresh after a sync that changed `changed` ({scopes: {scope: {type: true}},
    * types: {type: true}}): a page the phone does not hold yet; a page held that shows a type of
-   * record the sync changed (the map above); and, once a day (`recheck`), every page held.
+   * record the sync changed (static/page-map.js); and, once a day (`recheck`), every page held.
    */
   function pagesToRefresh(changed, recheck) {
     return Promise.all([Outbox.records(), heldPaths(), formsWanted()]).then(function (v) {
-      return wantedPages(v[0], v[1], v[2], changed || {}, !!recheck);
+      return PageMap.wantedPages(v[0], v[1], v[2], changed || {}, !!recheck);
     });
-  }
-
-  /** The paths to fetch, given the records held (`all`), the pages `held` in the cache, the
-   * per-person `forms` and what `changed` (as `pagesToRefresh`). */
-  function wantedPages(all, held, forms, changed, recheck) {
-    var wanted = {};
-    var scopes = changed.scopes || {};
-    var types = changed.types || {};
-    function want(path, when) { if (!held[path] || when || recheck) wanted[path] = true; }
-    Object.keys(SHARED_PAGES).forEach(function (path) { want(path, touches(types, SHARED_PAGES[path])); });
-    NEVER_REFRESHED.forEach(function (path) { want(path, false); });
-    // Everyone's page first, then the forms in the order named (the contact form first): a phone
-    // that loses signal half way through holds what matters most.
-    var people = peopleHeld(all).map(function (p) { return p.record_id; });
-    var theirs = recordsByPerson(all);
-    people.forEach(function (id) { want('/people/' + id, !!scopes[id]); });
-    function aboutThem(id, rest) {
-      var shown = shownAbout(rest);
-      return !!scopes[id] && (shown === null || touches(scopes[id], ['person'].concat(shown)));
-    }
-    forms.forEach(function (form) {
-      // The blank form: for someone this phone registers offline (static/page/pending-person.js),
-      // and for anyone whose form shows nothing but their name and details.
-      want('/people/on-phone/' + form, false);
-      people.forEach(function (id) {
-        if (ownCopyNeeded(form, theirs[id] || [])) want('/people/' + id + '/' + form, aboutThem(id, form));
-      });
-    });
-    // A draft Star reading on the server can be resumed offline on any of the worker's phones.
-    all.forEach(function (r) {
-      if (r.type !== 'assessment' || r.deleted || !r.fields || r.fields.status !== 'draft') return;
-      var rest = 'star/' + r.record_id + '/edit';
-      want('/people/' + r.fields.person_id + '/' + rest, aboutThem(r.fields.person_id, rest));
-    });
-    // Any other page held about a person (a form opened online, a marker's review).
-    Object.keys(held).forEach(function (path) {
-      var m = /^\/people\/([^/]+)\/(.+)$/.exec(path);
-      if (!m || m[1] === 'on-phone') return;
-      if (aboutThem(m[1], m[2]) || recheck) wanted[path] = true;
-    });
-    return Object.keys(wanted);
   }
 
   /**
@@ -379,7 +243,7 @@
     return Promise.all([Outbox.getMeta('pages_rechecked_at'), heldPaths()]).then(function (v) {
       var last = v[0] ? Date.parse(v[0]) : NaN;
       // The first sync fetches everything anyway: the daily check starts from it.
-      recheck = changed === true || (!isNaN(last) && Date.now() - last > RECHECK_MS);
+      recheck = changed === true || (!isNaN(last) && Date.now() - last > PageMap.RECHECK_MS);
       var held = v[1];
       return pagesToRefresh(changed === true ? {} : changed, recheck).then(function (paths) {
         var later = function (path) {
@@ -411,7 +275,7 @@
     if (!m || m[1] === 'on-phone') return Promise.resolve(null);
     return Promise.all([formsWanted(), instead ? Outbox.records({scope: m[1]}) : []]).then(function (v) {
       if (v[0].indexOf(m[2]) === -1) return null;
-      if (instead && ownCopyNeeded(m[2], recordsByPerson(v[1])[m[1]] || [])) return null;
+      if (instead && PageMap.ownCopyNeeded(m[2], PageMap.recordsByPerson(v[1])[m[1]] || [])) return null;
       return '/people/on-phone/' + m[2];
     });
   }
@@ -427,14 +291,14 @@
     return Promise.all([Outbox.records(), heldPaths(), formsWanted(), Outbox.getMeta('pages_refreshed_at')])
       .then(function (v) {
         var held = v[1];
-        var people = peopleHeld(v[0]);
-        var theirs = recordsByPerson(v[0]);
+        var people = PageMap.peopleHeld(v[0]);
+        var theirs = PageMap.recordsByPerson(v[0]);
         // A form is ready when their own copy is held, or the blank one serves them.
         var ready = people.filter(function (p) {
           var base = '/people/' + p.record_id;
           return held[base] && v[2].every(function (form) {
             return held[base + '/' + form] ||
-              (held['/people/on-phone/' + form] && !ownCopyNeeded(form, theirs[p.record_id] || []));
+              (held['/people/on-phone/' + form] && !PageMap.ownCopyNeeded(form, theirs[p.record_id] || []));
           });
         });
         return {people: people.length, ready: ready.length, caseload: !!held['/caseload'],

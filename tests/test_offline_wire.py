@@ -180,7 +180,7 @@ def rendered_at_of_copies(page):
 
 def test_a_page_the_sync_did_not_touch_is_not_fetched_again(phone, live_server):
     # One pushed contact can change only Dan's page and the caseload's last contact
-    # (static/cached-pages.js SHARED_PAGES): the blank forms, the other shared pages, the other
+    # (static/page-map.js SHARED_PAGES): the blank forms, the other shared pages, the other
     # people's pages and Dan's forms are not asked for at all, not even conditionally.
     dan = person_id(live_server, "Dan")
     page = sign_in(phone(), "outreach")

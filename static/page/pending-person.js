@@ -14,7 +14,7 @@
  * registered (and changed since) on this phone, so it sends only what the worker changes, as an
  * update queued behind their registration. The same blank form stands in offline for the form of
  * anyone the server has, when the phone holds no copy of that person's own (`fillForSynced`:
- * static/cached-pages.js keeps their own copy only of a form that shows more than their details).
+ * static/page-map.js: their own copy is kept only of a form that shows more than their details).
  * Classic script, page only; defines `Fieldapp.pendingPerson`, started by static/page/start.js.
  */
 (function (ns) {
