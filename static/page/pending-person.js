@@ -185,6 +185,7 @@
         Array.prototype.forEach.call(district.options, function (o) { o.selected = o.value === fields.district; });
       }
       writePreviousTotal(v[0]);
+      warnOfMarkers(v[0]);
       document.body.dataset.blankFormFor = id;  // for tests and tools: the person is written in
       return resumeDraft(id, v[0]);
     });
@@ -223,6 +224,45 @@
     on.textContent = window.FieldappDates.day(new Date(last.fields.assessed_on + 'T12:00:00Z'));
     line.replaceChildren('Previous total: ', total, ' of ' + form.dataset.maxTotal + ', on ', on, '.');
     form.dataset.previousTotal = String(last.fields.total);
+  }
+
+  /** The contact form of someone with a live risk marker is kept as their own copy, which shows
+   * the markers first (templates/risks/_markers.html; static/page-map.js `OWN_COPY_WHEN`). Should
+   * the blank one stand in before that copy has come (the signal lost half way through a
+   * refresh), it still says so first, from the markers the phone holds. */
+  function warnOfMarkers(records) {
+    var h1 = document.querySelector('main h1');
+    var live = records.filter(function (r) {
+      return r.type === 'risk_marker' && !r.deleted && r.fields && !r.fields.retired;
+    });
+    if (!h1 || !live.length || !document.querySelector('form[data-mutation-type="contact"]')) return;
+    var kinds = {};
+    var named = document.querySelector('[data-place-markers][data-kinds]');
+    try { kinds = named ? JSON.parse(named.dataset.kinds) : {}; } catch (e) { /* the kinds as stored */ }
+    var box = document.createElement('div');
+    box.className = 'govuk-warning-text app-risk-markers';
+    box.dataset.riskMarkers = '';
+    var icon = document.createElement('span');
+    icon.className = 'govuk-warning-text__icon';
+    icon.setAttribute('aria-hidden', 'true');
+    icon.textContent = '!';
+    var text = document.createElement('div');
+    text.className = 'govuk-warning-text__text';
+    var heading = document.createElement('h2');
+    heading.className = 'govuk-heading-s govuk-!-margin-bottom-1';
+    heading.textContent = live.length === 1 ? 'Risk marker' : 'Risk markers';
+    var list = document.createElement('ul');
+    list.className = 'govuk-list govuk-!-margin-bottom-0';
+    live.forEach(function (m) {
+      var item = document.createElement('li');
+      var label = document.createElement('strong');
+      label.textContent = kinds[m.fields.kind] || m.fields.kind;
+      item.append(label, m.fields.note ? ': ' + m.fields.note : '');
+      list.append(item);
+    });
+    text.append(heading, list);
+    box.append(icon, text);
+    h1.after(box);
   }
 
   /** A new Star reading for someone with a draft of this instrument resumes the draft instead, as
