@@ -73,12 +73,13 @@
 
   // Of the forms that show records of the person's beyond their details, those the page fills in
   // from the phone's records itself (static/page/pending-person.js `fillForSynced`), and the
-  // records that still call for the person's own copy: their risk markers on the contact form;
-  // the consent they may withdraw. The NDT form's previous total is written in from their
-  // assessments, and the Star form goes to the draft a person has (kept as its own page, below).
+  // records that still call for the person's own copy: their risk markers on the contact form
+  // (shown first: the server's own words for them). The consent form is given the withdrawal of
+  // their current consent, the NDT form their previous total, and the Star form goes to the draft
+  // a person has (kept as its own page, below).
   var OWN_COPY_WHEN = {
     'contacts/new': function (r) { return r.type === 'risk_marker'; },
-    'consent/new': function (r) { return r.type === 'consent'; },
+    'consent/new': function () { return false; },
     'assessments/new': function () { return false; },
     'star/new': function () { return false; }
   };

@@ -255,3 +255,34 @@ def test_a_form_the_phone_never_fetched_for_a_person_is_the_blank_one_made_their
     assert now["version"] == held["version"] + 1  # applied on the version it named: no conflict
     assert live_server.query("SELECT district FROM contact WHERE person_id = ? AND place = ?",
                              [lee, "Test: contact from the blank form"]) == [{"district": held["district"]}]
+
+
+def test_the_blank_consent_form_offers_to_withdraw_the_consent_the_phone_holds(phone, live_server):
+    # Dan's current consent can be withdrawn offline from the blank consent form: the page puts
+    # the withdrawal in, naming his consent record and its version, as his own copy would.
+    dan = person_id(live_server, "Dan")
+    [current] = live_server.query(
+        "SELECT id, version FROM consent WHERE person_id = ? AND deleted = 0"
+        " ORDER BY given_on DESC, created_at DESC, rowid DESC LIMIT 1", [dan])
+    page = sign_in(phone(), "outreach")
+    wait_ready(page)
+    assert cached(page, [f"/people/{dan}/consent/new"]) == [True]
+    assert page.evaluate("""async (p) => !(await (await caches.open('fieldapp-pages')).match(p))""",
+                         f"/people/{dan}/consent/new")
+
+    page.context.set_offline(True)
+    page.goto(f"/people/{dan}/consent/new")
+    expect(page.locator("body")).to_have_attribute("data-blank-form-for", dan)
+    withdraw = page.locator('form[data-mutation-op="update"][data-mutation-type="consent"]')
+    expect(withdraw).to_have_attribute("data-record-id", current["id"])
+    expect(withdraw).to_have_attribute("data-base-version", str(current["version"]))
+    expect(page.locator("main")).to_contain_text("When Dan withdraws consent")
+    page.fill("#withdrawn_on", date.today().isoformat())
+    page.click("button:has-text('Record withdrawal')")
+    page.wait_for_url(f"**/people/{dan}")
+
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    expect(page.locator("[data-sync-status]")).to_have_text("All sent", timeout=TIMEOUT)
+    assert live_server.query("SELECT withdrawn_on FROM consent WHERE id = ?", [current["id"]]) == [
+        {"withdrawn_on": date.today().isoformat()}]

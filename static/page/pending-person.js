@@ -177,6 +177,7 @@
       });
       var edit = document.querySelector('form[data-mutation-type="person"][data-mutation-op="update"][data-record-id="on-phone"]');
       if (edit && typeof record.version === 'number') edit.dataset.baseVersion = String(record.version);
+      offerWithdrawal(id, v[0]);  // before the name is written in: it names them too
       writePerson(id, '/people/' + id, fields, forms);
       // The person's own contact form starts in their district, not the last one used.
       var district = document.querySelector('form[data-mutation-type="contact"] select[name="district"][data-remember="district"]');
@@ -224,6 +225,28 @@
     on.textContent = window.FieldappDates.day(new Date(last.fields.assessed_on + 'T12:00:00Z'));
     line.replaceChildren('Previous total: ', total, ' of ' + form.dataset.maxTotal + ', on ', on, '.');
     form.dataset.previousTotal = String(last.fields.total);
+  }
+
+  /** The consent form: the withdrawal of their current consent, as the server's own copy offers
+   * it (fieldapp/reads/consents.py `current_consent`: the latest by the day given, unless it is a
+   * withdrawal), naming that record and its version. */
+  function offerWithdrawal(id, records) {
+    var template = document.querySelector('template[data-withdraw-consent]');
+    if (!template) return;
+    var current = records.filter(function (r) {
+      return r.type === 'consent' && !r.deleted && r.fields;
+    }).sort(function (a, b) {
+      var x = (a.fields.given_on || '') + ' ' + (a.fields.created_at || '');
+      var y = (b.fields.given_on || '') + ' ' + (b.fields.created_at || '');
+      return x < y ? 1 : x > y ? -1 : 0;
+    })[0];
+    if (!current || current.fields.withdrawn || current.fields.withdrawn_on || typeof current.version !== 'number') return;
+    var part = template.content.cloneNode(true);
+    var form = part.querySelector('form');
+    form.dataset.recordId = current.record_id;
+    form.dataset.baseVersion = String(current.version);
+    form.dataset.redirect = '/people/' + id;
+    template.replaceWith(part);
   }
 
   /** The contact form of someone with a live risk marker is kept as their own copy, which shows
