@@ -394,7 +394,6 @@
     run.done += batch.length;
     Outbox.emit({type: 'changed'});
     if (batch.length) Outbox.emit({type: 'progress', done: run.done, total: run.done + taken.remaining - batch.length});
-    run.sentSomething = run.sentSomething || batch.length > 0;
     // What the sync changed, by scope and type, for the pages showing it (static/cached-pages.js):
     // the changes it brought, and what it sent (a record never pulled back changes pages too).
     Object.keys(applied.scopes).forEach(function (scope) {
@@ -433,7 +432,7 @@
       var run = {
         reason: reason, session: s, secrecy: v[5], timeoutMs: v[1].syncTimeoutMs, discarded: Array.isArray(v[4]) ? v[4] : [],
         size: Math.min(C.BATCH_MAX, v[2] || C.BATCH_MAX), cursor: s.cursor || 0,
-        rounds: 0, answered: {}, done: 0, changed: {scopes: {}, types: {}}, sentSomething: false
+        rounds: 0, answered: {}, done: 0, changed: {scopes: {}, types: {}}
       };
       return round(run).then(function (result) {
         // Even a skipped (quiet) pull fetches the pages the phone does not hold yet: a refresh

@@ -17,10 +17,10 @@
   // these types of their records (`ABOUT_PERSON`, by the path after /people/<id>/), and the
   // worker's own pages these types of anyone's (`SHARED_PAGES`). A type named in neither is on
   // no page but the person's (`ON_NO_OTHER_PAGE`); a type the phone does not know refreshes every
-  // page, as before this map. A page that shows nothing but the person (the forms of
-  // `ABOUT_PERSON` with no types) is the same for everyone: the phone keeps one blank copy of it,
-  // /people/on-phone/<form>, and the service worker answers /people/<id>/<form> from it
-  // (static/page/pending-person.js writes the person in). README: Offline reading.
+  // page, as before this map. A form that shows nothing of theirs the page cannot write in from
+  // the phone's records (`OWN_COPY_WHEN`, below) is the same for everyone: the phone keeps one
+  // blank copy of it, /people/on-phone/<form>, and the service worker answers /people/<id>/<form>
+  // from it (static/page/pending-person.js writes the person in). README: Offline reading.
   var ABOUT_PERSON = [
     [/^contacts\/new$/, ['risk_marker']],           // their risk markers, first
     [/^consent\/new$/, ['consent']],                // the consent they may withdraw
