@@ -1,6 +1,6 @@
 """What does a phone's first sign-in take from the network? Prints figures; asserts nothing.
 
-    .venv/bin/python bench/first_signin.py
+    .venv/bin/python bench/first_signin.py [--list]
 
 Serves the app with the demo data on 127.0.0.1 and drives Debian's Chromium (Playwright, a 360 px
 phone with its service worker) through a first visit: the login page, signing in as the demo
@@ -14,6 +14,7 @@ Issue 13's goal: at most 150 kB for the whole first sign-in.
 """
 
 import gzip
+import sys
 import tempfile
 import threading
 import time
@@ -83,7 +84,8 @@ def kind_of(path):
 
 def main(argv=None):
     """Drive a first sign-in, print what crossed the wire and return the totals (bench/limit.py's
-    table). `argv` is ignored: the bench has no options."""
+    table). `--list` in `argv` (or the command line) also prints every request, in order."""
+    listing = "--list" in (sys.argv[1:] if argv is None else argv)
     instance = tempfile.mkdtemp(prefix="fieldapp-first-signin-")
     app = create_app({"INSTANCE": instance, "RATELIMIT_ENABLED": False})
     db = open_db(app.config["DATABASE"])
@@ -135,6 +137,9 @@ def main(argv=None):
           "(goal: 150 kB)")
     print(f"  as the app sends it, uncompressed: "
           f"{(everything['raw'] + everything['headers']) / 1000:.1f} kB")
+    if listing:
+        for e in measure.exchanges:
+            print(f"    {e['method']:4} {e['status']} {e['path'][:90]:90} {e['gzip']:>7} {e['headers']:>6}")
     shell_twice = [e["path"] for e in measure.exchanges if e["path"].startswith("/static/")]
     repeated = sorted({p for p in shell_twice if shell_twice.count(p) > 1})
     print(f"  shell files asked for more than once: {repeated or 'none'} "

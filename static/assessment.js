@@ -18,9 +18,11 @@
     var box = form.querySelector('[data-assessment-total]');
     var value = box.querySelector('[data-total-value]');
     var progress = box.querySelector('[data-total-progress]');
-    var previous = form.dataset.previousTotal;
     var sets = form.querySelectorAll('fieldset[data-weight]');
     function update() {
+      // Read each time: on a blank form the phone keeps, the page writes it in from the person's
+      // assessments after this starts (static/page/pending-person.js).
+      var previous = form.dataset.previousTotal;
       var total = 0;
       var missing = 0;
       sets.forEach(function (set) {

@@ -1,20 +1,24 @@
 /* fieldapp cached pages: this phone's copies of casework pages (the `fieldapp-pages` cache), kept
  * for reading with no signal (README: Offline reading).
  *
- * Owns: which pages to refresh after a sync (`pagesToRefresh`: the caseload, and each person's
- * page and every form their role needs offline), fetching and storing them (`refresh`,
+ * Owns: which pages to refresh after a sync (`pagesToRefresh`: those showing a type of record the
+ * sync changed, by the map in static/page-map.js, and those not held yet: the caseload,
+ * each person's page, the blank forms and a person's own copy of a form only where it shows more
+ * than their name and details), fetching and storing them (`refresh`,
  * `refreshAfterSync`), counting what is held for the "Ready for offline use" cue (`holdings`),
+ * which blank form answers a person's form offline (`blankFormFor`),
  * dropping a person's pages when they leave the worker's scope (`dropPeople`), and looking at the
  * cache without creating it (`openIfPresent`). The service worker stores the pages
  * a worker opens itself (static/sw.js, `navigation`); the outbox deletes the whole cache at a wipe.
- * A classic script loaded after static/outbox.js by the page and by the service worker
- * (importScripts); defines the global `FieldappCachedPages`.
+ * A classic script loaded after static/outbox.js and static/page-map.js by the page and by the
+ * service worker (importScripts); defines the global `FieldappCachedPages`.
  */
 (function (root) {
   'use strict';
 
   var C = root.FieldappConstants;
   var Outbox = root.FieldappOutbox;
+  var PageMap = root.FieldappPageMap;  // which page shows which records (static/page-map.js)
   // Requests in flight at once: the refresh after a sync that changed one person (the caseload,
   // their page, their forms: seven or eight pages) goes in one round trip over HTTP/2, as behind
   // the HTTPS proxy a real deployment needs; over HTTP/1.1 the browser itself holds it to six
@@ -191,9 +195,6 @@
   // The per-person forms kept when the page has not said which (a phone signed in before the
   // server wrote `data-offline-forms`): the ones every casework role had before.
   var DEFAULT_FORMS = ['contacts/new', 'assessments/new'];
-  // A form whose page shows the person's details (refreshed when their person record changes);
-  // the others show what their records say (refreshed when anything in their scope changes).
-  var DETAIL_FORMS = {'contacts/new': true, 'edit': true};
 
   /** The per-person forms this user needs offline (meta `offline_forms`, set at sign-in from
    * `<body data-offline-forms>`: the server knows the role and the Star licence). */
@@ -214,85 +215,46 @@
     });
   }
 
-  /** The people this phone holds (the pull), not deleted. */
-  function peopleHeld(all) {
-    return all.filter(function (r) { return r.type === 'person' && !r.deleted; });
-  }
-
   /**
-   * Which pages to refresh after a sync: the caseload, the contact form, and for each person their
-   * page and every form their role needs offline (`formsWanted`), when their data changed or the
-   * page is not cached yet; and every other page about a person this phone already holds (a draft
-   * Star) when that person's data changed.
+   * Which pages to refresh after a sync that changed `changed` ({scopes: {scope: {type: true}},
+   * types: {type: true}}): a page the phone does not hold yet; a page held that shows a type of
+   * record the sync changed (static/page-map.js); and, once a day (`recheck`), every page held.
    */
-  function pagesToRefresh(changedScopes, changedPeople, anyChange) {
+  function pagesToRefresh(changed, recheck) {
     return Promise.all([Outbox.records(), heldPaths(), formsWanted()]).then(function (v) {
-      return wantedPages(v[0], v[1], v[2], asSet(changedScopes), asSet(changedPeople), anyChange);
+      return PageMap.wantedPages(v[0], v[1], v[2], changed || {}, !!recheck);
     });
-  }
-
-  function asSet(ids) {
-    var set = {};
-    ids.forEach(function (id) { set[id] = true; });
-    return set;
-  }
-
-  /** The paths to fetch, given the records held, the pages `held` in the cache, the per-person
-   * `forms`, the scopes whose data `changed` and the people `renamed` (their person record changed). */
-  function wantedPages(all, held, forms, changed, renamed, anyChange) {
-    var wanted = {};
-    function want(path, when) { if (!held[path] || when) wanted[path] = true; }
-    want('/caseload', anyChange);
-    want('/contacts/new', anyChange);
-    want('/outbox', false);
-    ['/barriers', '/barriers/new', '/directory', '/tally/new', '/mdt/new', '/places'].forEach(function (path) { want(path, anyChange); });
-    // Lone working with no signal (static/page/safety.js): the visit page and both help answers.
-    ['/safety', '/safety/help/not-sent', '/safety/help/received'].forEach(function (path) { want(path, false); });
-    // Everyone's page first, then the forms in the order named (the contact form first): a phone
-    // that loses signal half way through holds what matters most.
-    var people = peopleHeld(all).map(function (p) { return p.record_id; });
-    people.forEach(function (id) { want('/people/' + id, changed[id]); });
-    forms.forEach(function (form) {
-      // The blank form for someone this phone registers offline (static/page/pending-person.js).
-      want('/people/on-phone/' + form, anyChange);
-      people.forEach(function (id) {
-        want('/people/' + id + '/' + form, DETAIL_FORMS[form] ? renamed[id] : changed[id]);
-      });
-    });
-    // A draft Star reading on the server can be resumed offline on any of the worker's phones.
-    all.forEach(function (r) {
-      if (r.type !== 'assessment' || r.deleted || !r.fields || r.fields.status !== 'draft') return;
-      want('/people/' + r.fields.person_id + '/star/' + r.record_id + '/edit', changed[r.fields.person_id]);
-    });
-    Object.keys(held).forEach(function (path) {
-      var m = /^\/people\/([^/]+)\/(.+)$/.exec(path);
-      if (!m || m[1] === 'on-phone' || m[2] === 'contacts/new') return;
-      if (m[2] === 'edit' ? renamed[m[1]] : changed[m[1]]) wanted[path] = true;
-    });
-    return Object.keys(wanted);
   }
 
   /**
-   * After a good sync: refresh the pages it changed (and any not held yet), then note when the
-   * phone's copy was last made current (meta `pages_refreshed_at`) and say so (event
-   * `pages-refreshed`, for the "Ready for offline use" cue). Resolves with the pages stored.
+   * After a good sync that changed `changed` (as `pagesToRefresh`; `true` for everything):
+   * refresh the pages it changed (and any not held yet), then note when the phone's copy was last
+   * made current (meta `pages_refreshed_at`) and say so (event `pages-refreshed`, for the "Ready
+   * for offline use" cue). Resolves with the pages stored.
    */
-  function refreshAfterSync(changedScopes, changedPeople, anyChange, since) {
+  function refreshAfterSync(changed, since) {
     var started = since == null ? wipes : since;
     var storedPaths = [];
+    var recheck = false;
     // In two rounds: the caseload, everyone's page and the forms of people whose page is held,
     // then the other forms, so that a phone holding a person's form always holds their page too
     // (the form leads back to it after a save); after a sync of a few records, one round.
     // A form of a person whose page the phone already holds goes in the first round.
-    return Promise.all([pagesToRefresh(changedScopes, changedPeople, anyChange), heldPaths()]).then(function (v) {
-      var paths = v[0];
+    return Promise.all([Outbox.getMeta('pages_rechecked_at'), heldPaths()]).then(function (v) {
+      var last = v[0] ? Date.parse(v[0]) : NaN;
+      // The first sync fetches everything anyway: the daily check starts from it.
+      recheck = changed === true || (!isNaN(last) && Date.now() - last > PageMap.RECHECK_MS);
       var held = v[1];
-      var later = function (path) {
-        var m = /^(\/people\/[^/]+)\/./.exec(path);
-        return !!m && !held[m[1]];
-      };
-      return refresh(paths.filter(function (p) { return !later(p); }), storedPaths, started).then(function (first) {
-        return refresh(paths.filter(later), storedPaths, started).then(function (second) { return first + second; });
+      return pagesToRefresh(changed === true ? {} : changed, recheck).then(function (paths) {
+        var later = function (path) {
+          var m = /^(\/people\/[^/]+)\/./.exec(path);
+          return !!m && !held[m[1]];
+        };
+        return refresh(paths.filter(function (p) { return !later(p); }), storedPaths, started).then(function (first) {
+          return refresh(paths.filter(later), storedPaths, started).then(function (second) { return first + second; });
+        });
+      }).then(function (stored) {
+        return recheck || isNaN(last) ? Outbox.setMeta({pages_rechecked_at: new Date().toISOString()}).then(function () { return stored; }) : stored;
       });
     }).then(function (stored) {
       if (wipes !== started) return stored;  // logged out meanwhile: nothing to be ready for
@@ -301,6 +263,20 @@
         Outbox.emit({type: 'pages-refreshed', stored: stored, paths: storedPaths});
         return stored;
       });
+    });
+  }
+
+  /** The path of the blank copy that answers `path` (/people/<id>/<form>) offline when the phone
+   * holds no copy of that person's own (static/sw.js `cachedPage`), or null: only for the forms the
+   * user needs offline, never for someone's page itself. With `instead`, only where the blank one
+   * is all the phone keeps for them (their form shows nothing but their details: `ownCopyNeeded`). */
+  function blankFormFor(path, instead) {
+    var m = /^\/people\/([^/]+)\/(.+)$/.exec(path);
+    if (!m || m[1] === 'on-phone') return Promise.resolve(null);
+    return Promise.all([formsWanted(), instead ? Outbox.records({scope: m[1]}) : []]).then(function (v) {
+      if (v[0].indexOf(m[2]) === -1) return null;
+      if (instead && PageMap.ownCopyNeeded(m[2], PageMap.recordsByPerson(v[1])[m[1]] || [])) return null;
+      return '/people/on-phone/' + m[2];
     });
   }
 
@@ -315,10 +291,15 @@
     return Promise.all([Outbox.records(), heldPaths(), formsWanted(), Outbox.getMeta('pages_refreshed_at')])
       .then(function (v) {
         var held = v[1];
-        var people = peopleHeld(v[0]);
+        var people = PageMap.peopleHeld(v[0]);
+        var theirs = PageMap.recordsByPerson(v[0]);
+        // A form is ready when their own copy is held, or the blank one serves them.
         var ready = people.filter(function (p) {
           var base = '/people/' + p.record_id;
-          return held[base] && v[2].every(function (form) { return held[base + '/' + form]; });
+          return held[base] && v[2].every(function (form) {
+            return held[base + '/' + form] ||
+              (held['/people/on-phone/' + form] && !PageMap.ownCopyNeeded(form, theirs[p.record_id] || []));
+          });
         });
         return {people: people.length, ready: ready.length, caseload: !!held['/caseload'],
                 blankForms: v[2].every(function (form) { return held['/people/on-phone/' + form]; }),
@@ -335,6 +316,7 @@
     refresh: refresh,
     pagesToRefresh: pagesToRefresh,
     refreshAfterSync: refreshAfterSync,
-    holdings: holdings
+    holdings: holdings,
+    blankFormFor: blankFormFor
   };
 })(typeof self !== 'undefined' ? self : this);

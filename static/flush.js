@@ -176,8 +176,8 @@
     return recs.get([c.type, c.record_id]).then(function (held) {
       if (held && typeof held.version === 'number' && typeof c.version === 'number' && c.version < held.version) return;
       var scope = c.scope != null ? c.scope : (held ? held.scope : (c.type === 'person' ? c.record_id : null));
-      if (scope) seen.changedScopes[scope] = true;
-      if (c.type === 'person') seen.changedPeople[c.record_id] = true;
+      if (scope) (seen.changedScopes[scope] = seen.changedScopes[scope] || {})[c.type] = true;
+      seen.changedTypes[c.type] = true;
       if (c.type === 'person' && c.deleted) seen.droppedScopes.push(c.record_id);  // its pages go too
       var rec = {type: c.type, record_id: c.record_id, version: c.version, deleted: !!c.deleted,
                  scope: scope, fields: kept.fields};
@@ -254,7 +254,7 @@
     var results = {};
     data.results.forEach(function (r) { results[r.id] = r; });
     var changes = echoedChanges(batch, results).concat(data.changes || []);
-    var seen = {droppedScopes: [], changedScopes: {}, changedPeople: {}};
+    var seen = {droppedScopes: [], changedScopes: {}, changedTypes: {}};
     var sent = {};  // the fields of the batch's creates, for the partial changes echoing them
     batch.forEach(function (i) { if (i.op === 'create') sent[i.type + ' ' + i.record_id] = i.fields || {}; });
     var now = new Date().toISOString();
@@ -264,8 +264,9 @@
       return Outbox.transaction(['outbox', 'records', 'meta'], store);
     }).then(function () {
       return Pages.dropPeople(seen.droppedScopes).then(function () {
-        return {changedScopes: Object.keys(seen.changedScopes), changedPeople: Object.keys(seen.changedPeople),
-                anyChange: changes.length > 0};
+        // Someone leaving the phone changes the lists of people (the caseload, the general forms).
+        if (seen.droppedScopes.length) seen.changedTypes.person = true;
+        return {scopes: seen.changedScopes, types: seen.changedTypes};
       });
     });
 
@@ -393,10 +394,18 @@
     run.done += batch.length;
     Outbox.emit({type: 'changed'});
     if (batch.length) Outbox.emit({type: 'progress', done: run.done, total: run.done + taken.remaining - batch.length});
-    run.sentSomething = run.sentSomething || batch.length > 0;
-    applied.changedScopes.forEach(function (x) { run.scopes[x] = true; });
-    applied.changedPeople.forEach(function (x) { run.people[x] = true; });
-    run.anyChange = run.anyChange || applied.anyChange;
+    // What the sync changed, by scope and type, for the pages showing it (static/cached-pages.js):
+    // the changes it brought, and what it sent (a record never pulled back changes pages too).
+    Object.keys(applied.scopes).forEach(function (scope) {
+      var types = run.changed.scopes[scope] = run.changed.scopes[scope] || {};
+      Object.keys(applied.scopes[scope]).forEach(function (t) { types[t] = true; });
+    });
+    Object.keys(applied.types).forEach(function (t) { run.changed.types[t] = true; });
+    batch.forEach(function (i) {
+      run.changed.types[i.type] = true;
+      var scope = i.type === 'person' ? i.record_id : i.person_id;
+      if (scope) (run.changed.scopes[scope] = run.changed.scopes[scope] || {})[i.type] = true;
+    });
     run.cursor = data.cursor != null ? data.cursor : run.cursor;
     return data.more === true || taken.remaining > batch.length;
   }
@@ -423,14 +432,13 @@
       var run = {
         reason: reason, session: s, secrecy: v[5], timeoutMs: v[1].syncTimeoutMs, discarded: Array.isArray(v[4]) ? v[4] : [],
         size: Math.min(C.BATCH_MAX, v[2] || C.BATCH_MAX), cursor: s.cursor || 0,
-        rounds: 0, answered: {}, done: 0, scopes: {}, people: {}, anyChange: false, sentSomething: false
+        rounds: 0, answered: {}, done: 0, changed: {scopes: {}, types: {}}
       };
       return round(run).then(function (result) {
         // Even a skipped (quiet) pull fetches the pages the phone does not hold yet: a refresh
         // the page ran is cut short when the worker goes to another page straight after signing in.
         if (result.ok) {
-          result.refresh = Pages.refreshAfterSync(Object.keys(run.scopes), Object.keys(run.people),
-            run.anyChange || run.sentSomething, since).catch(function () { return 0; });
+          result.refresh = Pages.refreshAfterSync(run.changed, since).catch(function () { return 0; });
         }
         return result;
       });

@@ -232,7 +232,13 @@ async function cachedPage(path) {
     return (await caches.match('/stale', {ignoreSearch: true})) || null;
   }
   const cache = await FieldappCachedPages.openIfPresent();  // looking never creates the cache
-  const hit = cache && await cache.match(path, {ignoreSearch: true, ignoreVary: true});
+  let hit = cache && await cache.match(path, {ignoreSearch: true, ignoreVary: true});
+  if (!hit && cache) {
+    // A person's form the phone keeps no copy of their own: the blank one, which the page fills in
+    // from the URL and the phone's records (static/page/pending-person.js `fillForm`).
+    const blank = await FieldappCachedPages.blankFormFor(path);
+    hit = blank && await cache.match(blank, {ignoreSearch: true, ignoreVary: true});
+  }
   if (!hit) return null;
   const text = await openCopy(hit);
   if (text == null) return lockScreen();  // sealed, and the phone is locked

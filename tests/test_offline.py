@@ -64,12 +64,18 @@ def wait_controlled(page):
 
 
 def wait_cached(page, *paths):
-    """Until the service worker's page cache holds every one of `paths`."""
+    """Until the service worker's page cache can answer every one of `paths`: a person's form
+    from their own copy, or from the blank one where that is all the phone keeps for them
+    (static/cached-pages.js `blankFormFor`, static/sw.js `cachedPage`)."""
     deadline = time.monotonic() + 2 * TIMEOUT / 1000  # background work: generous on a busy machine
     while not page.evaluate(
         """async (paths) => {
             const cache = await caches.open('fieldapp-pages');
-            const hits = await Promise.all(paths.map((p) => cache.match(p, {ignoreVary: true})));
+            const hits = await Promise.all(paths.map(async (p) => {
+                if (await cache.match(p, {ignoreVary: true})) return true;
+                const blank = await FieldappCachedPages.blankFormFor(p, true);
+                return !!blank && !!(await cache.match(blank, {ignoreVary: true}));
+            }));
             return hits.every(Boolean);
         }""",
         list(paths),
@@ -263,7 +269,7 @@ def test_a_page_refresh_that_finishes_after_signing_out_leaves_no_page_cache(pho
     page.wait_for_url("**/login*")
     left = page.evaluate(
         """async () => {
-            await FieldappCachedPages.refreshAfterSync([], [], true);
+            await FieldappCachedPages.refreshAfterSync(true);
             return caches.has('fieldapp-pages');
         }"""
     )

@@ -100,3 +100,41 @@ def test_ndt_and_star_completed_offline_reach_the_server_once(phone, live_server
     assert page.locator("svg.app-star__svg polygon").count() >= 1
     if star_before:
         expect(page.locator("table.app-distance")).to_be_visible()
+
+
+def test_the_blank_ndt_and_star_forms_show_what_the_persons_own_would(phone, live_server):
+    # Never opened, Dan's NDT and Star forms are the blank ones the phone keeps once: the NDT
+    # form is given his previous total from the assessments the sync brought, as the server's
+    # copy says it; a new Star reading goes to the draft he has, as the server's copy does.
+    dan = person_id(live_server, "Dan")
+    [previous] = live_server.query(
+        "SELECT total, max_total FROM assessment WHERE person_id = ? AND instrument = 'ndt'"
+        " AND status = 'final' AND deleted = 0 ORDER BY assessed_on DESC, created_at DESC LIMIT 1", [dan])
+    [draft] = [row["id"] for row in assessments(live_server, dan, "homelessness-star")
+               if row["status"] == "draft"]
+    context = phone()
+    page = sign_in(context, "outreach")
+    wait_cached(page, f"/people/{dan}", f"/people/{dan}/assessments/new", f"/people/{dan}/star/new",
+                f"/people/{dan}/star/{draft}/edit")
+    held = page.evaluate("""async (paths) => {
+        const cache = await caches.open('fieldapp-pages');
+        return Promise.all(paths.map(async (p) => !!(await cache.match(p))));
+    }""", [f"/people/{dan}/assessments/new", f"/people/{dan}/star/new"])
+    assert held == [False, False]
+
+    context.set_offline(True)
+    page.goto(f"/people/{dan}/assessments/new")
+    expect(page.locator("body")).to_have_attribute("data-blank-form-for", dan)
+    expect(page.locator("[data-previous]")).to_contain_text(
+        f"Previous total: {previous['total']} of {previous['max_total']}, on ")
+    levels = {domain["key"]: 1 for domain in NDT["domains"]}
+    for key, level in levels.items():
+        page.check(f'input[name="scores.{key}"][value="{level}"]')
+    total = sum(d["weight"] for d in NDT["domains"])
+    change = total - previous["total"]
+    expect(page.locator("[data-total-progress]")).to_contain_text(
+        f"↑{change}" if change > 0 else f"↓{-change}" if change < 0 else "no change")
+
+    page.goto(f"/people/{dan}/star/new")
+    page.wait_for_url(f"**/people/{dan}/star/{draft}/edit")
+    expect(page.locator("h1")).to_contain_text("Resume the Star reading")

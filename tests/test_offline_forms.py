@@ -41,11 +41,16 @@ def caseload_ids(page):
 
 
 def cached(page, paths):
+    """For each path, whether the phone can answer it offline: its own copy, or for a person's form
+    the blank one where that is all the phone keeps for them (static/cached-pages.js)."""
     return page.evaluate(
         """async (paths) => {
             const cache = await caches.open('fieldapp-pages');
-            const hits = await Promise.all(paths.map((p) => cache.match(p, {ignoreVary: true})));
-            return hits.map(Boolean);
+            return Promise.all(paths.map(async (p) => {
+                if (await cache.match(p, {ignoreVary: true})) return true;
+                const blank = await FieldappCachedPages.blankFormFor(p, true);
+                return !!blank && !!(await cache.match(blank, {ignoreVary: true}));
+            }));
         }""", paths)
 
 
@@ -62,7 +67,7 @@ def test_the_caseload_says_when_the_phone_is_ready_for_offline_use(phone, live_s
 
     # A page the phone lost (storage pressure, say) is noticed, offline, where no sync can mend it.
     page.evaluate("""async (path) => (await caches.open('fieldapp-pages')).delete(path)""",
-                  f"/people/{people[0]}/edit")
+                  f"/people/{people[0]}")
     page.context.set_offline(True)
     page.reload()
     expect(ready_cue(page)).to_have_text(
@@ -191,3 +196,93 @@ def test_a_phone_that_opens_a_person_straight_after_signing_in_still_gets_ready(
     page.goto(f"/people/{people[0]}")
     page.goto("/caseload")
     assert wait_ready(page) == len(people)
+
+
+class PagesAsked:
+    """WSGI middleware put in front of the app for one test: the path of every GET that reaches
+    the server, the page's and the service worker's alike."""
+
+    def __init__(self, app):
+        self.app = app
+        self.paths = []
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "GET":
+            self.paths.append(environ["PATH_INFO"])
+        return self.app(environ, start_response)
+
+
+def test_a_form_the_phone_never_fetched_for_a_person_is_the_blank_one_made_theirs(phone, live_server):
+    # Their details form and contact form show nothing of theirs but the person record: the phone
+    # keeps one blank copy of each and writes the person in from the records the sync brought.
+    lee = person_id(live_server, "Lee")
+    asked = PagesAsked(live_server.faults.app)
+    live_server.faults.app = asked
+    page = sign_in(phone(), "outreach")
+    wait_ready(page)
+    assert "/people/on-phone/edit" in asked.paths and "/people/on-phone/contacts/new" in asked.paths
+    assert f"/people/{lee}/edit" not in asked.paths
+    assert f"/people/{lee}/contacts/new" not in asked.paths
+    [held] = live_server.query("SELECT version, description, district FROM person WHERE id = ?", [lee])
+
+    page.context.set_offline(True)
+    page.goto(f"/people/{lee}/edit")
+    expect(page.locator("body")).to_have_attribute("data-blank-form-for", lee)
+    expect(page).to_have_title("Edit details of Lee – fieldapp")
+    expect(page.locator(".govuk-back-link")).to_have_attribute("href", f"/people/{lee}")
+    expect(page.locator("body")).not_to_contain_text("\u27e8name\u27e9")
+    expect(page.locator("#description")).to_have_value(held["description"])
+    edit = page.locator('form[data-mutation-type="person"]')
+    assert edit.get_attribute("data-base-version") == str(held["version"])
+    assert edit.get_attribute("data-record-id") == lee
+    page.fill("#description", "Test: edited from the blank form")
+    page.click("button:has-text('Save details')")
+    page.wait_for_url(f"**/people/{lee}")
+
+    page.goto(f"/people/{lee}/contacts/new")
+    expect(page.locator("body")).to_have_attribute("data-blank-form-for", lee)
+    expect(page.locator("main h1")).to_have_text("Record a contact with Lee")
+    expect(page.locator("select[name=district]")).to_have_value(held["district"])
+    fill_contact(page, "Test: contact from the blank form")
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url(f"**/people/{lee}")
+
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    expect(page.locator("[data-sync-status]")).to_have_text("All sent", timeout=TIMEOUT)
+    [now] = live_server.query("SELECT version, description FROM person WHERE id = ?", [lee])
+    assert now["description"] == "Test: edited from the blank form"
+    assert now["version"] == held["version"] + 1  # applied on the version it named: no conflict
+    assert live_server.query("SELECT district FROM contact WHERE person_id = ? AND place = ?",
+                             [lee, "Test: contact from the blank form"]) == [{"district": held["district"]}]
+
+
+def test_the_blank_consent_form_offers_to_withdraw_the_consent_the_phone_holds(phone, live_server):
+    # Dan's current consent can be withdrawn offline from the blank consent form: the page puts
+    # the withdrawal in, naming his consent record and its version, as his own copy would.
+    dan = person_id(live_server, "Dan")
+    [current] = live_server.query(
+        "SELECT id, version FROM consent WHERE person_id = ? AND deleted = 0"
+        " ORDER BY given_on DESC, created_at DESC, rowid DESC LIMIT 1", [dan])
+    page = sign_in(phone(), "outreach")
+    wait_ready(page)
+    assert cached(page, [f"/people/{dan}/consent/new"]) == [True]
+    assert page.evaluate("""async (p) => !(await (await caches.open('fieldapp-pages')).match(p))""",
+                         f"/people/{dan}/consent/new")
+
+    page.context.set_offline(True)
+    page.goto(f"/people/{dan}/consent/new")
+    expect(page.locator("body")).to_have_attribute("data-blank-form-for", dan)
+    withdraw = page.locator('form[data-mutation-op="update"][data-mutation-type="consent"]')
+    expect(withdraw).to_have_attribute("data-record-id", current["id"])
+    expect(withdraw).to_have_attribute("data-base-version", str(current["version"]))
+    expect(page.locator("main")).to_contain_text("When Dan withdraws consent")
+    page.fill("#withdrawn_on", date.today().isoformat())
+    page.click("button:has-text('Record withdrawal')")
+    page.wait_for_url(f"**/people/{dan}")
+
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    expect(page.locator("[data-sync-status]")).to_have_text("All sent", timeout=TIMEOUT)
+    assert live_server.query("SELECT withdrawn_on FROM consent WHERE id = ?", [current["id"]]) == [
+        {"withdrawn_on": date.today().isoformat()}]

@@ -52,3 +52,30 @@ def test_a_safeguarding_concern_raised_offline_says_call_999_and_reaches_the_ser
     expect(page.locator("[data-sync-status]")).to_have_text("All sent", timeout=20000)
     rows = live_server.query("SELECT about, immediate_risk FROM safeguarding_concern")
     assert rows == [{"about": "domestic_abuse", "immediate_risk": 1}]
+
+
+def test_a_person_with_a_risk_marker_has_their_own_contact_form_on_the_phone(phone, live_server):
+    # The contact form shows a person's risk markers first: for someone with one, the phone keeps
+    # their own copy (not the blank one); and should the blank one stand in before that copy has
+    # come, it says so first too, from the marker the phone holds.
+    dan = person_id(live_server, "Dan")
+    page = sign_in(phone(), "outreach")
+    page.goto(f"/people/{dan}/risk-markers/new")
+    page.check("input[name=kind][value=dog]")
+    page.fill("#note", "Test: large dog, keep the gate shut")
+    page.click("button:has-text('Save risk marker')")
+    page.wait_for_url(f"**/people/{dan}")
+    expect(page.locator("[data-sync-status]")).to_have_text("All sent", timeout=20000)
+    wait_cached(page, f"/people/{dan}/contacts/new")
+    own = page.evaluate("""async (p) => !!(await (await caches.open('fieldapp-pages')).match(p))""",
+                        f"/people/{dan}/contacts/new")
+    assert own
+
+    page.context.set_offline(True)
+    page.goto(f"/people/{dan}/contacts/new")
+    expect(page.locator("[data-risk-markers]")).to_contain_text("keep the gate shut")
+    page.evaluate("""async (p) => (await caches.open('fieldapp-pages')).delete(p)""",
+                  f"/people/{dan}/contacts/new")
+    page.goto(f"/people/{dan}/contacts/new")
+    expect(page.locator("body")).to_have_attribute("data-blank-form-for", dan)
+    expect(page.locator("[data-risk-markers]")).to_contain_text("Dog: Test: large dog, keep the gate shut")

@@ -12,7 +12,9 @@
  * `/people/on-phone/<form>` (fieldapp/web/guards.py `form_person_or_404`), opened with
  * `?person=<id>`: their id and name are written in, and an edit starts from their details as
  * registered (and changed since) on this phone, so it sends only what the worker changes, as an
- * update queued behind their registration.
+ * update queued behind their registration. The same blank form stands in offline for the form of
+ * anyone the server has, when the phone holds no copy of that person's own (`fillForSynced`:
+ * static/page-map.js: their own copy is kept only of a form that shows more than their details).
  * Classic script, page only; defines `Fieldapp.pendingPerson`, started by static/page/start.js.
  */
 (function (ns) {
@@ -112,10 +114,41 @@
     document.title = document.title.split(ON_PHONE_NAME).join(name);
   }
 
+  /** Nothing can be saved against nobody: the form closed, with a word why. */
+  function closeForms(forms) {
+    forms.forEach(function (form) {
+      form.querySelectorAll('button, input, select, textarea').forEach(function (el) { el.disabled = true; });
+    });
+    var h1 = document.querySelector('main h1');
+    if (h1) h1.textContent = 'This person is not on this phone';
+  }
+
+  /** Write the person `id` into the blank form on screen: the id where the blank has `on-phone`,
+   * the back link to `back`, the name everywhere, and an edit starting from their `fields`. */
+  function writePerson(id, back, fields, forms) {
+    document.querySelectorAll('input[name="person_id"][value="on-phone"]').forEach(function (el) { el.value = id; });
+    document.querySelectorAll('a[href="' + ON_PHONE + '"]').forEach(function (a) { a.href = back; });
+    forms.forEach(function (form) {
+      if (form.dataset.recordId === 'on-phone') form.dataset.recordId = id;
+    });
+    writeName(fields.display_name || '');
+    var edit = document.querySelector('form[data-mutation-type="person"][data-mutation-op="update"]');
+    if (edit) Object.keys(fields).forEach(function (name) { startFrom(edit, name, fields[name]); });
+  }
+
+  /** Whether the page on screen is a blank form (one copy kept for everyone). */
+  function blankOnScreen() {
+    return !!document.querySelector('input[name="person_id"][value="on-phone"], form[data-record-id="on-phone"]');
+  }
+
   /** A blank form (`/people/on-phone/<form>?person=<id>`) made theirs; or, for someone this
-   * phone does not hold, closed with a word why (nothing can be saved against nobody). */
+   * phone does not hold, closed with a word why (nothing can be saved against nobody). The same
+   * blank form answers `/people/<id>/<form>` offline for someone the server has (static/sw.js
+   * `cachedPage`): then it is made theirs from the records the pull brought (`fillForSynced`). */
   function fillForm() {
     var id = wantedId();
+    var own = /^\/people\/([^/]+)\/./.exec(location.pathname);
+    if (own && own[1] !== 'on-phone' && blankOnScreen()) return fillForSynced(own[1]);
     if (location.pathname.indexOf(ON_PHONE + '/') !== 0) return Promise.resolve();
     var forms = document.querySelectorAll('form[data-mutation-type]');
     return (id ? queuedPerson(id) : Promise.resolve(null)).then(function (item) {
@@ -123,26 +156,150 @@
         location.replace('/people/' + id + location.pathname.slice(ON_PHONE.length));
         return;
       }
-      if (!item) {
-        forms.forEach(function (form) {
-          form.querySelectorAll('button, input, select, textarea').forEach(function (el) { el.disabled = true; });
-        });
-        var h1 = document.querySelector('main h1');
-        if (h1) h1.textContent = 'This person is not on this phone';
-        return;
-      }
-      document.querySelectorAll('input[name="person_id"][value="on-phone"]').forEach(function (el) { el.value = id; });
-      document.querySelectorAll('a[href="' + ON_PHONE + '"]').forEach(function (a) { a.href = pageUrl(id); });
-      forms.forEach(function (form) {
-        if (form.dataset.recordId === 'on-phone') form.dataset.recordId = id;
-        form.dataset.redirect = pageUrl(id);
-      });
-      return detailsOnPhone(id, item).then(function (fields) {
-        writeName(fields.display_name || '');
-        var edit = document.querySelector('form[data-mutation-type="person"][data-mutation-op="update"]');
-        if (edit) Object.keys(fields).forEach(function (name) { startFrom(edit, name, fields[name]); });
-      });
+      if (!item) { closeForms(forms); return; }
+      forms.forEach(function (form) { form.dataset.redirect = pageUrl(id); });
+      return detailsOnPhone(id, item).then(function (fields) { writePerson(id, pageUrl(id), fields, forms); });
     });
+  }
+
+  /** The blank form shown at `/people/<id>/<form>`: their details as the pull brought them, with
+   * this worker's edits not sent yet over them; the edit names the version the phone holds (what
+   * the server's own copy of the form would name); the contact starts in their district. */
+  function fillForSynced(id) {
+    var forms = document.querySelectorAll('form[data-mutation-type]');
+    return Promise.all([Outbox.records({scope: id}), Outbox.list({personId: id})]).then(function (v) {
+      var record = v[0].filter(function (r) { return r.type === 'person' && r.record_id === id && !r.deleted; })[0];
+      if (!record || !record.fields) { closeForms(forms); return; }
+      var fields = Object.assign({}, record.fields);
+      v[1].forEach(function (i) {
+        if (i.type === 'person' && i.op === 'update' && i.record_id === id && i.user_id === Page.userId &&
+            i.state !== 'sent') Object.assign(fields, i.fields || {});
+      });
+      var edit = document.querySelector('form[data-mutation-type="person"][data-mutation-op="update"][data-record-id="on-phone"]');
+      if (edit && typeof record.version === 'number') edit.dataset.baseVersion = String(record.version);
+      offerWithdrawal(id, v[0]);  // before the name is written in: it names them too
+      writePerson(id, '/people/' + id, fields, forms);
+      // The person's own contact form starts in their district, not the last one used.
+      var district = document.querySelector('form[data-mutation-type="contact"] select[name="district"][data-remember="district"]');
+      if (district && fields.district) {
+        district.removeAttribute('data-remember');
+        Array.prototype.forEach.call(district.options, function (o) { o.selected = o.value === fields.district; });
+      }
+      writePreviousTotal(v[0]);
+      warnOfMarkers(v[0]);
+      document.body.dataset.blankFormFor = id;  // for tests and tools: the person is written in
+      return resumeDraft(id, v[0]);
+    });
+  }
+
+  /** The value of the form's hidden field `name`, or null. */
+  function hidden(form, name) {
+    var el = form.querySelector('input[type="hidden"][name="' + name + '"]');
+    return el ? el.value : null;
+  }
+
+  /** The NDT form's previous total, as the server's own copy of it says (fieldapp/reads/assessments.py
+   * `previous_total`: their latest final total of this instrument and version), from the
+   * assessments of theirs the phone holds. */
+  function writePreviousTotal(records) {
+    var form = document.querySelector('form[data-assessment-form="ndt"]');
+    var line = document.querySelector('[data-previous]');
+    if (!form || !line) return;
+    var instrument = hidden(form, 'instrument');
+    var version = hidden(form, 'instrument_version');
+    var finals = records.filter(function (r) {
+      var f = r.fields || {};
+      return r.type === 'assessment' && !r.deleted && f.status === 'final' && f.total != null &&
+        f.instrument === instrument && String(f.instrument_version) === version;
+    }).sort(function (a, b) {
+      var x = (a.fields.assessed_on || '') + ' ' + (a.fields.created_at || '');
+      var y = (b.fields.assessed_on || '') + ' ' + (b.fields.created_at || '');
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    var last = finals[finals.length - 1];
+    if (!last) return;
+    var total = document.createElement('strong');
+    total.textContent = String(last.fields.total);
+    var on = document.createElement('time');
+    on.setAttribute('datetime', last.fields.assessed_on);
+    on.textContent = window.FieldappDates.day(new Date(last.fields.assessed_on + 'T12:00:00Z'));
+    line.replaceChildren('Previous total: ', total, ' of ' + form.dataset.maxTotal + ', on ', on, '.');
+    form.dataset.previousTotal = String(last.fields.total);
+  }
+
+  /** The consent form: the withdrawal of their current consent, as the server's own copy offers
+   * it (fieldapp/reads/consents.py `current_consent`: the latest by the day given, unless it is a
+   * withdrawal), naming that record and its version. */
+  function offerWithdrawal(id, records) {
+    var template = document.querySelector('template[data-withdraw-consent]');
+    if (!template) return;
+    var current = records.filter(function (r) {
+      return r.type === 'consent' && !r.deleted && r.fields;
+    }).sort(function (a, b) {
+      var x = (a.fields.given_on || '') + ' ' + (a.fields.created_at || '');
+      var y = (b.fields.given_on || '') + ' ' + (b.fields.created_at || '');
+      return x < y ? 1 : x > y ? -1 : 0;
+    })[0];
+    if (!current || current.fields.withdrawn || current.fields.withdrawn_on || typeof current.version !== 'number') return;
+    var part = template.content.cloneNode(true);
+    var form = part.querySelector('form');
+    form.dataset.recordId = current.record_id;
+    form.dataset.baseVersion = String(current.version);
+    form.dataset.redirect = '/people/' + id;
+    template.replaceWith(part);
+  }
+
+  /** The contact form of someone with a live risk marker is kept as their own copy, which shows
+   * the markers first (templates/risks/_markers.html; static/page-map.js `OWN_COPY_WHEN`). Should
+   * the blank one stand in before that copy has come (the signal lost half way through a
+   * refresh), it still says so first, from the markers the phone holds. */
+  function warnOfMarkers(records) {
+    var h1 = document.querySelector('main h1');
+    var live = records.filter(function (r) {
+      return r.type === 'risk_marker' && !r.deleted && r.fields && !r.fields.retired;
+    });
+    if (!h1 || !live.length || !document.querySelector('form[data-mutation-type="contact"]')) return;
+    var kinds = {};
+    var named = document.querySelector('[data-place-markers][data-kinds]');
+    try { kinds = named ? JSON.parse(named.dataset.kinds) : {}; } catch (e) { /* the kinds as stored */ }
+    var box = document.createElement('div');
+    box.className = 'govuk-warning-text app-risk-markers';
+    box.dataset.riskMarkers = '';
+    var icon = document.createElement('span');
+    icon.className = 'govuk-warning-text__icon';
+    icon.setAttribute('aria-hidden', 'true');
+    icon.textContent = '!';
+    var text = document.createElement('div');
+    text.className = 'govuk-warning-text__text';
+    var heading = document.createElement('h2');
+    heading.className = 'govuk-heading-s govuk-!-margin-bottom-1';
+    heading.textContent = live.length === 1 ? 'Risk marker' : 'Risk markers';
+    var list = document.createElement('ul');
+    list.className = 'govuk-list govuk-!-margin-bottom-0';
+    live.forEach(function (m) {
+      var item = document.createElement('li');
+      var label = document.createElement('strong');
+      label.textContent = kinds[m.fields.kind] || m.fields.kind;
+      item.append(label, m.fields.note ? ': ' + m.fields.note : '');
+      list.append(item);
+    });
+    text.append(heading, list);
+    box.append(icon, text);
+    h1.after(box);
+  }
+
+  /** A new Star reading for someone with a draft of this instrument resumes the draft instead, as
+   * the server's own copy of the form does: the phone keeps the draft's page
+   * (/people/<id>/star/<draft>/edit, static/cached-pages.js). */
+  function resumeDraft(id, records) {
+    var form = document.querySelector('form[data-assessment-form="star"][data-mutation-op="create"]');
+    if (!form) return;
+    var instrument = hidden(form, 'instrument');
+    var draft = records.filter(function (r) {
+      var f = r.fields || {};
+      return r.type === 'assessment' && !r.deleted && f.status === 'draft' && f.instrument === instrument;
+    })[0];
+    if (draft) location.replace('/people/' + id + '/star/' + draft.record_id + '/edit');
   }
 
   /** The general contact form opened with `?person=<id>` for someone still on this phone: offer
