@@ -13,7 +13,9 @@
  *   offline-ready.js the "Ready for offline use" cue, from what the phone holds
  *   pending-person.js  the page and contact form of someone registered on this phone, not sent yet
  *   pending-changes.js what was just saved shown over the page; the page made fresh once sent
- *   contact-form.js  the contact form's defaults (now, last type and district, recent places)
+ * Modules of one kind of page only (page bundles: the contact form's, the directory's, the
+ * barriers list's; fieldapp/web/assets.py BUNDLES) load after this file, on their pages alone, and
+ * start themselves; one that must wait for the PIN lock waits for `Fieldapp.sessionOpen`.
  * Owns the routing of the page's events to them: every form's submit (casework → FieldappForms,
  * logout → Fieldapp.logout, login → the device id), `[data-action]` clicks, and the outbox's
  * events (FieldappOutbox.on) to the status line and the flush timer.
@@ -79,7 +81,9 @@
     if (event.type === 'changed') Page.render();
     if (event.type === 'progress') Page.setProgress({done: event.done, total: event.total});
     if (event.type === 'flushed') { Page.setProgress(null); ns.triggers.afterFlush(event); }
-    if (event.type === 'pages-refreshed' || event.type === 'wiped') ns.offlineReady.render();
+    if (event.type === 'pages-refreshed' || event.type === 'wiped' || event.type === 'shell-complete') {
+      ns.offlineReady.render();
+    }
     if (event.type === 'pages-refreshed') ns.pendingChanges.refreshWhenSent(event);
     if (event.type === 'page-fresh') ns.pendingChanges.replaceWhenFresh(event);
     if (event.type === 'changed') ns.pendingChanges.show();
@@ -118,14 +122,21 @@
     try { lock = JSON.parse(document.body.dataset.lock || 'null'); } catch (e) { /* off */ }
     var session = {userId: userId, deviceId: document.body.dataset.deviceId, forms: forms, lock: lock,
                    staleDays: Number(document.body.dataset.staleDays) || null};
-    var locked = false;
-    return Outbox.setSession(session).then(function () {
+    // The page bundles after this file have run by DOMContentLoaded: their listeners (the contact
+    // form's `fieldapp:form-filled`) are in place before a form to fix is filled below.
+    var loaded = new Promise(function (resolve) {
+      if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', resolve);
+      else resolve();
+    });
+    var guarded = Promise.all([Outbox.setSession(session), loaded]).then(function () {
       return ns.lock.guard();  // the PIN lock first: a locked phone shows nothing else
-    }).then(function (isLocked) {
-      locked = isLocked;
+    });
+    // For the page bundles loaded after this file: whether the phone is open (true) or locked.
+    ns.sessionOpen = guarded.then(function (isLocked) { return !isLocked; }, function () { return false; });
+    return guarded.then(function (locked) {
       if (locked) return;
       ns.pendingPerson.narrowList();
-      return Promise.all([ns.contactForm.applyRemembered(), Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
+      return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
                           ns.pendingPerson.showPage(), ns.pendingPerson.offerInContactForm(), ns.pendingPerson.fillForm(),
                           ns.pendingChanges.show(), ns.lost.render(), ns.lost.warnIfAtRisk()]);
     }).then(function () { return ns.triggers.onAppOpen(); });
@@ -141,7 +152,6 @@
     ns.offlineView.showBanner();
     ns.caseload.wire();
     ns.caseload.wireOfflineMatches();
-    ns.contactForm.wire();
     showSaved();
     ns.offlineView.recordView(userId);
     ns.pendingChanges.replaceWhenFresh();  // the slow network may have answered while this loaded
