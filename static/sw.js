@@ -47,7 +47,10 @@ const NETWORK_ONLY = __NETWORK_ONLY__.map((source) => new RegExp(source));
 
 // ---- install: the new shell is complete before this worker may take over --------------------
 self.addEventListener('install', (event) => {
-  event.waitUntil(precache());
+  // A first install takes what every page loads (the page has just loaded it); PRECACHE_LATER waits
+  // for the page's ask. An update (a worker is active already) takes the whole shell before it may
+  // take over, so a phone never holds a version with the forms' scripts missing.
+  event.waitUntil(precache().then(() => (self.registration.active ? precache(true).then(shellComplete) : null)));
 });
 
 /** Put the install's shell files, or with `onlyMissing` every shell file of both lists not there

@@ -42,6 +42,8 @@ PRECACHED_STATIC = [
     "govuk-init.mjs",
 ]
 PRECACHED_LATER = [
+    "build/pages.css",
+    "bundle/forms.js",
     "bundle/contact.js",
     "bundle/directory.js",
     "bundle/barriers.js",

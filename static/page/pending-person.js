@@ -13,7 +13,8 @@
  * `?person=<id>`: their id and name are written in, and an edit starts from their details as
  * registered (and changed since) on this phone, so it sends only what the worker changes, as an
  * update queued behind their registration.
- * Classic script, page only; defines `Fieldapp.pendingPerson`, started by static/page/start.js.
+ * Classic script, page only, in bundle/forms.js (every page but the light ones: the outbox page and
+ * the forms); defines `Fieldapp.pendingPerson`, started by static/page/start.js.
  */
 (function (ns) {
   'use strict';

@@ -1,7 +1,8 @@
 /* fieldapp page script, the entry: reads the page and starts the others, in order.
  *
  * Loaded last of the classic scripts (templates/base.html): static/constants.js, outbox.js,
- * cached-pages.js, send.js, flush.js, status.js (`FieldappPage`) and forms.js (`FieldappForms`),
+ * cached-pages.js, send.js, flush.js and status.js (`FieldappPage`); forms.js (`FieldappForms`, its own
+ * bundle, after this file, on every page but the light ones: it is looked up when used),
  * then the modules of static/page/, which each add one part to the `Fieldapp` namespace and run nothing
  * until started here:
  *   worker.js        the service worker: registration, update prompt, reload once, claim
@@ -11,11 +12,12 @@
  *   offline-view.js  a page shown from the phone's copy: banner, audit `view`
  *   partials.js      the live searches: ask the server as the worker types, swap the answer in
  *   offline-ready.js the "Ready for offline use" cue, from what the phone holds
- *   pending-person.js  the page and contact form of someone registered on this phone, not sent yet
  *   pending-changes.js what was just saved shown over the page; the page made fresh once sent
- * Modules of one kind of page only (page bundles: the contact form's, the directory's, the
- * barriers list's; fieldapp/web/assets.py BUNDLES) load after this file, on their pages alone, and
- * start themselves; one that must wait for the PIN lock waits for `Fieldapp.sessionOpen`.
+ * Modules of some pages only (page bundles, fieldapp/web/assets.py BUNDLES) load after this file,
+ * on their pages alone: bundle/forms.js on every page but the light ones (forms.js, and
+ * pending-person.js, the page and forms of someone registered on this phone, not sent yet: started
+ * here when present), and the contact form's, the directory's and the barriers list's, which start
+ * themselves; one that must wait for the PIN lock waits for `Fieldapp.sessionOpen`.
  * Owns the routing of the page's events to them: every form's submit (casework → FieldappForms,
  * logout → Fieldapp.logout, login → the device id), `[data-action]` clicks, and the outbox's
  * events (FieldappOutbox.on) to the status line and the flush timer.
@@ -26,7 +28,6 @@
   var C = window.FieldappConstants;
   var Outbox = window.FieldappOutbox;
   var Page = window.FieldappPage;
-  var Forms = window.FieldappForms;
   var userId = Page.userId;
 
   /** GOV.UK Frontend's classes, set before the first paint so conditional reveals start hidden;
@@ -55,6 +56,9 @@
     if (form.matches('form[data-mutation-type]')) {
       event.preventDefault();
       event.stopPropagation();
+      var Forms = window.FieldappForms;
+      // Never posted to Flask: without its script (not loaded, or not precached yet) nothing is saved.
+      if (!Forms) { console.error('fieldapp: could not save: static/forms.js is not loaded'); return; }
       var hooks = {requestFlush: ns.triggers.requestFlush, registerBackgroundSync: ns.triggers.registerBackgroundSync};
       Forms.submit(form, hooks, event.submitter).catch(function (e) { console.error('fieldapp: could not save', e); });
     } else if (form.matches('form[data-logout]')) {
@@ -135,9 +139,11 @@
     ns.sessionOpen = guarded.then(function (isLocked) { return !isLocked; }, function () { return false; });
     return guarded.then(function (locked) {
       if (locked) return;
-      ns.pendingPerson.narrowList();
-      return Promise.all([Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
-                          ns.pendingPerson.showPage(), ns.pendingPerson.offerInContactForm(), ns.pendingPerson.fillForm(),
+      var pending = ns.pendingPerson;  // bundle/forms.js: not on a light page
+      if (pending) pending.narrowList();
+      var Forms = window.FieldappForms;
+      return Promise.all([Page.render(), Forms && Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
+                          pending && pending.showPage(), pending && pending.offerInContactForm(), pending && pending.fillForm(),
                           ns.pendingChanges.show(), ns.lost.render(), ns.lost.warnIfAtRisk()]);
     }).then(function () { return ns.triggers.onAppOpen(); });
   }
