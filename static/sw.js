@@ -10,8 +10,8 @@
  * mutations.
  * Served from /sw.js by fieldapp/web/shell.py, which writes in what only the server knows: the version
  * (a content hash of the shell) for __VERSION__; as JSON arrays, the precache lists for __PRECACHE__
- * (at install) and __PRECACHE_LATER__ (once the first page has shown) and the path patterns of its caching policy (shell.SW_ROUTES) for __CASEWORK_PAGES__ and
- * __NETWORK_ONLY__; the SLOW_LINK_MS setting for __SLOW_LINK_MS__; and the URL of the scripts it
+ * (at install) and __PRECACHE_LATER__ (once the first page has shown) and the path patterns of its
+ * caching policy (shell.SW_ROUTES) for __CASEWORK_PAGES__ and __NETWORK_ONLY__; the SLOW_LINK_MS setting for __SLOW_LINK_MS__; and the URL of the scripts it
  * shares with the page for __WORKER_SCRIPTS__.
  * Every static URL carries the hash of its content (fieldapp/web/assets.py), so one URL always
  * means the same bytes. The names shared with the page are in /static/constants.js.
@@ -35,8 +35,8 @@ const OFFLINE_MARK = '<meta name="' + C.OFFLINE_COPY_META + '" content="1">';
 // The shell URLs every page loads, precached at install: a changed file changes VERSION, so a new
 // worker installs.
 const PRECACHE = __PRECACHE__;
-// The rest of the shell (the page bundles of single kinds of page, the assessment script, the
-// icons): precached into the same cache once the first page has shown, when the page asks
+// The rest of the shell (the forms' style sheet and scripts, the bundles of single kinds of page,
+// the assessment script, the icons): precached into the same cache once the first page has shown, when the page asks
 // (static/page/worker.js, a `precache` message), so the first load does not wait for them and every
 // form still works offline on a phone that never opened it (issue 13).
 const PRECACHE_LATER = __PRECACHE_LATER__;
@@ -85,8 +85,10 @@ async function precache(onlyMissing) {
 /** The whole shell is in this version's cache: note its deferred URLs for the "Ready for offline
  * use" cue (static/page/offline-ready.js looks each one up), and tell the pages. */
 async function shellComplete() {
-  await FieldappOutbox.setMeta({shell_later: PRECACHE_LATER});
-  FieldappOutbox.emit({type: 'shell-complete'});
+  try {
+    await FieldappOutbox.setMeta({shell_later: PRECACHE_LATER});
+    FieldappOutbox.emit({type: 'shell-complete'});
+  } catch (e) { /* no storage: the cue stays "not ready", the shell is there all the same */ }
 }
 
 // ---- activate: drop older shells, take control of open pages ---------------------------------
