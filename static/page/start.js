@@ -8,7 +8,7 @@
  *   worker.js        the service worker: registration, update prompt, reload once, claim
  *   triggers.js      when to flush: app open, online, page visible, the timer, "Sync now"
  *   logout.js        sign out: flush first, refuse while records wait, wipe
- *   caseload.js      the caseload offline: filter, copy ages, similar names
+ *   caseload.js      the caseload offline: filter, copy ages
  *   offline-view.js  a page shown from the phone's copy: banner, audit `view`
  *   partials.js      the live searches: ask the server as the worker types, swap the answer in
  *   offline-ready.js the "Ready for offline use" cue, from what the phone holds
@@ -157,7 +157,6 @@
     window.FieldappDates.relabel();  // a kept copy's "today" is checked against today here
     ns.offlineView.showBanner();
     ns.caseload.wire();
-    ns.caseload.wireOfflineMatches();
     showSaved();
     ns.offlineView.recordView(userId);
     ns.pendingChanges.replaceWhenFresh();  // the slow network may have answered while this loaded
