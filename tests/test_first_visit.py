@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from fieldapp.web import shell
 from tests.test_offline import TIMEOUT, person_id, sign_in
-from tests.test_offline_forms import wait_ready
+from tests.test_offline_forms import ready_cue, wait_ready
 
 
 class Arrivals:
@@ -134,3 +134,23 @@ def test_straight_after_the_first_caseload_every_form_opens_offline_with_its_own
     page.fill("[data-directory-filter]", "no such service anywhere")
     expect(page.locator("[data-directory-none]")).to_be_visible()
     assert not any(arrivals.downloads[url] > 1 for url in later)
+
+
+def test_the_caseload_is_not_called_ready_while_the_forms_scripts_are_missing(phone, live_server):
+    # The server cannot give the forms' scripts yet: every page is on the phone, but the caseload
+    # does not say "Ready for offline use" until they are too.
+    serve = live_server.app.wsgi_app
+
+    def without_the_forms_scripts(environ, start_response):
+        if environ["PATH_INFO"] == "/static/bundle/forms.js":
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"not now"]
+        return serve(environ, start_response)
+
+    live_server.app.wsgi_app = without_the_forms_scripts
+    page = sign_in(phone(), "outreach")
+    expect(ready_cue(page)).to_have_text(
+        "Not ready for offline use yet: the forms are still being saved on this phone", timeout=2 * TIMEOUT)
+    live_server.app.wsgi_app = serve
+    page.reload()  # the page asks the worker again for what it lacks
+    wait_ready(page)

@@ -43,7 +43,9 @@
     var when = h.refreshedAt ? new Date(h.refreshedAt) : null;
     var time = when && !isNaN(when) ? Page.clock(when) : '';
     if (!h.people) return null;  // nobody on the caseload: nothing to be ready with
-    if (h.caseload && h.blankForms !== false && h.shell && h.ready === h.people && time) {
+    if (h.caseload && h.blankForms !== false && h.ready === h.people && time) {
+      // Every page is held; the forms' own scripts and styles may still be on their way.
+      if (!h.shell) return sentence('shell', {});
       return sentence(h.people === 1 ? 'ready-one' : 'ready', {n: h.people, time: time});
     }
     return sentence('partial', {ready: h.ready, n: h.people});
