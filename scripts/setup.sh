@@ -47,11 +47,12 @@ if [ ! -f "$npm_stamp" ]; then
 fi
 
 # CSS and vendored assets: rebuilt when the lock file or our Sass changes, or when missing.
-assets_stamp="static/build/.fieldapp-setup-$(hash_of package-lock.json static/app.scss)"
-if [ ! -f "$assets_stamp" ] || [ ! -f static/build/app.css ] || [ ! -f static/vendor/idb.umd.js ]; then
+assets_stamp="static/build/.fieldapp-setup-$(hash_of package-lock.json static/*.scss)"
+if [ ! -f "$assets_stamp" ] || [ ! -f static/build/app.css ] || [ ! -f static/build/pages.css ] || [ ! -f static/vendor/idb.umd.js ]; then
   mkdir -p static/build static/vendor/govuk/assets
+  # Two style sheets: app.css for every page, pages.css for all but the caseload and login.
   node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modules --quiet-deps \
-    static/app.scss static/build/app.css
+    static/app.scss:static/build/app.css static/pages.scss:static/build/pages.css
   cp node_modules/idb/build/umd.js static/vendor/idb.umd.js
   # Images only (favicon and the like); no GDS Transport fonts: only GOV.UK may use them.
   rm -rf static/vendor/govuk/assets/images

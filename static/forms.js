@@ -1,7 +1,8 @@
 /* fieldapp forms: a casework form's submit becomes outbox mutations (the one write path: never
  * posted to Flask), and `?fix=<mutation id>` fills a form back from a record that needs attention.
  * Classic script, page only; needs FieldappConstants, FieldappOutbox and FieldappPage
- * (static/status.js). Defines `FieldappForms`; static/page/start.js routes submits to it.
+ * (static/status.js). Defines `FieldappForms`; static/page/start.js routes submits to it. Its own
+ * bundle (bundle/forms.js), loaded after bundle/page.js on every page but the light ones.
  * Page contract: README, "One write path".
  */
 (function () {

@@ -9,9 +9,9 @@
  * non-GET request. Casework forms are never posted to Flask: the page turns them into outbox
  * mutations.
  * Served from /sw.js by fieldapp/web/shell.py, which writes in what only the server knows: the version
- * (a content hash of the shell) for __VERSION__; as JSON arrays, the precache list for __PRECACHE__
- * and the path patterns of its caching policy (shell.SW_ROUTES) for __CASEWORK_PAGES__ and
- * __NETWORK_ONLY__; the SLOW_LINK_MS setting for __SLOW_LINK_MS__; and the URL of the scripts it
+ * (a content hash of the shell) for __VERSION__; as JSON arrays, the precache lists for __PRECACHE__
+ * (at install) and __PRECACHE_LATER__ (once the first page has shown) and the path patterns of its
+ * caching policy (shell.SW_ROUTES) for __CASEWORK_PAGES__ and __NETWORK_ONLY__; the SLOW_LINK_MS setting for __SLOW_LINK_MS__; and the URL of the scripts it
  * shares with the page for __WORKER_SCRIPTS__.
  * Every static URL carries the hash of its content (fieldapp/web/assets.py), so one URL always
  * means the same bytes. The names shared with the page are in /static/constants.js.
@@ -32,8 +32,14 @@ const SHELL_CACHE = C.SHELL_CACHE_PREFIX + VERSION;
 // weak link every page change would otherwise wait for it (1.4-2.2 s on an "edge" link).
 const SLOW_LINK_MS = __SLOW_LINK_MS__;
 const OFFLINE_MARK = '<meta name="' + C.OFFLINE_COPY_META + '" content="1">';
-// Every shell URL, precached at install: a changed file changes VERSION, so a new worker installs.
+// The shell URLs every page loads, precached at install: a changed file changes VERSION, so a new
+// worker installs.
 const PRECACHE = __PRECACHE__;
+// The rest of the shell (the forms' style sheet and scripts, the bundles of single kinds of page,
+// the assessment script, the icons): precached into the same cache once the first page has shown, when the page asks
+// (static/page/worker.js, a `precache` message), so the first load does not wait for them and every
+// form still works offline on a phone that never opened it (issue 13).
+const PRECACHE_LATER = __PRECACHE_LATER__;
 // Path patterns (RegExp sources, matched on the path, query string ignored): full pages worth
 // keeping for offline reading, and requests never cached at all.
 const CASEWORK_PAGES = __CASEWORK_PAGES__.map((source) => new RegExp(source));
@@ -41,10 +47,14 @@ const NETWORK_ONLY = __NETWORK_ONLY__.map((source) => new RegExp(source));
 
 // ---- install: the new shell is complete before this worker may take over --------------------
 self.addEventListener('install', (event) => {
-  event.waitUntil(precache());
+  // A first install takes what every page loads (the page has just loaded it); PRECACHE_LATER waits
+  // for the page's ask. An update (a worker is active already) takes the whole shell before it may
+  // take over, so a phone never holds a version with the forms' scripts missing.
+  event.waitUntil(precache().then(() => (self.registration.active ? precache(true).then(shellComplete) : null)));
 });
 
-/** Put every shell file (or, with `onlyMissing`, those not there yet) in this version's cache.
+/** Put the install's shell files, or with `onlyMissing` every shell file of both lists not there
+ * yet, in this version's cache.
  *
  * A versioned static URL (`?v=<content hash>`) may come from the browser's HTTP cache
  * (`cache: 'default'`): the server marks those answers immutable, and the URL changes whenever the
@@ -62,13 +72,23 @@ async function precache(onlyMissing) {
   const cache = await caches.open(SHELL_CACHE);
   let urls = PRECACHE;
   if (onlyMissing) {
-    const held = await Promise.all(PRECACHE.map((url) => cache.match(url, {ignoreSearch: true})));
-    urls = PRECACHE.filter((url, i) => !held[i]);
+    const all = PRECACHE.concat(PRECACHE_LATER);
+    const held = await Promise.all(all.map((url) => cache.match(url, {ignoreSearch: true})));
+    urls = all.filter((url, i) => !held[i]);
   }
   await cache.addAll(urls.map((url) => new Request(url, {
     cache: /^\/static\/[^?]+\?v=/.test(url) ? 'default' : 'reload',
     credentials: url.startsWith('/static/') ? 'omit' : 'same-origin'
   })));
+}
+
+/** The whole shell is in this version's cache: note its deferred URLs for the "Ready for offline
+ * use" cue (static/page/offline-ready.js looks each one up), and tell the pages. */
+async function shellComplete() {
+  try {
+    await FieldappOutbox.setMeta({shell_later: PRECACHE_LATER});
+    FieldappOutbox.emit({type: 'shell-complete'});
+  } catch (e) { /* no storage: the cue stays "not ready", the shell is there all the same */ }
 }
 
 // ---- activate: drop older shells, take control of open pages ---------------------------------
@@ -296,8 +316,9 @@ self.addEventListener('message', (event) => {
     // so the page works offline without a reload.
     event.waitUntil(self.clients.claim());
   } else if (data.type === 'precache') {
-    // After a wipe the shell cache is gone: refill it while online.
-    event.waitUntil(precache(true).catch(() => {}));
+    // The page has shown: the rest of the shell (PRECACHE_LATER), and after a wipe the whole
+    // shell again; only what is missing is fetched.
+    event.waitUntil(precache(true).then(shellComplete).catch(() => {}));
   }
 });
 

@@ -83,3 +83,26 @@ def test_nothing_outside_the_static_folder_is_served(client):
     for path in ("/static/../fieldapp/__init__.py", "/static/%2e%2e/pyproject.toml",
                  "/static/bundle/../../pyproject.toml", "/static/bundle/nothing.js"):
         assert client.get(path).status_code == 404, path
+
+
+def test_the_scripts_templates_of_one_kind_of_page_are_on_those_pages_only(client, auth, demo_data):
+    # The caseload, the first page a phone shows, carries no template it cannot use
+    # (templates/_outbox.html): the outbox list's items are on the pages with a list, someone
+    # registered on this phone on the outbox page, the server's refusal of a form where forms are.
+    auth.login("outreach")
+    pid = demo_data["Woman in green coat"]
+    pages = {path: client.get(path).get_data(as_text=True)
+             for path in ("/caseload", "/outbox", f"/people/{pid}", "/safety", "/contacts/new")}
+    for path in ("/outbox", f"/people/{pid}", "/safety"):
+        assert 'id="tpl-outbox-item"' in pages[path] and 'id="tpl-outbox-empty"' in pages[path], path
+        assert "data-outbox-list" in pages[path]
+    assert 'id="tpl-pending-person"' in pages["/outbox"]
+    assert 'id="tpl-form-errors"' in pages["/contacts/new"]
+    for name in ("tpl-outbox-item", "tpl-pending-person", "tpl-form-errors"):
+        assert f'id="{name}"' not in pages["/caseload"], name
+    assert 'id="tpl-sync-status"' in pages["/caseload"]
+    # Every template with an outbox list brings the list's items.
+    for path in (REPO / "templates").rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"<[a-z]+ [^>]*data-outbox-list", text):
+            assert '{% include "_outbox_list.html" %}' in text, path

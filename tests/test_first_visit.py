@@ -1,8 +1,9 @@
 """A phone's first sign-in downloads the app shell once: the page loads it, and the service worker
 precaches the very same URLs (content hash and all) from the browser's HTTP cache
-(fieldapp/web/assets.py, static/sw.js `precache`). Counted where it matters, at the server: every
-request that reached it, the page's and the service worker's alike. Debian's Chromium against the
-real app."""
+(fieldapp/web/assets.py, static/sw.js `precache`), and once the first page has shown the rest of
+the shell (the forms' own scripts), which the first page did not need. Counted where it matters, at
+the server: every request that reached it, the page's and the service worker's alike. Debian's
+Chromium against the real app."""
 
 import time
 from collections import Counter
@@ -10,7 +11,8 @@ from collections import Counter
 from playwright.sync_api import expect
 
 from fieldapp.web import shell
-from tests.test_offline import TIMEOUT, sign_in
+from tests.test_offline import TIMEOUT, person_id, sign_in
+from tests.test_offline_forms import ready_cue, wait_ready
 
 
 class Arrivals:
@@ -39,8 +41,10 @@ class Arrivals:
 
 
 def precache_list(live_server):
+    """Every URL the worker precaches: at install, then once the first page has shown."""
     with live_server.app.test_request_context():
-        return shell.sw_lists()["__PRECACHE__"]
+        lists = shell.sw_lists()
+    return lists["__PRECACHE__"] + lists["__PRECACHE_LATER__"]
 
 
 def wait_precached(page, urls):
@@ -93,3 +97,60 @@ def test_a_first_sign_in_downloads_each_shell_file_once(phone, live_server):
     expect(page.locator("h1")).to_have_text("Caseload")
     page.wait_for_timeout(300)
     assert sum(n for url, n in arrivals.seen.items() if url.startswith("/static/")) == before
+
+
+def test_straight_after_the_first_caseload_every_form_opens_offline_with_its_own_script(phone, live_server):
+    # The forms' own scripts are not part of the first load (shell.PRECACHED_LATER): the worker
+    # precaches them once the caseload has shown, and only then does the caseload say "Ready".
+    arrivals = Arrivals(live_server.app.wsgi_app)
+    live_server.app.wsgi_app = arrivals
+    with live_server.app.test_request_context():
+        later = shell.sw_lists()["__PRECACHE_LATER__"]
+    pid = person_id(live_server, "Woman in green coat")
+    page = sign_in(phone(), "outreach")
+    wait_precached(page, precache_list(live_server))
+    wait_ready(page)
+    # The caseload itself asked for none of them: the worker did, once, after it had shown.
+    assert all(arrivals.downloads[url] == 1 for url in later), {u: arrivals.seen[u] for u in later}
+    assert not any(url in later for url in page.evaluate(
+        "() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname + new URL(e.name).search)"))
+    forms = page.locator("body").get_attribute("data-offline-forms").split()
+    assert "contacts/new" in forms and "assessments/new" in forms
+
+    page.context.set_offline(True)
+    for path in [f"/people/{pid}/{form}" for form in forms] + [
+            "/contacts/new", "/barriers/new", "/tally/new", "/mdt/new", "/safety", "/places"]:
+        page.goto(path)
+        expect(page.locator("h1")).not_to_have_text("No connection")
+        expect(page.locator("form[data-mutation-type]").first).to_be_attached()
+    # Each page's own script ran from the worker's cache: the contact form's "when" is now, the
+    # assessment's date today, the directory filters as the worker types.
+    for path in ("/contacts/new", f"/people/{pid}/contacts/new"):
+        page.goto(path)
+        expect(page.locator("input[data-default-now]")).not_to_have_value("")
+    page.goto(f"/people/{pid}/assessments/new")
+    expect(page.locator("input[name=assessed_on]")).not_to_have_value("")
+    page.goto("/directory")
+    page.fill("[data-directory-filter]", "no such service anywhere")
+    expect(page.locator("[data-directory-none]")).to_be_visible()
+    assert not any(arrivals.downloads[url] > 1 for url in later)
+
+
+def test_the_caseload_is_not_called_ready_while_the_forms_scripts_are_missing(phone, live_server):
+    # The server cannot give the forms' scripts yet: every page is on the phone, but the caseload
+    # does not say "Ready for offline use" until they are too.
+    serve = live_server.app.wsgi_app
+
+    def without_the_forms_scripts(environ, start_response):
+        if environ["PATH_INFO"] == "/static/bundle/forms.js":
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"not now"]
+        return serve(environ, start_response)
+
+    live_server.app.wsgi_app = without_the_forms_scripts
+    page = sign_in(phone(), "outreach")
+    expect(ready_cue(page)).to_have_text(
+        "Not ready for offline use yet: the forms are still being saved on this phone", timeout=2 * TIMEOUT)
+    live_server.app.wsgi_app = serve
+    page.reload()  # the page asks the worker again for what it lacks
+    wait_ready(page)

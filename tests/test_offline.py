@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
 
+from fieldapp.web import shell
+
 
 TIMEOUT = 15000
 
@@ -64,21 +66,26 @@ def wait_controlled(page):
 
 
 def wait_cached(page, *paths):
-    """Until the service worker's page cache can answer every one of `paths`: a person's form
-    from their own copy, or from the blank one where that is all the phone keeps for them
-    (static/cached-pages.js `blankFormFor`, static/sw.js `cachedPage`)."""
+    """Until the service worker's page cache can answer every one of `paths` (a person's form from
+    their own copy, or from the blank one where that is all the phone keeps for them:
+    static/cached-pages.js `blankFormFor`, static/sw.js `cachedPage`), and its shell cache holds the
+    files precached once the first page has shown (the forms' own scripts: shell.PRECACHED_LATER)."""
     deadline = time.monotonic() + 2 * TIMEOUT / 1000  # background work: generous on a busy machine
+    later = ["/static/" + name for name in shell.PRECACHED_LATER]
     while not page.evaluate(
-        """async (paths) => {
+        """async ([paths, later]) => {
             const cache = await caches.open('fieldapp-pages');
             const hits = await Promise.all(paths.map(async (p) => {
                 if (await cache.match(p, {ignoreVary: true})) return true;
                 const blank = await FieldappCachedPages.blankFormFor(p, true);
                 return !!blank && !!(await cache.match(blank, {ignoreVary: true}));
             }));
-            return hits.every(Boolean);
+            const shells = (await caches.keys()).filter((n) => n.startsWith('fieldapp-shell-'));
+            const shell = shells.length === 1 && await caches.open(shells[0]);
+            const shellHits = shell ? await Promise.all(later.map((p) => shell.match(p, {ignoreSearch: true}))) : [];
+            return hits.every(Boolean) && !!shell && shellHits.every(Boolean);
         }""",
-        list(paths),
+        [list(paths), later],
     ):
         assert time.monotonic() < deadline, f"pages not cached: {paths}"
         page.wait_for_timeout(100)
@@ -370,8 +377,6 @@ def shell_caches(page):
 
 
 def test_a_new_version_is_offered_and_replaces_the_old_shell(phone, live_server, tmp_path):
-    from fieldapp.web import shell
-
     page = sign_in(phone(), "outreach")
     old = shell_caches(page)
     assert len(old) == 1

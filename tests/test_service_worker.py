@@ -39,7 +39,7 @@ const context = {
 };
 vm.createContext(context);
 const lists = vm.runInContext(source +
-  ';({VERSION, SHELL_CACHE, PRECACHE, imported, CASEWORK_PAGES: CASEWORK_PAGES.map((re) => re.source),' +
+  ';({VERSION, SHELL_CACHE, PRECACHE, PRECACHE_LATER, imported, CASEWORK_PAGES: CASEWORK_PAGES.map((re) => re.source),' +
   '  NETWORK_ONLY: NETWORK_ONLY.map((re) => re.source)})', context);
 lists.server = Object.fromEntries(Object.entries(server).map(([k, v]) => [k, v.map((p) => new RegExp(p).source)]));
 process.stdout.write(JSON.stringify(lists));
@@ -64,11 +64,13 @@ def test_the_served_worker_holds_exactly_the_servers_lists(make_app, minified):
     with app.app_context():
         version = shell.shell_version()
         static_urls = [assets.asset_url(name) for name in shell.PRECACHED_STATIC]
+        later_urls = [assets.asset_url(name) for name in shell.PRECACHED_LATER]
         shared = assets.asset_url(shell.WORKER_SCRIPTS)
     assert worker["VERSION"] == version
     assert worker["SHELL_CACHE"] == "fieldapp-shell-" + version
     assert worker["PRECACHE"] == static_urls + shell.PRECACHED_PAGES
-    assert all(re.fullmatch(r"/static/[^?]+\?v=[0-9a-f]{12}", url) for url in static_urls)
+    assert worker["PRECACHE_LATER"] == later_urls
+    assert all(re.fullmatch(r"/static/[^?]+\?v=[0-9a-f]{12}", url) for url in static_urls + later_urls)
     # The worker imports the shared bundle, and exactly the version the page loads and it precaches.
     assert worker["imported"] == [shared] and shared in static_urls
     assert worker["CASEWORK_PAGES"] == worker["server"][shell.CASEWORK]
@@ -93,7 +95,7 @@ def test_the_route_patterns_read_the_same_in_python_and_javascript():
 
 def test_every_precached_url_is_served(client):
     with client.application.app_context():
-        urls = shell.sw_lists()["__PRECACHE__"]
+        urls = shell.sw_lists()["__PRECACHE__"] + shell.sw_lists()["__PRECACHE_LATER__"]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -108,15 +110,35 @@ def loaded_by(html):
 
 def test_every_script_and_style_sheet_a_page_loads_is_precached(client, auth, demo_data):
     with client.application.app_context():
-        precached = {assets.asset_url(name) for name in shell.PRECACHED_STATIC}
-    pages = [client.get("/login").get_data(as_text=True)]
+        at_install = {assets.asset_url(name) for name in shell.PRECACHED_STATIC}
+        later = {assets.asset_url(name) for name in shell.PRECACHED_LATER}
+    pages = {"/login": client.get("/login").get_data(as_text=True)}
     auth.login("outreach")
-    pages.append(client.get("/caseload").get_data(as_text=True))
-    for html in pages:
+    pid = demo_data["Woman in green coat"]
+    for path in ("/caseload", "/contacts/new", f"/people/{pid}/contacts/new", f"/people/{pid}/assessments/new",
+                 "/directory", "/barriers", f"/people/{pid}"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        pages[path] = response.get_data(as_text=True)
+    for path, html in pages.items():
         loaded = loaded_by(html)
-        assert any(url.startswith("/static/bundle/page.js?v=") for url in loaded)
+        assert any(url.startswith("/static/bundle/page.js?v=") for url in loaded), path
         # The very URLs, hash and all: the page and the worker's precache ask for the same bytes.
-        assert set(loaded) <= precached, set(loaded) - precached
+        assert set(loaded) <= at_install | later, (path, set(loaded) - at_install - later)
+    # The first page needs nothing the worker only precaches once it has shown.
+    assert set(loaded_by(pages["/caseload"])) <= at_install
+    assert set(loaded_by(pages["/login"])) <= at_install
+
+
+def test_a_page_bundle_is_loaded_by_its_pages_after_the_page_bundle(client, auth, demo_data):
+    auth.login("outreach")
+    for path, bundle in (("/contacts/new", "bundle/contact.js"), ("/directory", "bundle/directory.js"),
+                         ("/barriers", "bundle/barriers.js")):
+        loaded = loaded_by(client.get(path).get_data(as_text=True))
+        names = [url.split("?")[0] for url in loaded]
+        assert names.index(f"/static/{bundle}") > names.index("/static/bundle/page.js"), path
+        assert bundle in shell.PRECACHED_LATER
+    assert not any("bundle/contact.js" in url for url in loaded_by(client.get("/caseload").get_data(as_text=True)))
 
 
 def test_a_changed_precached_file_makes_a_new_version(make_app, tmp_path):

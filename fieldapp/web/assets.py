@@ -6,8 +6,10 @@
 - **Bundled.** The classic scripts every page loads are served as two files (`BUNDLES`), one
   request each instead of seventeen, and gzip packs one file tighter than many small ones (issue 13:
   22.2 KB gzipped one by one, 17.0 KB as two bundles). `bundle/shared.js` is what the service
-  worker imports too (the outbox and flush), `bundle/page.js` the page's own modules. Each part
-  stays a file of its own in static/ (and is still served alone), so the sources read as before.
+  worker imports too (the outbox and flush), `bundle/page.js` the modules every page runs. The
+  modules of one kind of page only (the casework forms' submit, the contact form's, the
+  directory's, the barriers list's) are page bundles of their own, loaded by those pages alone. Each part stays a file of its own in
+  static/ (and is still served alone), so the sources read as before.
 - **Versioned.** `asset_url(name)` is `/static/<name>?v=<hash>`, the hash of every file the answer
   is made from (a source and its minified copy, or a bundle's parts). An answer to a URL with the
   current hash may be kept by the browser for a year and never revalidated (`immutable`): one URL
@@ -35,12 +37,22 @@ BUNDLES = {
         "flush.js", "page/lock.js",
     ],
     "bundle/page.js": [
-        "dates.js", "status.js", "forms.js", "page/worker.js", "page/triggers.js", "page/logout.js",
+        "dates.js", "status.js", "page/worker.js", "page/triggers.js", "page/logout.js",
         "page/caseload.js", "page/offline-view.js", "page/partials.js", "page/offline-ready.js",
-        "page/pending-person.js", "page/pending-changes.js", "page/lost.js", "page/directory.js",
-        "page/pending-barriers.js", "page/safety.js", "page/place-markers.js", "page/contact-form.js",
-        "page/kept-off.js", "page/start.js",
+        "page/pending-changes.js", "page/lost.js", "page/safety.js",
+        "page/start.js",
     ],
+    # Page bundles: the modules of one kind of page, loaded by that page only (its template's
+    # `page_scripts` block, after bundle/page.js) and precached once the first page has shown
+    # (fieldapp/web/shell.py PRECACHED_LATER), so they weigh nothing on the first load and every
+    # form still has them offline.
+    # The casework forms' submit (the one write path) and someone registered on this phone (their
+    # page on the outbox page, the forms made theirs), for every page but the light ones
+    # (templates/base.html `light_page`: the caseload, login), which have neither.
+    "bundle/forms.js": ["forms.js", "page/pending-person.js", "page/kept-off.js"],
+    "bundle/contact.js": ["page/contact-form.js", "page/place-markers.js", "page/offline-matches.js"],
+    "bundle/directory.js": ["page/directory.js"],
+    "bundle/barriers.js": ["page/pending-barriers.js"],
 }
 IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "no-cache"

@@ -14,7 +14,7 @@
  * - The general form's people filter as the worker types (offline too), and give way to someone
  *   new's questions once they are chosen; someone new is given the contact's district (asked once).
  * Classic script, page only; needs FieldappOutbox and FieldappPage (static/status.js). Defines
- * `Fieldapp.contactForm`, started by static/page/start.js. README: "Recording a contact".
+ * `Fieldapp.contactForm` and starts itself (bundle/contact.js, the contact form's pages only). README: "Recording a contact".
  */
 (function (ns) {
   'use strict';
@@ -206,4 +206,13 @@
   }
 
   ns.contactForm = {wire: wire, applyRemembered: applyRemembered, nowIn: nowIn};
+  // Loaded after bundle/page.js on the contact form's pages only (bundle/contact.js): wired at
+  // once, and what the phone remembers is filled in once the PIN lock has let the worker in.
+  try {
+    wire();
+    if (ns.sessionOpen) ns.sessionOpen.then(function (open) { return open && applyRemembered(); })
+      .catch(function (e) { console.error('fieldapp: the contact form could not remember', e); });
+  } catch (e) {
+    console.error('fieldapp: the contact form could not start', e);
+  }
 })(window.Fieldapp = window.Fieldapp || {});

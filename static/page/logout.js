@@ -12,12 +12,16 @@
 
   var Outbox = window.FieldappOutbox;
   var Page = window.FieldappPage;
-  var Forms = window.FieldappForms;
   var LOGOUT_FLUSH_WAIT_MS = 10000;  // a stalled link must not keep the worker from signing out
+
+  /** The form's buttons off while it works (the light pages have no static/forms.js to do it). */
+  function blockSecondSubmit(form, on) {
+    Array.prototype.forEach.call(form.querySelectorAll('button, [type=submit]'), function (b) { b.disabled = on; });
+  }
 
   /** "Logout refused: N records not sent yet", focused so a screen reader says it. */
   function refuse(form, n) {
-    Forms.blockSecondSubmit(form, false);
+    blockSecondSubmit(form, false);
     var el = Page.notice('tpl-logout-refused', function (box) {
       Page.slot(box, 'count').textContent = n === 1 ? '1 record' : n + ' records';
     });
@@ -26,7 +30,7 @@
 
   /** Flush first; refuse while this user's records are unsent; otherwise wipe, then sign out. */
   function signOut(form) {
-    Forms.blockSecondSubmit(form, true);
+    blockSecondSubmit(form, true);
     var flushed = navigator.onLine ? Promise.race([
       ns.triggers.requestFlush('logout'),
       new Promise(function (r) { setTimeout(r, LOGOUT_FLUSH_WAIT_MS); })

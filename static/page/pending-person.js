@@ -15,7 +15,8 @@
  * update queued behind their registration. The same blank form stands in offline for the form of
  * anyone the server has, when the phone holds no copy of that person's own (`fillForSynced`:
  * static/page-map.js: their own copy is kept only of a form that shows more than their details).
- * Classic script, page only; defines `Fieldapp.pendingPerson`, started by static/page/start.js.
+ * Classic script, page only, in bundle/forms.js (every page but the light ones: the outbox page and
+ * the forms); defines `Fieldapp.pendingPerson`, started by static/page/start.js.
  */
 (function (ns) {
   'use strict';

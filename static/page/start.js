@@ -1,20 +1,24 @@
 /* fieldapp page script, the entry: reads the page and starts the others, in order.
  *
  * Loaded last of the classic scripts (templates/base.html): static/constants.js, outbox.js,
- * cached-pages.js, send.js, flush.js, status.js (`FieldappPage`) and forms.js (`FieldappForms`),
+ * cached-pages.js, send.js, flush.js and status.js (`FieldappPage`); forms.js (`FieldappForms`, its own
+ * bundle, after this file, on every page but the light ones: it is looked up when used),
  * then the modules of static/page/, which each add one part to the `Fieldapp` namespace and run nothing
  * until started here:
  *   worker.js        the service worker: registration, update prompt, reload once, claim
  *   triggers.js      when to flush: app open, online, page visible, the timer, "Sync now"
  *   logout.js        sign out: flush first, refuse while records wait, wipe
- *   caseload.js      the caseload offline: filter, copy ages, similar names
+ *   caseload.js      the caseload offline: filter, copy ages
  *   offline-view.js  a page shown from the phone's copy: banner, audit `view`
  *   partials.js      the live searches: ask the server as the worker types, swap the answer in
  *   offline-ready.js the "Ready for offline use" cue, from what the phone holds
- *   pending-person.js  the page and contact form of someone registered on this phone, not sent yet
  *   pending-changes.js what was just saved shown over the page; the page made fresh once sent
- *   contact-form.js  the contact form's defaults (now, last type and district, recent places)
- *   kept-off.js      "Show" of a person's details kept off phones: fetched in, never kept
+ * Modules of some pages only (page bundles, fieldapp/web/assets.py BUNDLES) load after this file,
+ * on their pages alone: bundle/forms.js on every page but the light ones (forms.js; pending-person.js,
+ * the page and forms of someone registered on this phone, not sent yet; kept-off.js, "Show" of a
+ * person's details kept off phones: started here when present), and the contact form's, the
+ * directory's and the barriers list's, which start themselves; one that must wait for the PIN lock
+ * waits for `Fieldapp.sessionOpen`.
  * Owns the routing of the page's events to them: every form's submit (casework → FieldappForms,
  * logout → Fieldapp.logout, login → the device id), `[data-action]` clicks, and the outbox's
  * events (FieldappOutbox.on) to the status line and the flush timer.
@@ -25,7 +29,6 @@
   var C = window.FieldappConstants;
   var Outbox = window.FieldappOutbox;
   var Page = window.FieldappPage;
-  var Forms = window.FieldappForms;
   var userId = Page.userId;
 
   /** GOV.UK Frontend's classes, set before the first paint so conditional reveals start hidden;
@@ -54,6 +57,9 @@
     if (form.matches('form[data-mutation-type]')) {
       event.preventDefault();
       event.stopPropagation();
+      var Forms = window.FieldappForms;
+      // Never posted to Flask: without its script (not loaded, or not precached yet) nothing is saved.
+      if (!Forms) { console.error('fieldapp: could not save: static/forms.js is not loaded'); return; }
       var hooks = {requestFlush: ns.triggers.requestFlush, registerBackgroundSync: ns.triggers.registerBackgroundSync};
       Forms.submit(form, hooks, event.submitter).catch(function (e) { console.error('fieldapp: could not save', e); });
     } else if (form.matches('form[data-logout]')) {
@@ -80,7 +86,9 @@
     if (event.type === 'changed') Page.render();
     if (event.type === 'progress') Page.setProgress({done: event.done, total: event.total});
     if (event.type === 'flushed') { Page.setProgress(null); ns.triggers.afterFlush(event); }
-    if (event.type === 'pages-refreshed' || event.type === 'wiped') ns.offlineReady.render();
+    if (event.type === 'pages-refreshed' || event.type === 'wiped' || event.type === 'shell-complete') {
+      ns.offlineReady.render();
+    }
     if (event.type === 'pages-refreshed') ns.pendingChanges.refreshWhenSent(event);
     if (event.type === 'page-fresh') ns.pendingChanges.replaceWhenFresh(event);
     if (event.type === 'changed') ns.pendingChanges.show();
@@ -97,7 +105,7 @@
     var button = event.target.closest && event.target.closest('[data-action]');
     if (!button) return;
     if (button.dataset.action === 'sync-now') ns.triggers.onSyncNow(event);
-    else if (button.dataset.action === 'show-kept-off') ns.keptOff.show(event, button);
+    else if (button.dataset.action === 'show-kept-off' && ns.keptOff) ns.keptOff.show(event, button);  // bundle/forms.js
     else Page.itemAction(button);
   }
 
@@ -120,17 +128,25 @@
     try { lock = JSON.parse(document.body.dataset.lock || 'null'); } catch (e) { /* off */ }
     var session = {userId: userId, deviceId: document.body.dataset.deviceId, forms: forms, lock: lock,
                    staleDays: Number(document.body.dataset.staleDays) || null};
-    var locked = false;
     var written = Outbox.setSession(session);
+    // The page bundles after this file have run by DOMContentLoaded: their listeners (the contact
+    // form's `fieldapp:form-filled`) are in place before a form to fix is filled below.
+    var loaded = new Promise(function (resolve) {
+      if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', resolve);
+      else resolve();
+    });
     // The PIN lock first: a locked phone shows nothing else. It looks while the session is
     // written (its lock screen waits for that); the rest of the page waits for both.
-    return Promise.all([ns.lock.guard(written), written]).then(function (v) {
-      var isLocked = v[0];
-      locked = isLocked;
+    var guarded = Promise.all([ns.lock.guard(written), written, loaded]).then(function (v) { return v[0]; });
+    // For the page bundles loaded after this file: whether the phone is open (true) or locked.
+    ns.sessionOpen = guarded.then(function (isLocked) { return !isLocked; }, function () { return false; });
+    return guarded.then(function (locked) {
       if (locked) return;
-      ns.pendingPerson.narrowList();
-      return Promise.all([ns.contactForm.applyRemembered(), Page.render(), Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
-                          ns.pendingPerson.showPage(), ns.pendingPerson.offerInContactForm(), ns.pendingPerson.fillForm(),
+      var pending = ns.pendingPerson;  // bundle/forms.js: not on a light page
+      if (pending) pending.narrowList();
+      var Forms = window.FieldappForms;
+      return Promise.all([Page.render(), Forms && Forms.prepareFix(), ns.triggers.loadSettings(), ns.offlineReady.render(),
+                          pending && pending.showPage(), pending && pending.offerInContactForm(), pending && pending.fillForm(),
                           ns.pendingChanges.show(), ns.lost.render(), ns.lost.warnIfAtRisk()]);
     }).then(function () { return ns.triggers.onAppOpen(); });
   }
@@ -144,8 +160,6 @@
     window.FieldappDates.relabel();  // a kept copy's "today" is checked against today here
     ns.offlineView.showBanner();
     ns.caseload.wire();
-    ns.caseload.wireOfflineMatches();
-    ns.contactForm.wire();
     showSaved();
     ns.offlineView.recordView(userId);
     ns.pendingChanges.replaceWhenFresh();  // the slow network may have answered while this loaded

@@ -4,7 +4,9 @@
  * controlled ("A new version is ready"), and reloading once when that new worker takes control
  * (`controllerchange`) after the worker asked for it; asking a worker that activated while this
  * page was loading to claim it (it missed `clients.claim()`, and offline it would not answer this
- * page's requests until a reload); asking the worker to refill a shell cache a wipe emptied.
+ * page's requests until a reload); once the page has shown, asking the worker to precache the rest
+ * of the shell (static/sw.js PRECACHE_LATER: the page bundles every form needs offline) and to
+ * refill a shell cache a wipe emptied.
  * Classic script, page only; defines `Fieldapp.worker`, started by static/page/start.js.
  */
 (function (ns) {
@@ -50,6 +52,22 @@
     });
   }
 
+  /** Once this page has loaded and the phone is idle, ask the active worker (the first one, once
+   * it has activated) for whatever of the shell it does not hold yet: on a first visit the rest of
+   * the shell, after a wipe all of it. Each page asks: nothing is fetched when all is there. */
+  function precacheWhenIdle() {
+    var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 200); };
+    function ask() {
+      idle(function () {
+        sw.ready.then(function (ready) {
+          if (navigator.onLine && ready.active) ready.active.postMessage({type: 'precache'});
+        });
+      }, {timeout: 2000});
+    }
+    if (document.readyState === 'complete') ask();
+    else window.addEventListener('load', ask);
+  }
+
   /** A new worker took control: reload once, and only for the update the worker asked for. */
   function onControllerChange() {
     if (!hadController || !updateRequested || reloaded) { hadController = true; return; }
@@ -63,8 +81,7 @@
     sw.addEventListener('controllerchange', onControllerChange);
     sw.register('/sw.js', {scope: '/'}).then(function (reg) {
       watchForUpdates(reg);
-      // A wiped phone lost its shell cache: refill it while there is signal.
-      if (navigator.onLine && reg.active) reg.active.postMessage({type: 'precache'});
+      precacheWhenIdle();
       askToClaim();
     }).catch(function (e) { console.warn('fieldapp: no service worker', e); });
   }
