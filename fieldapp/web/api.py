@@ -141,8 +141,11 @@ def signing_key():
     if not users.register_signing_key(get_db(), current_user.device_id, current_user.token, raw,
                                       current_app.config["PIN_RESET_MINUTES"]):
         return _error(403, "sign_in_again")
+    # `nonce`: what the phone's first signed pull signs (rules/sealed_sync.py), saving it a round trip.
     response = jsonify({"device_id": current_user.device_id, "registered": True,
-                        "sealing": sealing.keyring(current_app.config["INSTANCE"]).public()})
+                        "sealing": sealing.keyring(current_app.config["INSTANCE"]).public(),
+                        "nonce": sealed_sync.issue_nonce(current_app.config["SECRET_KEY"],
+                                                         current_user.device_id)})
     response.headers["Cache-Control"] = "no-store"
     return response
 
