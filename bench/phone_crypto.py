@@ -11,7 +11,8 @@ WebCrypto as the app uses it (static/vault.js, static/at-rest.js):
   keeps them);
 - reading the cached caseload as the service worker does, sealed (unsealed on the way) against a
   plain copy of the same page;
-- sealing and opening an outbox item (a contact);
+- sealing and opening an outbox item (a contact), and its envelope to the server alone (ECDH,
+  HKDF, AES-GCM, ECDSA: static/sealing.js), and a pull's signature.
 - opening the caseload and a person's page **offline**, as a worker does: a real navigation the
   service worker answers from its copy, on a second phone of a second server with the lock off,
   in the same run (the two phones take turns, so load on the machine falls on both alike). Each
@@ -67,6 +68,12 @@ MEASURE = """async ([runs, personPath]) => {
     const stored = await R.sealItem(item, s);
     out.item_seal = await times(() => R.sealItem(item, s));
     out.item_open = await times(() => R.openItem(stored, s));
+    // Sealed to the server and signed (static/sealing.js): part of item_seal once the server has
+    // the phone's signing key (out.sealed_too says whether it had); and a pull's signature.
+    const S = FieldappSealing, session = await FieldappOutbox.session();
+    out.sealed_too = !!stored.envelope;
+    out.envelope = await times(() => S.sealFor(userId, session.deviceId, S.wire(item)));
+    out.sign_pull = await times(() => S.signPull(userId, session.deviceId, 41, '1796189176.abc'));
     return out;
 }"""
 
@@ -217,6 +224,9 @@ def main():
         figure("read the cached caseload, plain", out["read_plain"])
         figure("seal an outbox item (a contact)", out["item_seal"])
         figure("open an outbox item", out["item_open"])
+        print(f"  (sealing an item includes its envelope to the server: {out['sealed_too']})")
+        figure("seal an item to the server, signed", out["envelope"])
+        figure("sign a pull", out["sign_pull"])
         print(f"Opening a page offline, served by the service worker ({args.page_runs} times each,"
               " the two phones in turn): lock on (sealed copies) against lock off (plain)")
         if opened.get("relocked"):

@@ -289,3 +289,15 @@ def set_safeguarding_lead_command(obj, username, off):
         db.close()
     click.echo(f"{username} is {'no longer' if off else 'now'} a designated safeguarding lead"
                f" of {user['area'] or 'no area'}.")
+
+
+@main.command("rotate-sealing-key")
+@click.pass_obj
+def rotate_sealing_key_command(obj):
+    """Make a new key pair that phones seal their records to; the older ones are kept, so what was
+    sealed to them still opens (README: Security, "Sealed to the server")."""
+    from .rules import sealing
+
+    old = sealing.keyring(obj.app.config["INSTANCE"]).current_kid
+    new = sealing.rotate(obj.app.config["INSTANCE"])
+    click.echo(f"New sealing key {new} (the previous one, {old}, is kept to open what was sealed to it)")

@@ -38,12 +38,13 @@ SESSION_DAYS = 30
 # sign-in (ASVS 5.0 level 2 asks for both limits; README: Accounts and sessions says why these).
 SESSION_MAX_DAYS = 90
 
-# The phone's PIN lock (static/vault.js; README: Security, "On the phone"). Off until the phone's
-# copies are encrypted under the same key (the open issue "A lost or shared phone"): on, a
-# worker sets a PIN of at least PIN_MIN_DIGITS digits on each phone, the app locks after
-# PHONE_LOCK_MINUTES without use and whenever it is reopened, and PIN_ATTEMPTS wrong PINs in a
-# row drop the phone's copies of people (never the unsent records).
-PHONE_LOCK = False
+# The phone's PIN lock (static/vault.js; README: Security, "On the phone"): a worker sets a PIN
+# of at least PIN_MIN_DIGITS digits on each phone, which seals everything the phone keeps about
+# people and signs what it sends (static/sealing.js); the app locks after PHONE_LOCK_MINUTES
+# without use and whenever it is reopened, still sending what was saved, and PIN_ATTEMPTS wrong
+# PINs in a row drop the phone's copies of people (never the unsent records). Off only for a
+# deployment that accepts phones keeping people's records readable.
+PHONE_LOCK = True
 PHONE_LOCK_MINUTES = 5
 PIN_ATTEMPTS = 5
 PIN_MIN_DIGITS = 6

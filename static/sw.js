@@ -187,6 +187,8 @@ async function navigation(event, request, url) {
     }
     return answer;
   } catch (error) {
+    // The lock screen itself (where a page opened afresh sends the worker) opens with no signal.
+    if (path === '/lock') return lockScreen();
     return (await cachedPage(path)) || offlinePage();
   }
 }

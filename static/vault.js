@@ -13,7 +13,8 @@
  *     output (HKDF-SHA-256 to an AES-GCM key), which unlocks with no signal and no server
  *     (static/screen-lock.js, through `wrapping`). The PIN always works beside it.
  *   keys    {user_id, salt, iterations, pin: {iv, data}, server: {iv, data}, failures,
- *            screen: {credential, prfSalt, hkdfSalt, iv, data}}
+ *            screen: {credential, prfSalt, hkdfSalt, iv, data}, and the device's signing key,
+ *            kept by static/sealing.js: signing, signing_public, signing_device, sealing_to}
  * The unlocked data key (not extractable) is kept in memory only, never in storage: in the page
  * that unlocked, handed to the service worker by postMessage, asked for by each page that opens
  * and, by a worker the browser restarted, from the open windows (`key`). No window open (the app
@@ -32,6 +33,7 @@
   var ITERATIONS = 600000;  // OWASP's figure for PBKDF2-HMAC-SHA256 (2023)
   var subtle = root.crypto.subtle;
   var dbPromise = null;
+  var SIGNING = ['signing', 'signing_public', 'signing_device', 'sealing_to'];  // static/sealing.js keeps these here
 
   function db() {
     if (!dbPromise) {
@@ -133,8 +135,10 @@
     }).then(function (wrapped) {
       var entry = {user_id: userId, salt: salt, iterations: iterations, pin: wrapped[0],
                    server: wrapped[1], failures: 0};
-      // A new PIN for the same data key keeps the screen lock's wrapping of it.
+      // A new PIN for the same data key keeps the screen lock's wrapping of it, and the device's
+      // signing key (static/sealing.js), sealed under the data key.
       if (previous && previous.screen) entry.screen = previous.screen;
+      if (previous) SIGNING.forEach(function (k) { if (previous[k] !== undefined) entry[k] = previous[k]; });
       return put('keys', entry);
     }).then(function () { return startSession(userId, raw); });
   }
@@ -365,6 +369,16 @@
     if (root.navigator.serviceWorker.startMessages) root.navigator.serviceWorker.startMessages();
   }
 
+  /** Change this user's keys entry with `change(entry)` (static/sealing.js keeps the device's
+   * signing key in it); resolves the entry, or null when there is none. */
+  function updateKeys(userId, change) {
+    return getKeys(userId).then(function (k) {
+      if (!k) return null;
+      change(k);
+      return put('keys', k).then(function () { return k; });
+    });
+  }
+
   /** Forget this user's keys altogether (their data is gone from the phone: a sign-out). */
   function forget(userId) {
     forgetHere(userId);
@@ -413,6 +427,8 @@
     unseal: unseal,
     sealBytes: sealBytes,
     unsealBytes: unsealBytes,
+    keysOf: getKeys,
+    updateKeys: updateKeys,
     // For the other wrappings of the data key (static/screen-lock.js): the entry, its salt's
     // PIN key, AES-GCM, and starting the unlocked session. Page code never needs them.
     wrapping: {getKeys: getKeys, put: put, pinKey: pinKey, encrypt: encrypt, decrypt: decrypt,

@@ -138,3 +138,14 @@ def test_the_instance_config_file_is_read(tmp_path, monkeypatch):
     monkeypatch.setenv("FIELDAPP_INSTANCE", str(instance))
     app = create_app()
     assert app.config["CASELOAD_CAP"] == 8 and app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_rotate_sealing_key_makes_a_new_current_key_and_keeps_the_old(run):
+    from fieldapp.rules import sealing
+
+    assert run("init").exit_code == 0
+    old = sealing.keyring(run.instance).current_kid
+    result = run("rotate-sealing-key")
+    assert result.exit_code == 0, result.output
+    ring = sealing.keyring(run.instance)
+    assert ring.current_kid != old and old in ring.by_kid and old in result.output

@@ -42,7 +42,7 @@ def pass_lock(page, pin=TEST_PIN):
     PIN at the first sign-in on this phone (or a new one), enter it after; with the lock off, the
     caseload is there and this does nothing."""
     heading = page.locator("h1:visible", has_text=LANDING)
-    expect(heading).to_have_count(1)
+    expect(heading).to_have_count(1, timeout=TIMEOUT)  # the lock screen is drawn by its script
     text = heading.inner_text()
     if text.startswith("Choose"):
         page.fill("#new-pin", pin)
@@ -159,6 +159,8 @@ def test_a_day_with_no_signal(phone, live_server):
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto("/outbox")
+    pass_lock(page)  # the app opened afresh is locked (PHONE_LOCK): the PIN opens it offline
+    page.wait_for_url("**/outbox")
     items = outbox_items(page)
     expect(items).to_have_count(3)
     expect(items.nth(0)).to_contain_text("Contact with Dan")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.test_offline import TIMEOUT, person_id, sign_in, wait_cached
+from tests.test_offline import TIMEOUT, pass_lock, person_id, sign_in, wait_cached
 
 STAR = json.loads((Path(__file__).resolve().parent.parent / "fieldapp" / "instruments"
                    / "homelessness-star-3.1.json").read_text())
@@ -68,6 +68,8 @@ def test_ndt_and_star_completed_offline_reach_the_server_once(phone, live_server
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto("/outbox")
+    pass_lock(page)  # the app opened afresh is locked (PHONE_LOCK): the PIN opens it offline
+    page.wait_for_url("**/outbox")
     draft = page.locator("[data-mutation-id]", has_text="Star")
     expect(draft).to_have_count(1)
     draft.locator("[data-action=fix]").click()

@@ -11,7 +11,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_offline import TIMEOUT, fill_contact, person_id, wait_cached, wait_controlled
+from tests.test_offline import TIMEOUT, fill_contact, pass_lock, person_id, wait_cached, wait_controlled
 
 CYCLES = 5
 # Long enough for the backoff's first few retries (2 s, 4 s, 8 s, jittered) on a busy machine;
@@ -49,6 +49,7 @@ def signed_in(page):
     page.fill("#username", "outreach")
     page.fill("#password", "demo")
     page.click("button:has-text('Sign in')")
+    pass_lock(page)  # the PIN lock (PHONE_LOCK): a PIN chosen at the first sign-in
     page.wait_for_url("**/caseload")
     wait_controlled(page)
     return page
@@ -76,6 +77,8 @@ def test_records_saved_before_a_relaunch_offline_are_sent_when_signal_returns(re
         # phone's copy, and the record still waits.
         page = relaunch(offline=True)
         page.goto("/caseload")
+        pass_lock(page)  # reopened: locked, and the PIN opens it with no signal
+        page.wait_for_url("**/caseload")
         wait_controlled(page)
         expect(page.locator("[data-sync-status]")).to_contain_text("Offline: 1 contact saved on this phone")
         assert contacts_at(live_server, place) == []

@@ -10,6 +10,7 @@ import zlib
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 import sync
 
@@ -17,7 +18,7 @@ from .. import metrics, replication, users
 from ..db import get_db
 from ..notify import recipients
 from ..records import make_engine
-from ..rules import unsent
+from ..rules import sealed_sync, sealing, unsent
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -96,6 +97,59 @@ def device_key():
     return response
 
 
+@bp.get("/sealing-key")
+def sealing_key():
+    """The deployment's current public key that phones seal mutations to (rules/sealing.py):
+    {"kid", "key"}. Public by nature; asked for by a signed-in phone."""
+    if not current_user.is_authenticated:
+        return _error(401, "login_required")
+    response = jsonify(sealing.keyring(current_app.config["INSTANCE"]).public())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class _SigningKey(Schema):
+    """POST /api/signing-key: the phone's signing key, made when its PIN was set."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    device_id = fields.String(required=True, validate=validate.Length(max=64))
+    key = fields.String(required=True, validate=validate.Length(min=80, max=100))
+
+
+@bp.post("/signing-key")
+def signing_key():
+    """Register the public half of this phone's signing key (static/vault.js, at PIN set-up):
+    from then on the server takes only sealed, signed mutations from it and answers only signed
+    pulls. Same guard as the device key: the device the session is bound to, within
+    PIN_RESET_MINUTES of a password sign-in (a stolen cookie alone cannot put its own key in)."""
+    if request.headers.get(SYNC_HEADER) != "1":
+        return _error(400, "bad_request", messages={"_request": [f"The {SYNC_HEADER} header is required."]})
+    if not current_user.is_authenticated:
+        return _error(401, "login_required")
+    try:
+        body = _SigningKey().load(request.get_json(silent=True) or {})
+        raw = sealing.unb64(body["key"])
+        sealing.load_public(raw)
+    except ValidationError as error:
+        return _error(400, "bad_request", messages=error.messages)
+    except sealing.SealError as error:
+        return _error(400, "bad_request", messages={"key": [error.message]})
+    if body["device_id"] != current_user.device_id:
+        return _error(409, "device_mismatch")
+    if not users.register_signing_key(get_db(), current_user.device_id, current_user.token, raw,
+                                      current_app.config["PIN_RESET_MINUTES"]):
+        return _error(403, "sign_in_again")
+    # `nonce`: what the phone's first signed pull signs (rules/sealed_sync.py), saving it a round trip.
+    response = jsonify({"device_id": current_user.device_id, "registered": True,
+                        "sealing": sealing.keyring(current_app.config["INSTANCE"]).public(),
+                        "nonce": sealed_sync.issue_nonce(current_app.config["SECRET_KEY"],
+                                                         current_user.device_id)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/sync")
 def sync_endpoint():
     """Push the phone's mutations and pull its changes in one round trip (README: Sync protocol)."""
@@ -138,10 +192,18 @@ def sync_endpoint():
     # The user itself, not flask-login's proxy: the engine reads `actor.id` many times a mutation.
     actor = current_user._get_current_object()
     started = metrics.clock()
+    # A phone with a signing key sends only sealed, signed mutations and pulls only when it signs
+    # (rules/sealed_sync.py): what does not open is rejected alone, before the engine sees it.
+    sealed_phone = users.device_signing_key(db, device_id) is not None
+    opened, refused = sealed_sync.open_batch(db, sealing.keyring(config["INSTANCE"]), device_id,
+                                             mutations, compact=body.get("echo") == "result")
+    body = {**body, "mutations": opened} if isinstance(mutations, list) else body
+    may_pull = not sealed_phone or sealed_sync.pull_signed(db, config["SECRET_KEY"], device_id, body)
     try:
         # waitress (with channel_request_lookahead, `fieldapp serve`) says whether the phone has
         # closed its connection: a phone that gave up is not worked for (it sends again).
-        answer = engine.sync(actor, body, gone=request.environ.get("waitress.client_disconnected"))
+        answer = engine.sync(actor, body, gone=request.environ.get("waitress.client_disconnected"),
+                             pull=may_pull)
     except sync.Abandoned as abandoned:
         metrics.observe_abandoned(abandoned.results is not None)
         if abandoned.results:
@@ -160,6 +222,12 @@ def sync_endpoint():
     # (The device's last_seen_at is touched by the session check, at most once a minute: a
     # write of its own here would cost every sync a second durable commit.)
     recipients.after_sync(engine, config, actor, body.get("mutations"), answer["results"])
+    answer["results"] = sealed_sync.merge_results(answer["results"], refused, len(mutations or []))
+    if sealed_phone:
+        # The nonce the next signed pull signs; `"pull": "withheld"` when this one was not signed.
+        answer["nonce"] = sealed_sync.issue_nonce(config["SECRET_KEY"], device_id)
+        if not may_pull and body.get("pull", True) is not False:
+            answer["pull"] = "withheld"
     report = unsent.read_report(body)
     if report is not None:
         # What else the phone holds unsent: anything it held before and no longer does, that never

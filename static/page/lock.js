@@ -15,7 +15,8 @@
  *   just chosen is followed by the offer of the phone's own screen lock ("Unlock with this
  *   phone's screen lock"), and the lock screen tries that first, once, the PIN form beside it.
  * Classic script, last in the shared bundle (so the lock screen needs nothing else, and the
- * service worker, importing the bundle, skips it); needs FieldappOutbox and FieldappVault.
+ * service worker, importing the bundle, skips it); needs FieldappOutbox, FieldappVault and
+ * FieldappSealing.
  * Defines `Fieldapp.lock`.
  */
 (function (ns) {
@@ -113,9 +114,17 @@
     return next.charAt(0) === '/' && next.charAt(1) !== '/' ? next : '/caseload';
   }
 
+  var REGISTER_WAIT_MS = 4000;  // an unlock with poor signal does not wait longer than this
+
+  /** Unlocked: make sure the server has this phone's signing key (static/sealing.js; only
+   * possible soon after a password sign-in, so tried at each unlock until it is), then go on. */
   function done(userId) {
     markUnlocked(userId);
-    location.replace(target());
+    var go = function () { location.replace(target()); };
+    var late = new Promise(function (resolve) { setTimeout(resolve, REGISTER_WAIT_MS); });
+    Outbox.session().then(function (s) {
+      return Promise.race([window.FieldappSealing.register(userId, s && s.deviceId), late]);
+    }).then(go, go);
   }
 
   /** The server's key for this phone, or null (no signal), or {signedOut} when the worker must
