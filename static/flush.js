@@ -316,7 +316,10 @@
       });
     }
     if (resp.status === 403 && resp.data && resp.data.revoked === true) {
-      return Outbox.wipe().then(function () { Outbox.emit({type: 'revoked'}); return {ok: false, revoked: true}; });
+      // A lost or revoked phone: hand the unsent records over sealed, then wipe (static/handover.js).
+      return restore(batch).then(function () { return root.FieldappHandover.run(); }).then(function (done) {
+        return {ok: false, revoked: true, wiped: done.wiped};
+      });
     }
     if (resp.status === 413 && batch.length === 1) {
       return Outbox.updateItem(batch[0].id, function (item) {
@@ -415,8 +418,13 @@
       var s = v[0];
       if (!s.userId || !s.deviceId) return {ok: false, reason: 'no-session'};
       // Locked (the PIN lock on, no page open to hand the key): nothing can be opened to send, nor
-      // a pull stored sealed; the records wait, sealed, for the next unlock.
-      if (v[5].locked) return {ok: false, locked: true};
+      // a pull stored sealed; the records wait, sealed, for the next unlock. Unless the phone was
+      // revoked meanwhile: it hands over what it can and wipes (static/handover.js).
+      if (v[5].locked) {
+        return root.FieldappHandover.whenLocked().then(function (r) {
+          return r.revoked ? {ok: false, revoked: true, wiped: r.wiped} : {ok: false, locked: true};
+        });
+      }
       // The server asked for quiet (holdOff): only the worker's own "Sync now" goes before then.
       var wait = v[3] ? Date.parse(v[3]) - Date.now() : 0;
       if (wait > 0 && reason !== 'sync-now') return {ok: false, failure: 'server', retryAfterMs: wait};
@@ -456,6 +464,7 @@
       p = localChain = localChain.then(run, run);
     }
     return p.then(function (result) {
+      if (result.wiped) return result;  // nothing is left to count, and nothing may be opened again
       return Promise.all([Outbox.list(), Outbox.getMeta('user_id')]).catch(function () { return [[], null]; }).then(function (v) {
         var mine = v[0].filter(function (i) { return i.user_id === v[1] && i.state !== 'sent'; });
         result.pending = mine.length;  // everything unsent, rejected included (logout checks this)

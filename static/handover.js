@@ -1,0 +1,174 @@
+/* fieldapp hand-over: what a revoked (lost) phone does with its last contact with the server.
+ *
+ * A classic script loaded after static/flush.js by the page (<script>) and by the service worker
+ * (importScripts); defines the global `FieldappHandover`. static/flush.js calls `run()` when the
+ * sync endpoint answers `revoked`, and `whenLocked()` instead of a flush while the PIN lock is
+ * shut (a locked phone sends no sync, so it asks the hand-over endpoint whether it is revoked).
+ *
+ * 1. Hand over: every unsent item of the revoked device's worker goes to POST /api/handover
+ *    (README: Sync protocol): its envelope, sealed to the server at save time and signed by the
+ *    device (`item.envelope`, static/sealing.js), which needs no key to send, so a locked phone
+ *    hands over too; or, from a phone without the PIN lock, the mutation itself (the server keeps
+ *    it marked "not verified"). Nothing is applied: a coordinator accepts or discards each.
+ *    An item sealed at rest with no envelope, on a locked phone, cannot be read to be sent: it
+ *    is lost with the wipe (the worker's coordinator sees it in "Records lost from phones").
+ * 2. Then wipe, really, once the server has acknowledged (or refused) the hand-over, or at once
+ *    when there is nothing to hand over: every IndexedDB database of this origin (outbox, records,
+ *    vault), every fieldapp- cache, local and session storage, and the service worker's
+ *    registration; the page then goes to /wiped, whose answer carries Clear-Site-Data.
+ *    No answer at all (no signal, a 5xx): nothing is wiped yet; the next flush is told
+ *    `revoked` again and tries again.
+ */
+(function (root) {
+  'use strict';
+
+  var C = root.FieldappConstants;
+  var Outbox = root.FieldappOutbox;
+  var Send = root.FieldappSend;
+  var AtRest = root.FieldappAtRest;
+
+  /** Every item in the outbox store as stored (sealed parts unopened), and who this phone is. */
+  function held() {
+    return Promise.all([
+      Outbox.transaction('outbox', function (t) { return t.store.getAll(); }),
+      Outbox.getMeta('device_id'), Outbox.getMeta('user_id'), AtRest.secrecy()
+    ]).then(function (v) { return {items: v[0], deviceId: v[1], userId: v[2], secrecy: v[3]}; });
+  }
+
+  function wire(item) {
+    return {id: item.id, type: item.type, op: item.op, record_id: item.record_id,
+            base_version: item.base_version, recorded_at: item.recorded_at, fields: item.fields || {}};
+  }
+
+  /** What to hand over of the revoked device's worker's unsent items: the envelope where there is
+   * one, else the mutation where it can be read (no lock, or unlocked). */
+  function toHandOver(phone) {
+    var mine = phone.items.filter(function (i) { return i.user_id === phone.userId && i.state !== 'sent'; });
+    var withEnvelope = mine.filter(function (i) { return i.envelope; });
+    var plain = mine.filter(function (i) { return !i.envelope; });
+    var open = phone.secrecy.locked ? Promise.resolve([]) : AtRest.openItems(plain, phone.secrecy);
+    return open.then(function (opened) {
+      return withEnvelope.map(function (i) { return {id: i.id, sealed: i.envelope}; }).concat(
+        opened.filter(function (i) { return !i.sealedAway; }).map(function (i) { return {id: i.id, mutation: wire(i)}; }));
+    });
+  }
+
+  /** POST one body to the hand-over endpoint: resolves {status, data}; rejects with no answer. */
+  function post(body, timeoutMs) {
+    var controller = typeof AbortController === 'function' ? new AbortController() : null;
+    var timer = setTimeout(function () { if (controller) controller.abort(); }, timeoutMs);
+    return Send.encode(JSON.stringify(body)).then(function (encoded) {
+      return fetch(C.HANDOVER_URL, {method: 'POST', credentials: 'same-origin', cache: 'no-store',
+                                    headers: encoded.headers, body: encoded.body,
+                                    signal: controller ? controller.signal : undefined});
+    }).then(function (resp) {
+      return resp.json().catch(function () { return null; }).then(function (data) {
+        return {status: resp.status, data: data};
+      });
+    }).finally(function () { clearTimeout(timer); });
+  }
+
+  /** True when an answer settles the hand-over: acknowledged (200 with a result for each item)
+   * or refused for good (any other 4xx). A 5xx or a non-JSON page (a captive portal) does not. */
+  function settled(resp, sent) {
+    if (resp.status === 200) {
+      return !!(resp.data && Array.isArray(resp.data.results) && resp.data.results.length === sent.length);
+    }
+    return resp.status >= 400 && resp.status < 500 && !!resp.data;
+  }
+
+  /** Hand over, in batches of at most BATCH_MAX; resolves true when every batch was settled. */
+  function handOver(phone, items, timeoutMs) {
+    var chain = Promise.resolve(true);
+    for (var start = 0; start < items.length; start += C.BATCH_MAX) {
+      (function (batch) {
+        chain = chain.then(function (ok) {
+          if (!ok) return false;
+          return post({device_id: phone.deviceId, items: batch}, timeoutMs).then(function (resp) {
+            return settled(resp, batch);
+          }, function () { return false; });
+        });
+      })(items.slice(start, start + C.BATCH_MAX));
+    }
+    return chain;
+  }
+
+  /** Delete every IndexedDB database of this origin (the browser's list, where it has one, and
+   * ours by name in any case). */
+  function dropDatabases() {
+    var listed = root.indexedDB && root.indexedDB.databases
+      ? root.indexedDB.databases().catch(function () { return []; }) : Promise.resolve([]);
+    return listed.then(function (dbs) {
+      var names = dbs.map(function (d) { return d.name; }).filter(Boolean);
+      ['fieldapp', C.VAULT_DB].forEach(function (n) { if (names.indexOf(n) === -1) names.push(n); });
+      return Promise.all(names.map(function (name) {
+        return new Promise(function (resolve) {
+          var req = root.indexedDB.deleteDatabase(name);
+          var timer = setTimeout(resolve, 5000);  // a context that never lets go must not hang it
+          req.onsuccess = req.onerror = function () { clearTimeout(timer); resolve(); };
+        });
+      }));
+    });
+  }
+
+  /** Unregister this origin's service worker (from the page, or the worker itself). */
+  function unregister() {
+    if (root.registration && typeof root.registration.unregister === 'function') {
+      return root.registration.unregister().catch(function () {});
+    }
+    var sw = root.navigator && root.navigator.serviceWorker;
+    if (!sw || !sw.getRegistrations) return Promise.resolve();
+    return sw.getRegistrations().then(function (regs) {
+      return Promise.all(regs.map(function (r) { return r.unregister(); }));
+    }).catch(function () {});
+  }
+
+  /** Leave nothing of fieldapp's on the phone (see the header, step 2). */
+  function wipeAll() {
+    return Outbox.wipe({forGood: true}).then(dropDatabases).then(function () {
+      try { root.localStorage.clear(); } catch (e) { /* none in the worker */ }
+      try { root.sessionStorage.clear(); } catch (e) { /* none in the worker */ }
+      return unregister();
+    });
+  }
+
+  /**
+   * The phone was told it is revoked: hand over, then wipe. Resolves {wiped, handedOver}: `wiped`
+   * false when no answer came (the hand-over is tried again at the next flush). Emits `revoked`
+   * once wiped, which sends every open page to /wiped (static/page/start.js).
+   */
+  function run() {
+    return Promise.all([held(), Outbox.settings()]).then(function (v) {
+      var phone = v[0];
+      return toHandOver(phone).then(function (items) {
+        if (!items.length || !phone.deviceId) return true;
+        return handOver(phone, items, v[1].syncTimeoutMs);
+      }).then(function (settledAll) {
+        if (!settledAll) return {wiped: false, handedOver: false};
+        return wipeAll().then(function () {
+          Outbox.emit({type: 'revoked'});
+          return {wiped: true, handedOver: true};
+        });
+      });
+    });
+  }
+
+  /**
+   * A locked phone sends no sync, so it would never hear that it was revoked: ask the hand-over
+   * endpoint (an empty hand-over says nothing and changes nothing). Revoked: `run()`. Resolves
+   * {revoked} (`wiped` too when it was).
+   */
+  function whenLocked() {
+    return Outbox.getMeta('device_id').then(function (deviceId) {
+      if (!deviceId || (root.navigator && root.navigator.onLine === false)) return {revoked: false};
+      return Outbox.settings().then(function (s) {
+        return post({device_id: deviceId, items: []}, s.syncTimeoutMs);
+      }).then(function (resp) {
+        if (resp.status !== 200 || !resp.data || !Array.isArray(resp.data.results)) return {revoked: false};
+        return run().then(function (done) { return {revoked: true, wiped: done.wiped}; });
+      }, function () { return {revoked: false}; });
+    });
+  }
+
+  root.FieldappHandover = {run: run, whenLocked: whenLocked, wipeAll: wipeAll};
+})(typeof self !== 'undefined' ? self : this);
