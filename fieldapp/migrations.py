@@ -508,7 +508,7 @@ def m033_handed_over(db):
             mutation TEXT NOT NULL,         -- the mutation as the phone would have sent it (JSON)
             verified INTEGER NOT NULL,      -- 1: sealed to the server and signed by that phone
             received_at TEXT NOT NULL,
-            decision TEXT,                  -- NULL (waiting), 'accepted' or 'discarded'
+            decision TEXT,                  -- NULL (waiting), 'accepted', 'discarded', 'audited' (a view)
             decided_at TEXT, decided_by INTEGER,
             reason TEXT,                    -- why it was discarded
             answer TEXT                     -- the sync engine's result when accepted (JSON)

@@ -11,7 +11,8 @@
  *    hands over too; or, from a phone without the PIN lock, the mutation itself (the server keeps
  *    it marked "not verified"). Nothing is applied: a coordinator accepts or discards each.
  *    An item sealed at rest with no envelope, on a locked phone, cannot be read to be sent: it
- *    is lost with the wipe (the worker's coordinator sees it in "Records lost from phones").
+ *    is named (id, type, person, time; no contents) in `lost`, so the server counts it lost and
+ *    the worker and their coordinator see it in "Records lost from phones".
  * 2. Then wipe, really, once the server has acknowledged (or refused) the hand-over, or at once
  *    when there is nothing to hand over: every IndexedDB database of this origin (outbox, records,
  *    vault), every fieldapp- cache, local and session storage, and the service worker's
@@ -40,16 +41,25 @@
             base_version: item.base_version, recorded_at: item.recorded_at, fields: item.fields || {}};
   }
 
-  /** What to hand over of the revoked device's worker's unsent items: the envelope where there is
-   * one, else the mutation where it can be read (no lock, or unlocked). */
+  /** What to hand over of the revoked device's worker's unsent items: {items, lost}: the envelope
+   * where there is one, else the mutation where it can be read (no lock, or unlocked); `lost`
+   * names (no contents) those that can be neither, for the server to count as lost. */
   function toHandOver(phone) {
     var mine = phone.items.filter(function (i) { return i.user_id === phone.userId && i.state !== 'sent'; });
     var withEnvelope = mine.filter(function (i) { return i.envelope; });
     var plain = mine.filter(function (i) { return !i.envelope; });
-    var open = phone.secrecy.locked ? Promise.resolve([]) : AtRest.openItems(plain, phone.secrecy);
+    var open = phone.secrecy.locked ? Promise.resolve(plain.map(function (i) { return {id: i.id, sealedAway: true}; }))
+      : AtRest.openItems(plain, phone.secrecy);
     return open.then(function (opened) {
-      return withEnvelope.map(function (i) { return {id: i.id, sealed: i.envelope}; }).concat(
-        opened.filter(function (i) { return !i.sealedAway; }).map(function (i) { return {id: i.id, mutation: wire(i)}; }));
+      var away = {};
+      opened.forEach(function (i) { if (i.sealedAway) away[i.id] = true; });
+      return {
+        items: withEnvelope.map(function (i) { return {id: i.id, sealed: i.envelope}; }).concat(
+          opened.filter(function (i) { return !i.sealedAway; }).map(function (i) { return {id: i.id, mutation: wire(i)}; })),
+        lost: plain.filter(function (i) { return away[i.id]; }).map(function (i) {
+          return {id: i.id, type: i.type, person_id: i.person_id || null, recorded_at: i.recorded_at || null};
+        })
+      };
     });
   }
 
@@ -77,18 +87,21 @@
     return resp.status >= 400 && resp.status < 500 && !!resp.data;
   }
 
-  /** Hand over, in batches of at most BATCH_MAX; resolves true when every batch was settled. */
-  function handOver(phone, items, timeoutMs) {
+  /** Hand over, in batches of at most BATCH_MAX (the first also naming what is `lost`); resolves
+   * true when every batch was settled. */
+  function handOver(phone, toSend, timeoutMs) {
     var chain = Promise.resolve(true);
-    for (var start = 0; start < items.length; start += C.BATCH_MAX) {
-      (function (batch) {
+    var items = toSend.items;
+    for (var start = 0; start < Math.max(1, items.length); start += C.BATCH_MAX) {
+      (function (batch, first) {
         chain = chain.then(function (ok) {
           if (!ok) return false;
-          return post({device_id: phone.deviceId, items: batch}, timeoutMs).then(function (resp) {
+          var body = {device_id: phone.deviceId, items: batch, lost: first ? toSend.lost : []};
+          return post(body, timeoutMs).then(function (resp) {
             return settled(resp, batch);
           }, function () { return false; });
         });
-      })(items.slice(start, start + C.BATCH_MAX));
+      })(items.slice(start, start + C.BATCH_MAX), start === 0);
     }
     return chain;
   }
@@ -140,9 +153,9 @@
   function run() {
     return Promise.all([held(), Outbox.settings()]).then(function (v) {
       var phone = v[0];
-      return toHandOver(phone).then(function (items) {
-        if (!items.length || !phone.deviceId) return true;
-        return handOver(phone, items, v[1].syncTimeoutMs);
+      return toHandOver(phone).then(function (toSend) {
+        if ((!toSend.items.length && !toSend.lost.length) || !phone.deviceId) return true;
+        return handOver(phone, toSend, v[1].syncTimeoutMs);
       }).then(function (settledAll) {
         if (!settledAll) return {wiped: false, handedOver: false};
         return wipeAll().then(function () {

@@ -176,6 +176,11 @@ def test_the_coordinator_discards_one_with_a_reason(app, revoked, db):
     assert "Ann says she never met him" in event["detail"]
     assert event["subject_user_id"] == users.get_user_by_username(db, "ann")["id"]
     assert "None waiting" in cora.get("/coordination/handed-over").get_data(as_text=True)
+    admin = Phone(app, "root").client
+    trails = {name: admin.get(f"/admin/audit/users/{users.get_user_by_username(db, name)['id']}").get_data(as_text=True)
+              for name in ("ann", "cora")}
+    assert "Handed over by a lost phone, not applied" in trails["ann"]
+    assert "Discarded a record a lost phone handed over (ann's)" in trails["cora"]
 
 
 def test_only_a_coordinator_of_the_workers_area_decides(app, revoked, db):
@@ -209,3 +214,15 @@ def test_the_wiped_page_names_nobody_and_clears_the_site(client):
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
     assert "Nothing of fieldapp's is kept on it" in page and "<script" not in page
+
+
+def test_what_a_locked_phone_cannot_hand_over_is_named_as_lost(app, revoked, db):
+    ann, person, contact = revoked
+    lost = [{"id": contact["id"], "type": "contact", "person_id": person["record_id"],
+             "recorded_at": contact["recorded_at"]}]
+    response = ann.client.post("/api/handover", json={"device_id": ann.device_id, "items": [], "lost": lost},
+                               headers=HEADERS)
+    assert response.status_code == 200 and response.get_json()["results"] == []
+    [row] = db.query("SELECT mutation_id, lost_at IS NOT NULL AS lost FROM device_outbox")
+    assert row == {"mutation_id": contact["id"], "lost": 1}
+    assert db["handed_over"].count == 0

@@ -9,6 +9,8 @@ in table `handed_over`, keyed by its mutation id (a replay changes nothing):
 - plain (a phone without the PIN lock, which seals nothing): kept as "not verified", since
   whoever held the phone could have made it up. A phone that has a signing key registered seals
   everything it saves, so a plain item from it is refused.
+Offline views (`view`, the audit of a page read with no signal) are kept too, but only as audit
+events (`handed_over`, about the person viewed): there is nothing to decide about a view.
 A coordinator of the worker's area then accepts one (it goes through the sync engine as the
 worker's own sync would have sent it: their user, their phone's device id, so the normal
 validation, access and conflict rules hold) or discards it with a reason; both are audited. A
@@ -24,11 +26,14 @@ from .. import audit, users
 from ..db import immediate
 from ..records import make_engine
 from ..timeutil import now_iso
-from . import CoordinationError
+from . import CoordinationError, unsent
 
 ID = validate.Length(min=1, max=64)
 # The statuses of a hand-over answer, one per item.
 KEPT, NOT_VERIFIED, ALREADY_RECEIVED, REFUSED = "kept", "not_verified", "already_received", "refused"
+# Record types kept in the audit trail only, never offered for a decision (offline views), and
+# the decision they are stored with.
+AUDIT_ONLY, AUDITED = frozenset({"view"}), "audited"
 
 
 class NotRevoked(Exception):
@@ -61,6 +66,9 @@ class HandOver(Schema):
 
     device_id = fields.String(required=True, validate=ID)
     items = fields.List(fields.Nested(HandOverItem), required=True)
+    # What the phone holds unsent and cannot hand over (no contents): noted as lost.
+    lost = fields.List(fields.Nested(unsent.ReportedItem), load_default=list,
+                       validate=validate.Length(max=unsent.MAX_REPORTED))
 
 
 class PlainMutation(Schema):
@@ -79,12 +87,12 @@ class PlainMutation(Schema):
 
 
 def read_body(body, max_items):
-    """The hand-over body, checked: (device_id, items). ValidationError if it is malformed or
-    names more than `max_items` items."""
+    """The hand-over body, checked: (device_id, items, lost). ValidationError if it is malformed
+    or names more than `max_items` items."""
     data = HandOver().load(body if isinstance(body, dict) else {"_": body})
     if len(data["items"]) > max_items:
         raise ValidationError({"items": [f"At most {max_items} items at a time."]})
-    return data["device_id"], data["items"]
+    return data["device_id"], data["items"], data["lost"]
 
 
 def person_of(mutation) -> str | None:
@@ -97,23 +105,26 @@ def person_of(mutation) -> str | None:
 
 def _unsealed(db, instance_path, envelope, device_id):
     """The mutation in an envelope signed by this device (rules/sealing.py), or a refusal's words."""
-    from . import sealing  # the deployment's keys are read only when an envelope comes
-
+    try:
+        from . import sealing  # the deployment's keys are read only when an envelope comes
+    except ImportError:  # a server without sealing (fieldapp/rules/sealing.py) opens none
+        return None, "This server cannot open sealed records."
     try:
         return sealing.unseal(db, sealing.keyring(instance_path), envelope, device_id), None
     except sealing.SealError as error:
         return None, error.message
 
 
-def receive(db, app_config, instance_path, device_id, items) -> list[dict]:
+def receive(db, app_config, instance_path, device_id, items, lost=()) -> list[dict]:
     """Keep what a revoked phone hands over; one result each ({"id", "status", "errors"?}), in
-    order. NotRevoked if `device_id` is not a revoked device. Nothing is applied."""
+    order, and note as lost what it says it cannot hand over (`lost`: ids, types, people, times).
+    NotRevoked if `device_id` is not a revoked device. Nothing is applied."""
     device = db.execute("SELECT user_id, revoked_at FROM device WHERE id = ?", [device_id]).fetchone()
     if device is None or not device[1]:
         raise NotRevoked(device_id)
     user_id = device[0]
     has_key = _has_signing_key(db, device_id)
-    already = make_engine(db, app_config).received([item["id"] for item in items])
+    already = make_engine(db, app_config).received([item["id"] for item in [*items, *lost]])
     results, kept = [], []
     for item in items:
         result = _judged(db, instance_path, device_id, item, has_key, already)
@@ -122,6 +133,7 @@ def receive(db, app_config, instance_path, device_id, items) -> list[dict]:
             kept.append((item, result))
     now = now_iso()
     with immediate(db):
+        unsent.note_lost(db, device_id, user_id, [i for i in lost if i["id"] not in already], now)
         for (item, result) in kept:
             mutation = result.pop("_mutation")
             owner = db.execute("SELECT device_id FROM handed_over WHERE mutation_id = ?",
@@ -130,13 +142,17 @@ def receive(db, app_config, instance_path, device_id, items) -> list[dict]:
                 if owner[0] != device_id:  # an id another phone handed over: never taken over
                     result.update(status=REFUSED, errors={"_mutation": ["This id was handed over by another phone."]})
                 continue
+            # An offline view (the audit of a page read with no signal) is not casework to
+            # decide about: its `handed_over` audit event below is the record of it.
+            decision = AUDITED if mutation["type"] in AUDIT_ONLY else None
             db.execute(
                 "INSERT INTO handed_over (mutation_id, device_id, user_id, type, op, record_id,"
-                " person_id, recorded_at, mutation, verified, received_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " person_id, recorded_at, mutation, verified, received_at, decision, decided_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [item["id"], device_id, user_id, mutation["type"], mutation["op"],
                  mutation["record_id"], person_of(mutation), mutation.get("recorded_at"),
-                 json.dumps(mutation), int(result["status"] == KEPT), now])
+                 json.dumps(mutation), int(result["status"] == KEPT), now, decision,
+                 now if decision else None])
             audit.record_handover(db, "handed_over", actor_id=user_id, subject_id=user_id,
                                   person_id=person_of(mutation), device_id=device_id,
                                   detail=f"{mutation['type']} {item['id']}", via="handover",

@@ -51,14 +51,14 @@ def receive():
     except (ValueError, UnicodeDecodeError, RecursionError):
         return _error(400, "bad_request", messages={"_request": ["The body is not valid JSON."]})
     try:
-        device_id, items = handover.read_body(body, config["SYNC_MAX_MUTATIONS"])
+        device_id, items, lost = handover.read_body(body, config["SYNC_MAX_MUTATIONS"])
     except ValidationError as error:
         if "items" in error.messages and isinstance(body, dict) and isinstance(body.get("items"), list) \
                 and len(body["items"]) > config["SYNC_MAX_MUTATIONS"]:
             return _too_large()
         return _error(400, "bad_request", messages=error.messages)
     try:
-        results = handover.receive(get_db(), config, current_app.instance_path, device_id, items)
+        results = handover.receive(get_db(), config, current_app.instance_path, device_id, items, lost)
     except handover.NotRevoked:
         # A phone in good standing sends through /api/sync; an unknown id learns nothing more.
         return _error(409, "not_revoked")

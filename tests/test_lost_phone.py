@@ -1,0 +1,85 @@
+"""A lost phone, in Debian's Chromium: revoked while it is out of signal with records unsent, it
+hands them over when the signal comes back, then wipes itself; the coordinator accepts one and
+discards the other (fieldapp/rules/handover.py, static/handover.js)."""
+
+from playwright.sync_api import expect
+
+from fieldapp import users
+from fieldapp.db import open_db
+from tests.test_offline import TIMEOUT, fill_contact, person_id, sign_in, wait_cached
+
+KEPT = "Test: lost phone, church porch, March"
+DROPPED = "Test: lost phone, car park, Ely"
+
+# Everything of this origin the phone still holds, read directly from the browser.
+WHAT_IS_LEFT = """async () => ({
+    databases: (await indexedDB.databases()).map((d) => d.name),
+    caches: await caches.keys(),
+    workers: (await navigator.serviceWorker.getRegistrations()).length,
+    local: localStorage.length,
+})"""
+
+
+def save_contact(page, dan, place):
+    page.goto(f"/people/{dan}/contacts/new")
+    fill_contact(page, place)
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url(f"**/people/{dan}")
+
+
+def contacts_at(live_server, place):
+    return live_server.query("SELECT COUNT(*) AS n FROM contact WHERE place = ?", [place])[0]["n"]
+
+
+def test_a_lost_phone_hands_over_its_records_then_keeps_nothing(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    context = phone()
+    page = sign_in(context, "outreach")
+    device_id = page.evaluate("document.body.dataset.deviceId")
+    wait_cached(page, f"/people/{dan}/contacts/new", f"/people/{dan}")
+
+    # Out of signal, two contacts saved; meanwhile the phone is reported lost.
+    context.set_offline(True)
+    save_contact(page, dan, KEPT)
+    save_contact(page, dan, DROPPED)
+    db = open_db(live_server.database)
+    users.revoke_device(db, device_id)
+    db.close()
+
+    # Signal again: the phone is told it is revoked, hands its records over, wipes, says so.
+    context.set_offline(False)
+    page.wait_for_url("**/wiped", timeout=TIMEOUT)
+    expect(page.locator("[data-wiped]")).to_have_text(
+        "This phone has been signed out of fieldapp. Nothing of fieldapp's is kept on it.")
+    expect(page.locator("body")).not_to_contain_text("Dan")
+    held = live_server.query("SELECT device_id, type, verified, decision FROM handed_over"
+                             " WHERE type = 'contact' ORDER BY recorded_at")
+    assert held == [{"device_id": device_id, "type": "contact", "verified": 0, "decision": None}] * 2
+    assert contacts_at(live_server, KEPT) == 0 and contacts_at(live_server, DROPPED) == 0
+    assert page.evaluate(WHAT_IS_LEFT) == {"databases": [], "caches": [], "workers": 0, "local": 0}
+
+    # The coordinator accepts the first and discards the second.
+    coordinator = sign_in(phone(), "coordinator")
+    coordinator.goto("/coordination/")
+    coordinator.click("a:has-text('Records handed over by a lost phone')")
+    items = coordinator.locator("[data-handed-over]")
+    expect(items).to_have_count(2)
+    expect(items.first).to_contain_text("A contact about Dan")
+    expect(items.first).to_contain_text("Not verified")
+    items.first.locator("button:has-text('Accept')").click()
+    expect(coordinator.locator(".govuk-notification-banner")).to_contain_text("Accepted")
+    expect(items).to_have_count(1)
+    items.first.locator("input[name=reason]").fill("Olu says this one was entered twice")
+    items.first.locator("button:has-text('Discard')").click()
+    expect(coordinator.locator(".govuk-notification-banner")).to_contain_text("Discarded")
+    expect(coordinator.locator("main")).to_contain_text("None waiting")
+
+    assert contacts_at(live_server, KEPT) == 1 and contacts_at(live_server, DROPPED) == 0
+    coordinator.goto(f"/people/{dan}")
+    timeline = coordinator.locator(".app-timeline__item")
+    expect(timeline.filter(has_text=KEPT)).to_have_count(1)
+    expect(timeline.filter(has_text=KEPT)).to_contain_text("Recorded by Olu Adeyemi")
+    expect(coordinator.locator("main")).not_to_contain_text(DROPPED)
+    events = live_server.query("SELECT action, detail FROM audit_event WHERE action LIKE 'handover_%' ORDER BY id")
+    assert [e["action"] for e in events] == ["handover_accepted", "handover_discarded"]
+    assert "entered twice" in events[1]["detail"]
