@@ -329,6 +329,16 @@ def m015_device_wrap_key(db):
 
 
 @migrations()
+def m030_device_signing_key(db):
+    """The public half of each phone's signing key (ECDSA P-256, its uncompressed point), whose
+    private half the phone keeps only wrapped under the worker's data key: with it registered, the
+    server takes from that phone only mutations sealed to the server and signed by it, and
+    answers a pull only when it is signed (fieldapp/rules/sealing.py), so a stolen cookie without
+    the PIN sends and pulls nothing."""
+    db["device"].add_column("signing_key", str)
+
+
+@migrations()
 def m016_device_outbox(db):
     """What each phone last said it holds unsent (rules/unsent.py): ids, types, people and times,
     never contents, so that records vanishing from a phone before they were sent are noticed and

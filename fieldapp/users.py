@@ -289,6 +289,37 @@ def device_wrap_key(db, device_id, token, fresh_minutes):
         return key
 
 
+def _fresh_session(db, token, device_id, fresh_minutes) -> bool:
+    """Whether `token` is a live session on `device_id` signed in with the password within
+    `fresh_minutes` (what setting a PIN, or a phone's signing key, asks for)."""
+    return db.execute("SELECT 1 FROM login_session WHERE token = ? AND device_id = ?"
+                      " AND revoked_at IS NULL AND created_at >= ?",
+                      [token, device_id, now_iso(-timedelta(minutes=fresh_minutes))]).fetchone() is not None
+
+
+def register_signing_key(db, device_id, token, public_key: bytes, fresh_minutes) -> bool:
+    """Keep `public_key` (a P-256 point, 65 bytes) as the signing key of `device_id`: from now on
+    the server takes only sealed mutations signed by it from that phone (rules/sealing.py). Only
+    within `fresh_minutes` of a password sign-in, like the device's wrap key, so a stolen cookie
+    alone cannot put a key of its own in place. False (nothing kept) otherwise, or for a revoked
+    or unknown device."""
+    with immediate(db):
+        rows = list(db.query("SELECT revoked_at FROM device WHERE id = ?", [device_id]))
+        if not rows or rows[0]["revoked_at"] or not _fresh_session(db, token, device_id, fresh_minutes):
+            return False
+        db.execute("UPDATE device SET signing_key = ? WHERE id = ?",
+                   [base64.urlsafe_b64encode(public_key).decode().rstrip("="), device_id])
+        return True
+
+
+def device_signing_key(db, device_id) -> bytes | None:
+    """The public signing key registered for `device_id` (its point's bytes), or None."""
+    row = db.execute("SELECT signing_key FROM device WHERE id = ?", [str(device_id)]).fetchone()
+    if not row or not row[0]:
+        return None
+    return base64.urlsafe_b64decode(row[0] + "=" * (-len(row[0]) % 4))
+
+
 def session_device_id(db, token):
     """The device id a login session is bound to, or None."""
     rows = list(db.query("SELECT device_id FROM login_session WHERE token = ?", [token]))

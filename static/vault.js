@@ -9,7 +9,9 @@
  *     which unlocks the phone with no signal;
  *   - by a key the server holds for that device (`/api/device-key`, never stored on the phone),
  *     which unlocks it with signal when the PIN is forgotten or was wiped by too many wrong tries.
- *   keys    {user_id, salt, iterations, pin: {iv, data}, server: {iv, data}, failures}
+ *   keys    {user_id, salt, iterations, pin: {iv, data}, server: {iv, data}, failures, and the
+ *            device's signing key, kept by static/sealing.js: signing, signing_public, signing_device,
+ *            sealing_to}
  * The unlocked data key (not extractable) is kept in memory only, never in storage: in the page
  * that unlocked, handed to the service worker by postMessage, asked for by each page that opens
  * and, by a worker the browser restarted, from the open windows (`key`). No window open (the app
@@ -28,6 +30,7 @@
   var ITERATIONS = 600000;  // OWASP's figure for PBKDF2-HMAC-SHA256 (2023)
   var subtle = root.crypto.subtle;
   var dbPromise = null;
+  var SIGNING = ['signing', 'signing_public', 'signing_device', 'sealing_to'];  // static/sealing.js keeps these here
 
   function db() {
     if (!dbPromise) {
@@ -129,6 +132,8 @@
     }).then(function (wrapped) {
       var entry = {user_id: userId, salt: salt, iterations: iterations, pin: wrapped[0],
                    server: wrapped[1], failures: 0};
+      // The device's signing key (static/sealing.js) is sealed under the data key: a new PIN keeps it.
+      if (previous) SIGNING.forEach(function (k) { if (previous[k] !== undefined) entry[k] = previous[k]; });
       return put('keys', entry);
     }).then(function () { return startSession(userId, raw); });
   }
@@ -358,6 +363,16 @@
     if (root.navigator.serviceWorker.startMessages) root.navigator.serviceWorker.startMessages();
   }
 
+  /** Change this user's keys entry with `change(entry)` (static/sealing.js keeps the device's
+   * signing key in it); resolves the entry, or null when there is none. */
+  function updateKeys(userId, change) {
+    return getKeys(userId).then(function (k) {
+      if (!k) return null;
+      change(k);
+      return put('keys', k).then(function () { return k; });
+    });
+  }
+
   /** Forget this user's keys altogether (their data is gone from the phone: a sign-out). */
   function forget(userId) {
     forgetHere(userId);
@@ -405,6 +420,8 @@
     seal: seal,
     unseal: unseal,
     sealBytes: sealBytes,
-    unsealBytes: unsealBytes
+    unsealBytes: unsealBytes,
+    keysOf: getKeys,
+    updateKeys: updateKeys
   };
 })(typeof self !== 'undefined' ? self : this);

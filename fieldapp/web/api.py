@@ -10,6 +10,7 @@ import zlib
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 import sync
 
@@ -17,7 +18,7 @@ from .. import metrics, replication, users
 from ..db import get_db
 from ..notify import recipients
 from ..records import make_engine
-from ..rules import unsent
+from ..rules import sealing, unsent
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -92,6 +93,56 @@ def device_key():
     if key is None:
         return _error(403, "sign_in_again")
     response = jsonify({"device_id": current_user.device_id, "key": key})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/sealing-key")
+def sealing_key():
+    """The deployment's current public key that phones seal mutations to (rules/sealing.py):
+    {"kid", "key"}. Public by nature; asked for by a signed-in phone."""
+    if not current_user.is_authenticated:
+        return _error(401, "login_required")
+    response = jsonify(sealing.keyring(current_app.config["INSTANCE"]).public())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class _SigningKey(Schema):
+    """POST /api/signing-key: the phone's signing key, made when its PIN was set."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    device_id = fields.String(required=True, validate=validate.Length(max=64))
+    key = fields.String(required=True, validate=validate.Length(min=80, max=100))
+
+
+@bp.post("/signing-key")
+def signing_key():
+    """Register the public half of this phone's signing key (static/vault.js, at PIN set-up):
+    from then on the server takes only sealed, signed mutations from it and answers only signed
+    pulls. Same guard as the device key: the device the session is bound to, within
+    PIN_RESET_MINUTES of a password sign-in (a stolen cookie alone cannot put its own key in)."""
+    if request.headers.get(SYNC_HEADER) != "1":
+        return _error(400, "bad_request", messages={"_request": [f"The {SYNC_HEADER} header is required."]})
+    if not current_user.is_authenticated:
+        return _error(401, "login_required")
+    try:
+        body = _SigningKey().load(request.get_json(silent=True) or {})
+        raw = sealing.unb64(body["key"])
+        sealing.load_public(raw)
+    except ValidationError as error:
+        return _error(400, "bad_request", messages=error.messages)
+    except sealing.SealError as error:
+        return _error(400, "bad_request", messages={"key": [error.message]})
+    if body["device_id"] != current_user.device_id:
+        return _error(409, "device_mismatch")
+    if not users.register_signing_key(get_db(), current_user.device_id, current_user.token, raw,
+                                      current_app.config["PIN_RESET_MINUTES"]):
+        return _error(403, "sign_in_again")
+    response = jsonify({"device_id": current_user.device_id, "registered": True,
+                        "sealing": sealing.keyring(current_app.config["INSTANCE"]).public()})
     response.headers["Cache-Control"] = "no-store"
     return response
 

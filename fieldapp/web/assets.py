@@ -30,7 +30,7 @@ from flask import Response, current_app, request, send_from_directory
 # service worker needs it too), not into templates/base.html.
 BUNDLES = {
     "bundle/shared.js": [
-        "vendor/idb.umd.js", "constants.js", "outbox.js", "vault.js", "at-rest.js",
+        "vendor/idb.umd.js", "constants.js", "outbox.js", "vault.js", "sealing.js", "at-rest.js",
         "cached-pages.js", "send.js",
         "flush.js", "handover.js", "page/lock.js",
     ],

@@ -13,7 +13,8 @@
  *   tries drop the phone's copies of people, never its unsent records), or choose a new one after
  *   signing in again (forgotten, or wiped).
  * Classic script, last in the shared bundle (so the lock screen needs nothing else, and the
- * service worker, importing the bundle, skips it); needs FieldappOutbox and FieldappVault.
+ * service worker, importing the bundle, skips it); needs FieldappOutbox, FieldappVault and
+ * FieldappSealing.
  * Defines `Fieldapp.lock`.
  */
 (function (ns) {
@@ -104,9 +105,17 @@
     return next.charAt(0) === '/' && next.charAt(1) !== '/' ? next : '/caseload';
   }
 
+  var REGISTER_WAIT_MS = 4000;  // an unlock with poor signal does not wait longer than this
+
+  /** Unlocked: make sure the server has this phone's signing key (static/sealing.js; only
+   * possible soon after a password sign-in, so tried at each unlock until it is), then go on. */
   function done(userId) {
     markUnlocked(userId);
-    location.replace(target());
+    var go = function () { location.replace(target()); };
+    var late = new Promise(function (resolve) { setTimeout(resolve, REGISTER_WAIT_MS); });
+    Outbox.session().then(function (s) {
+      return Promise.race([window.FieldappSealing.register(userId, s && s.deviceId), late]);
+    }).then(go, go);
   }
 
   /** The server's key for this phone, or null (no signal), or {signedOut} when the worker must
