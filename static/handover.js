@@ -46,16 +46,30 @@
    * names (no contents) those that can be neither, for the server to count as lost. */
   function toHandOver(phone) {
     var mine = phone.items.filter(function (i) { return i.user_id === phone.userId && i.state !== 'sent'; });
-    var withEnvelope = mine.filter(function (i) { return i.envelope; });
-    var plain = mine.filter(function (i) { return !i.envelope; });
+    // An envelope names the device it was sealed on (`sealed_for`): only this device's open here.
+    var sealedHere = function (i) { return i.envelope && String(i.sealed_for) === String(phone.deviceId); };
+    var withEnvelope = mine.filter(sealedHere);
+    var plain = mine.filter(function (i) { return !sealedHere(i); });
     var open = phone.secrecy.locked ? Promise.resolve(plain.map(function (i) { return {id: i.id, sealedAway: true}; }))
       : AtRest.openItems(plain, phone.secrecy);
     return open.then(function (opened) {
       var away = {};
       opened.forEach(function (i) { if (i.sealedAway) away[i.id] = true; });
+      // Readable now (unlocked, or no lock): sealed now where the server holds this phone's
+      // signing key (it takes nothing plain from such a phone), else sent as it is.
+      return Promise.all(opened.filter(function (i) { return !i.sealedAway; }).map(function (i) {
+        var Sealing = root.FieldappSealing;
+        var sealing = Sealing && !phone.secrecy.plain
+          ? Sealing.sealFor(phone.userId, phone.deviceId, wire(i)).catch(function () { return null; })
+          : Promise.resolve(null);
+        return sealing.then(function (envelope) {
+          return envelope ? {id: i.id, sealed: envelope} : {id: i.id, mutation: wire(i)};
+        });
+      })).then(function (readable) { return {opened: opened, readable: readable, away: away}; });
+    }).then(function (v) {
+      var away = v.away;
       return {
-        items: withEnvelope.map(function (i) { return {id: i.id, sealed: i.envelope}; }).concat(
-          opened.filter(function (i) { return !i.sealedAway; }).map(function (i) { return {id: i.id, mutation: wire(i)}; })),
+        items: withEnvelope.map(function (i) { return {id: i.id, sealed: i.envelope}; }).concat(v.readable),
         lost: plain.filter(function (i) { return away[i.id]; }).map(function (i) {
           return {id: i.id, type: i.type, person_id: i.person_id || null, recorded_at: i.recorded_at || null};
         })

@@ -226,3 +226,57 @@ def test_what_a_locked_phone_cannot_hand_over_is_named_as_lost(app, revoked, db)
     [row] = db.query("SELECT mutation_id, lost_at IS NOT NULL AS lost FROM device_outbox")
     assert row == {"mutation_id": contact["id"], "lost": 1}
     assert db["handed_over"].count == 0
+
+
+def signing_phone(app, db):
+    """Ann's phone with a signing key registered (as at PIN set-up), then revoked: (phone, key)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from fieldapp.rules import sealing
+
+    ann = Phone(app, "ann")
+    key = ec.generate_private_key(ec.SECP256R1())
+    with db.conn:
+        db.execute("UPDATE device SET signing_key = ? WHERE id = ?",
+                   [sealing.b64(sealing.public_raw(key.public_key())), ann.device_id])
+    users.revoke_device(db, ann.device_id)
+    return ann, key
+
+
+def sealed(app, key, mutation, device_id):
+    from fieldapp.rules import sealing
+
+    envelope = sealing.seal(sealing.keyring(app.instance_path).public(), key, mutation, device_id)
+    return {"id": mutation["id"], "sealed": envelope}
+
+
+def test_a_sealed_and_signed_record_is_kept_as_verified(app, db):
+    ann, key = signing_phone(app, db)
+    person = new_person()
+    [result] = hand_over(ann.client, ann.device_id, [sealed(app, key, person, ann.device_id)]).get_json()["results"]
+    assert result == {"id": person["id"], "status": "kept"}
+    [row] = db.query("SELECT verified, mutation FROM handed_over")
+    assert row["verified"] == 1 and json.loads(row["mutation"])["fields"] == person["fields"]
+    assert db["person"].count == 0
+
+
+def test_a_forged_envelope_is_refused(app, db):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ann, key = signing_phone(app, db)
+    person = new_person()
+    other_key = ec.generate_private_key(ec.SECP256R1())  # not the phone's: whoever holds it
+    forged = sealed(app, other_key, person, ann.device_id)
+    changed = sealed(app, key, person, ann.device_id)
+    changed["sealed"]["ct"] = changed["sealed"]["ct"][:-4] + ("AAAA" if not changed["sealed"]["ct"].endswith("AAAA") else "BBBB")
+    another_phone = sealed(app, key, dict(new_person(), id=uid()), uid())  # signed for another device
+    results = hand_over(ann.client, ann.device_id, [forged, changed, another_phone]).get_json()["results"]
+    assert [r["status"] for r in results] == ["refused"] * 3
+    assert all(r["errors"]["_mutation"] for r in results)
+    assert db["handed_over"].count == 0
+
+
+def test_a_plain_record_from_a_phone_that_seals_is_refused(app, db):
+    ann, _ = signing_phone(app, db)
+    [result] = hand_over(ann.client, ann.device_id, [plain(new_person())]).get_json()["results"]
+    assert result["status"] == "refused" and db["handed_over"].count == 0

@@ -2,6 +2,7 @@
 hands them over when the signal comes back, then wipes itself; the coordinator accepts one and
 discards the other (fieldapp/rules/handover.py, static/handover.js)."""
 
+import pytest
 from playwright.sync_api import expect
 
 from fieldapp import users
@@ -83,3 +84,26 @@ def test_a_lost_phone_hands_over_its_records_then_keeps_nothing(phone, live_serv
     events = live_server.query("SELECT action, detail FROM audit_event WHERE action LIKE 'handover_%' ORDER BY id")
     assert [e["action"] for e in events] == ["handover_accepted", "handover_discarded"]
     assert "entered twice" in events[1]["detail"]
+
+
+@pytest.mark.server_config(PHONE_LOCK=True)
+def test_a_lost_phone_with_the_pin_lock_hands_over_sealed_and_signed(phone, live_server):
+    from tests.test_phone_lock import locked_phone
+
+    dan = person_id(live_server, "Dan")
+    page = locked_phone(phone)  # signed in, PIN chosen: its signing key registered with the server
+    device_id = page.evaluate("document.body.dataset.deviceId")
+    wait_cached(page, f"/people/{dan}/contacts/new", f"/people/{dan}")
+    assert live_server.query("SELECT signing_key IS NOT NULL AS k FROM device WHERE id = ?", [device_id]) == [{"k": 1}]
+    page.context.set_offline(True)
+    save_contact(page, dan, KEPT)
+    db = open_db(live_server.database)
+    users.revoke_device(db, device_id)
+    db.close()
+
+    page.context.set_offline(False)
+    page.wait_for_url("**/wiped", timeout=TIMEOUT)
+    held = live_server.query("SELECT type, verified FROM handed_over WHERE type = 'contact'")
+    assert held == [{"type": "contact", "verified": 1}]  # opened with the server's key, its signature the phone's
+    assert contacts_at(live_server, KEPT) == 0
+    assert page.evaluate(WHAT_IS_LEFT) == {"databases": [], "caches": [], "workers": 0, "local": 0}
