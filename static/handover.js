@@ -162,7 +162,7 @@
   /**
    * The phone was told it is revoked: hand over, then wipe. Resolves {wiped, handedOver}: `wiped`
    * false when no answer came (the hand-over is tried again at the next flush). Emits `revoked`
-   * once wiped, which sends every open page to /wiped (static/page/start.js).
+   * once wiped, which sends every open window to /wiped (below).
    */
   function run() {
     return Promise.all([held(), Outbox.settings()]).then(function (v) {
@@ -194,6 +194,14 @@
         if (resp.status !== 200 || !resp.data || !Array.isArray(resp.data.results)) return {revoked: false};
         return run().then(function (done) { return {revoked: true, wiped: done.wiped}; });
       }, function () { return {revoked: false}; });
+    });
+  }
+
+  // Every window that loads this (the app's pages and the lock screen, whichever context wiped)
+  // goes to the neutral page once the phone is wiped: nothing of anyone stays on screen.
+  if (typeof root.document !== 'undefined' && root.location) {
+    Outbox.on(function (event) {
+      if (event && event.type === 'revoked') root.location.replace(C.WIPED_URL);
     });
   }
 

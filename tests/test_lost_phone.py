@@ -107,3 +107,41 @@ def test_a_lost_phone_with_the_pin_lock_hands_over_sealed_and_signed(phone, live
     assert held == [{"type": "contact", "verified": 1}]  # opened with the server's key, its signature the phone's
     assert contacts_at(live_server, KEPT) == 0
     assert page.evaluate(WHAT_IS_LEFT) == {"databases": [], "caches": [], "workers": 0, "local": 0}
+
+
+@pytest.mark.server_config(PHONE_LOCK=True, PHONE_LOCK_MINUTES=0.1)
+def test_a_locked_lost_phone_hands_over_what_it_can_and_wipes(phone, live_server):
+    import time
+
+    from tests.test_phone_lock import locked_phone
+
+    dan = person_id(live_server, "Dan")
+    page = locked_phone(phone)
+    device_id = page.evaluate("document.body.dataset.deviceId")
+    wait_cached(page, f"/people/{dan}/contacts/new", f"/people/{dan}")
+    page.context.set_offline(True)
+    save_contact(page, dan, KEPT)
+    [item] = page.evaluate("""async () => (await idb.openDB('fieldapp')).getAll('outbox')
+        .then((items) => items.filter((i) => i.type === 'contact').map((i) => ({id: i.id, envelope: !!i.envelope})))""")
+    time.sleep(7)  # past PHONE_LOCK_MINUTES (6 s here): locked
+    page.goto("/caseload")
+    expect(page.locator("h1:visible")).to_have_text("Enter your PIN")
+    db = open_db(live_server.database)
+    users.revoke_device(db, device_id)
+    db.close()
+
+    # Locked, with no PIN entered: the phone still learns it was revoked, hands over, wipes.
+    page.context.set_offline(False)
+    page.wait_for_url("**/wiped", timeout=TIMEOUT)
+    assert page.evaluate(WHAT_IS_LEFT) == {"databases": [], "caches": [], "workers": 0, "local": 0}
+    if item["envelope"]:
+        # Sealed for the server when it was saved: it goes as it is, no key needed.
+        held = live_server.query("SELECT verified FROM handed_over WHERE mutation_id = ?", [item["id"]])
+        assert held == [{"verified": 1}]
+    else:
+        # Saved before the phone sealed at save time: unreadable without the PIN, so named as lost
+        # for the worker and the coordinator to see (no contents travel).
+        lost = live_server.query("SELECT type, lost_at IS NOT NULL AS lost FROM device_outbox WHERE mutation_id = ?",
+                                 [item["id"]])
+        assert lost == [{"type": "contact", "lost": 1}]
+    assert contacts_at(live_server, KEPT) == 0

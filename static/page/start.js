@@ -86,11 +86,10 @@
     if (event.type === 'flushed') ns.lost.render();
     if (event.type === 'login-needed') Page.notice('tpl-login-needed');
     if (event.type === 'revoked') {
-      // Wiped (static/handover.js): nothing of anyone stays on screen, and the page goes to the
-      // neutral /wiped page (its answer clears the site's data once more: Clear-Site-Data).
+      // Wiped: nothing of anyone stays on screen while static/handover.js sends the page to the
+      // neutral /wiped (whose answer clears the site's data once more: Clear-Site-Data).
       (document.querySelector('main') || document.body).replaceChildren();
       Page.notice('tpl-revoked');
-      location.replace(C.WIPED_URL);
     }
   }
 
