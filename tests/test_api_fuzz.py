@@ -1,5 +1,6 @@
 """Bad input: schemathesis generates requests from the OpenAPI description of /api/sync, a lost
-phone's /api/handover (with a revoked device's id, mostly) and the push subscription endpoints (itself generated from the marshmallow schemas) and checks that no input
+phone's /api/handover (with a revoked device's id, mostly) and the push subscription endpoints
+(itself generated from the marshmallow schemas) and checks that no input
 makes the server fail (5xx) and that every answer matches the description. Valid and invalid
 envelopes, with and without a real session, with the phone's own device id and with foreign ones.
 
