@@ -9,6 +9,8 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
                    request, url_for)
 from flask_login import current_user
 
+import sync
+
 from ..db import get_db
 from ..reads import handover as handed_over
 from ..rules import CoordinationError, handover
@@ -41,7 +43,11 @@ def waiting():
 @coordinator_required
 def accept(mutation_id):
     """Apply one through the sync engine as the worker's; say what the engine answered."""
-    result = handover.accept(get_db(), current_app.config, current_user, mutation_id)
+    try:
+        result = handover.accept(get_db(), current_app.config, current_user, mutation_id)
+    except sync.StoreUnavailable:  # busy (the write lock not had in time) or the disk: nothing stored
+        flash("Not accepted yet: the server is busy. Try again in a minute.")
+        return redirect(url_for("handover.waiting"))
     if result is None:
         abort(404)
     status = result.get("first_status") or result["status"]
