@@ -8,12 +8,15 @@
  * signed-in worker's data key (static/vault.js, unlocked in memory only):
  *   - an outbox item's `fields`, `label` and `form_url` (contacts, drafts, the offline audit of
  *     views: every record type) become `sealed: {iv, data}`; its ids, type, state and times stay
- *     plain, for sending in order and counting what is unsent;
+ *     plain, for sending in order and counting what is unsent; once the server has this phone's
+ *     signing key, the item also keeps `envelope` (the mutation sealed to the server and signed,
+ *     static/sealing.js) and `sealed_for` (the device id it names), which the flush sends as they
+ *     are, locked or not;
  *   - a pulled record's `fields` become `sealed`; its type, ids, version and scope stay plain;
  *   - a cached page's body is kept as the sealed bytes (12-byte IV, then the ciphertext) under the
  *     same request key, with the header SEALED_HEADER; it is unsealed when served or read.
  * Locked, nothing can be read or written: readers get items with empty fields and pages as null,
- * writers are refused (the flush waits; nothing is stored plain). Another user's items stay
+ * writers are refused (nothing is stored plain; the flush sends only the items' envelopes). Another user's items stay
  * sealed under their own key: this user sees them as empty and never sends them. With the lock
  * off, everything is stored plain, as before. README: Security, "On the phone".
  */
@@ -31,10 +34,10 @@
    * written). Asking may lock (the idle time has passed).
    */
   function secrecy() {
-    return Promise.all([Outbox.getMeta('lock'), Outbox.getMeta('user_id')]).then(function (v) {
+    return Promise.all([Outbox.getMeta('lock'), Outbox.getMeta('user_id'), Outbox.getMeta('device_id')]).then(function (v) {
       if (!v[0]) return {plain: true};
       return Vault.key(v[1], v[0].minutes * 60000).then(function (key) {
-        return key ? {key: key, userId: String(v[1])} : {locked: true};
+        return key ? {key: key, userId: String(v[1]), deviceId: v[2] || null} : {locked: true};
       });
     });
   }
@@ -51,9 +54,18 @@
     if (!s.key) return Promise.reject(lockedError());
     var secret = {};
     ITEM_SECRETS.forEach(function (k) { secret[k] = item[k]; });
-    return Vault.seal(s.key, secret).then(function (sealed) {
-      var stored = Object.assign({}, item, {sealed: sealed});
+    // Sealed for the server too, when it holds this phone's signing key (static/sealing.js): the
+    // envelope is unreadable without the server's private key, so it is kept as it is, and sent
+    // as it is, even while the phone is locked.
+    return Promise.all([
+      Vault.seal(s.key, secret),
+      root.FieldappSealing.sealFor(s.userId, s.deviceId, root.FieldappSealing.wire(item)).catch(function () { return null; })
+    ]).then(function (v) {
+      var stored = Object.assign({}, item, {sealed: v[0]});
       ITEM_SECRETS.forEach(function (k) { delete stored[k]; });
+      delete stored.envelope;
+      delete stored.sealed_for;
+      if (v[1]) { stored.envelope = v[1]; stored.sealed_for = String(s.deviceId); }
       return stored;
     });
   }

@@ -21,6 +21,7 @@
   var Pages = root.FieldappCachedPages;
   var Send = root.FieldappSend;
   var AtRest = root.FieldappAtRest;
+  var Sealing = root.FieldappSealing;
   var PROTOCOL = C.SYNC_PROTOCOL;
   var SENT_KEEP_MS = 3 * 24 * 3600 * 1000;
   // A pull with nothing to send is skipped if the last sync was this recent (saves round trips on
@@ -30,11 +31,28 @@
   var UNSENT = Outbox.UNSENT;
   var STATUSES = ['applied', 'conflict', 'duplicate', 'deferred', 'rejected'];
 
-  function wire(item) {
-    return {
-      id: item.id, type: item.type, op: item.op, record_id: item.record_id,
-      base_version: item.base_version, recorded_at: item.recorded_at, fields: item.fields || {}
-    };
+  /** An item as it goes on the wire: its envelope as stored (sealed to the server and signed,
+   * static/sealing.js) when it names this device; else, to a server that holds this phone's
+   * signing key (`run.sealTo`), sealed now; else plain (no PIN lock, or no key registered). */
+  function wire(item, run) {
+    var deviceId = String(run.session.deviceId);
+    if (item.envelope && item.sealed_for === deviceId) return Promise.resolve({id: item.id, sealed: item.envelope});
+    var plain = Sealing.wire(item);
+    if (!run.sealTo) return Promise.resolve(plain);
+    return Sealing.sealFor(run.session.userId, deviceId, plain).then(function (envelope) {
+      return envelope ? {id: item.id, sealed: envelope} : plain;
+    }, function () { return plain; });
+  }
+
+  /** The request's `pull` and `pull_signature`: a locked phone asks for no pull (it could not
+   * store what it was sent sealed, so its cursor stays where its records are); a phone whose
+   * signing key the server holds signs its pull over the nonce of the last answer. */
+  function pullPart(run) {
+    if (run.locked) return Promise.resolve({pull: false});
+    if (!run.sealTo || !run.nonce) return Promise.resolve({});
+    return Sealing.signPull(run.session.userId, run.session.deviceId, run.cursor, run.nonce).then(function (signed) {
+      return signed ? {pull_signature: signed} : {};
+    }, function () { return {}; });
   }
 
   function isCount(x) { return typeof x === 'number' && Math.floor(x) === x && x >= 0; }
@@ -98,7 +116,11 @@
    * order, none already answered in this flush (`answered`: so items the server keeps deferred are
    * sent once per flush, not round after round); `remaining` counts every such item, batch included.
    */
-  function takeBatch(userId, size, answered, secrecy) {
+  function takeBatch(userId, size, answered, secrecy, deviceId) {
+    // Locked, only what was sealed for the server at save time can go (nothing else can be opened).
+    var sendable = function (item) {
+      return !secrecy.locked || (!!item.envelope && item.sealed_for === String(deviceId));
+    };
     return Outbox.transaction('outbox', function (t) {
       return t.store.getAll().then(function (items) {
         var cutoff = Date.now() - SENT_KEEP_MS;
@@ -108,7 +130,7 @@
         items.forEach(function (item) {
           if (item.state === 'sent' && item.sent_at && Date.parse(item.sent_at) < cutoff) {
             ops.push(t.store.delete(item.seq));  // prune old acknowledgements
-          } else if (item.user_id === userId && UNSENT.indexOf(item.state) !== -1 && !answered[item.id]) {
+          } else if (item.user_id === userId && UNSENT.indexOf(item.state) !== -1 && !answered[item.id] && sendable(item)) {
             remaining += 1;
             if (batch.length >= size) return;
             var prior = item.state === 'sending' ? (item.message ? 'deferred' : 'waiting') : item.state;
@@ -131,6 +153,8 @@
     }).then(function (taken) {
       // What goes on the wire is the items unsealed (static/at-rest.js), after the transaction.
       // One that does not open (not this key's) is never sent as it stands: back it goes.
+      // Locked, the batch is envelopes only, sent as they are.
+      if (secrecy.locked) return taken;
       return AtRest.openItems(taken.batch, secrecy).then(function (open) {
         taken.batch = open.filter(function (i) { return !i.sealedAway; });
         var away = open.filter(function (i) { return i.sealedAway; });
@@ -250,7 +274,7 @@
   /** Store the answer: every result, every change, the new cursor, in one strict transaction;
    * then drop the cached pages of people who left this worker's scope. Resolves with what the
    * pull changed, for `pagesToRefresh`. */
-  function applyAnswer(batch, data, discarded, secrecy) {
+  function applyAnswer(batch, data, discarded, secrecy, pulled) {
     var results = {};
     data.results.forEach(function (r) { results[r.id] = r; });
     var changes = echoedChanges(batch, results).concat(data.changes || []);
@@ -289,7 +313,9 @@
       });
       ops.push(chain.then(function () { return dropSentAbout(outbox, seen.droppedScopes); }));
       if (data.cursor != null) ops.push(meta.put(data.cursor, 'cursor'));
-      ops.push(meta.put(now, 'last_sync_at'));
+      // Only a pull makes the phone's copies current (a push-only sync leaves a stale phone stale).
+      if (pulled) ops.push(meta.put(now, 'last_sync_at'));
+      if (typeof data.nonce === 'string') ops.push(meta.put(data.nonce, 'pull_nonce'));
       ops.push(noteLoss(meta, data, discarded));
       ops.push(meta.delete('retry_not_before'));  // a good answer ends any wait the server asked for
       return Promise.all(ops);
@@ -354,8 +380,14 @@
    * the flush's result, after as many further rounds as the server has more for. */
   function round(run) {
     run.rounds += 1;
-    return takeBatch(run.session.userId, run.size, run.answered, run.secrecy).then(function (taken) {
+    var taken = null;
+    return takeBatch(run.session.userId, run.size, run.answered, run.secrecy, run.session.deviceId).then(function (t) {
+      taken = t;
+      return Promise.all([Promise.all(t.batch.map(function (i) { return wire(i, run); })), pullPart(run)]);
+    }).then(function (parts) {
       var batch = taken.batch;
+      // Locked with nothing sealed for the server left to send: nothing more can be done.
+      if (run.locked && !batch.length) return run.sentSomething ? {ok: true, locked: true} : {ok: false, locked: true};
       if (quietPull(run, batch)) return {ok: true, quiet: true};
       if (batch.length) {
         Outbox.emit({type: 'changed'});
@@ -364,10 +396,11 @@
       var ids = batch.map(function (i) { return i.id; });
       // echo 'result': our new records come back, in their results, as only what the server
       // filled in (echoedChanges, storeChange)
-      var body = {protocol: PROTOCOL, device_id: run.session.deviceId, cursor: run.cursor, mutations: batch.map(wire), echo: 'result',
+      var body = Object.assign({protocol: PROTOCOL, device_id: run.session.deviceId, cursor: run.cursor, mutations: parts[0], echo: 'result',
                   // what else this phone holds unsent, and what the worker discarded: the server
                   // notices records that vanish from the phone unsent (fieldapp/rules/unsent.py)
-                  outbox: taken.held, discarded: run.discarded};
+                  outbox: taken.held, discarded: run.discarded}, parts[1]);
+      run.signed = !!parts[1].pull_signature;
       return Send.post(body, run.timeoutMs).then(function (resp) {
         var refused = refusal(resp, batch, run);
         if (refused) return refused.then(function (result) { return result.again ? round(run) : result; });
@@ -376,7 +409,8 @@
           var failure = failureOf(resp);
           return restore(batch, failure).then(function () { return {ok: false, status: resp.status, failure: failure}; });
         }
-        return applyAnswer(batch, resp.data, run.discarded, run.secrecy).then(function (applied) {
+        var pulled = !run.locked && resp.data.pull !== 'withheld';
+        return applyAnswer(batch, resp.data, run.discarded, run.secrecy, pulled).then(function (applied) {
           var more = noteAnswer(run, batch, taken, resp.data, applied);
           return more && run.rounds < MAX_ROUNDS ? round(run) : {ok: true};
         });
@@ -401,7 +435,11 @@
     applied.changedPeople.forEach(function (x) { run.people[x] = true; });
     run.anyChange = run.anyChange || applied.anyChange;
     run.cursor = data.cursor != null ? data.cursor : run.cursor;
-    return data.more === true || taken.remaining > batch.length;
+    if (typeof data.nonce === 'string') run.nonce = data.nonce;
+    // A pull withheld for want of a signature (no fresh nonce at hand): ask again, signed, once.
+    var signAgain = data.pull === 'withheld' && !run.locked && !!run.sealTo && !run.signed && !run.signedAgain;
+    if (signAgain) run.signedAgain = true;
+    return data.more === true || taken.remaining > batch.length || signAgain;
   }
 
   /** One whole flush: send every batch of this user's unsent items and pull until `more` is false;
@@ -414,35 +452,38 @@
     }
     return Promise.all([Outbox.session(), Outbox.settings(), Outbox.getMeta('batch_max'),
                         Outbox.getMeta('retry_not_before'), Outbox.getMeta('discarded'),
-                        AtRest.secrecy()]).then(function (v) {
+                        AtRest.secrecy(), Outbox.getMeta('pull_nonce')]).then(function (v) {
       var s = v[0];
       if (!s.userId || !s.deviceId) return {ok: false, reason: 'no-session'};
-      // Locked (the PIN lock on, no page open to hand the key): nothing can be opened to send, nor
-      // a pull stored sealed; the records wait, sealed, for the next unlock. Unless the phone was
-      // revoked meanwhile: it hands over what it can and wipes (static/handover.js).
-      if (v[5].locked) {
-        return root.FieldappHandover.whenLocked().then(function (r) {
-          return r.revoked ? {ok: false, revoked: true, wiped: r.wiped} : {ok: false, locked: true};
-        });
-      }
+      // Locked (the PIN lock on, no page open to hand the key): nothing can be opened, nor a pull
+      // stored sealed; what was sealed for the server at save time is still sent (push only), the
+      // rest waits, sealed, for the next unlock.
+      return (v[5].plain ? Promise.resolve(null) : Sealing.registered(s.userId, s.deviceId)).then(function (sealTo) {
+        return start(v, s, sealTo);
+      });
+    });
+
+    function start(v, s, sealTo) {
       // The server asked for quiet (holdOff): only the worker's own "Sync now" goes before then.
       var wait = v[3] ? Date.parse(v[3]) - Date.now() : 0;
       if (wait > 0 && reason !== 'sync-now') return {ok: false, failure: 'server', retryAfterMs: wait};
       var run = {
         reason: reason, session: s, secrecy: v[5], timeoutMs: v[1].syncTimeoutMs, discarded: Array.isArray(v[4]) ? v[4] : [],
         size: Math.min(C.BATCH_MAX, v[2] || C.BATCH_MAX), cursor: s.cursor || 0,
-        rounds: 0, answered: {}, done: 0, scopes: {}, people: {}, anyChange: false, sentSomething: false
+        rounds: 0, answered: {}, done: 0, scopes: {}, people: {}, anyChange: false, sentSomething: false,
+        locked: !!v[5].locked, sealTo: sealTo, nonce: v[6] || null
       };
       return round(run).then(function (result) {
         // Even a skipped (quiet) pull fetches the pages the phone does not hold yet: a refresh
         // the page ran is cut short when the worker goes to another page straight after signing in.
-        if (result.ok) {
+        // (Locked, no page can be kept: nothing to refresh.)
+        if (result.ok && !run.locked) {
           result.refresh = Pages.refreshAfterSync(Object.keys(run.scopes), Object.keys(run.people),
             run.anyChange || run.sentSomething, since).catch(function () { return 0; });
         }
         return result;
       });
-    });
+    }
   }
 
   var localChain = Promise.resolve();

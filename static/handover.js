@@ -2,8 +2,7 @@
  *
  * A classic script loaded after static/flush.js by the page (<script>) and by the service worker
  * (importScripts); defines the global `FieldappHandover`. static/flush.js calls `run()` when the
- * sync endpoint answers `revoked`, and `whenLocked()` instead of a flush while the PIN lock is
- * shut (a locked phone sends no sync, so it asks the hand-over endpoint whether it is revoked).
+ * sync endpoint answers `revoked` (a locked phone syncs too, push only, so it hears it as well).
  *
  * 1. Hand over: every unsent item of the revoked device's worker goes to POST /api/handover
  *    (README: Sync protocol): its envelope, sealed to the server at save time and signed by the
@@ -180,23 +179,6 @@
     });
   }
 
-  /**
-   * A locked phone sends no sync, so it would never hear that it was revoked: ask the hand-over
-   * endpoint (an empty hand-over says nothing and changes nothing). Revoked: `run()`. Resolves
-   * {revoked} (`wiped` too when it was).
-   */
-  function whenLocked() {
-    return Outbox.getMeta('device_id').then(function (deviceId) {
-      if (!deviceId || (root.navigator && root.navigator.onLine === false)) return {revoked: false};
-      return Outbox.settings().then(function (s) {
-        return post({device_id: deviceId, items: []}, s.syncTimeoutMs);
-      }).then(function (resp) {
-        if (resp.status !== 200 || !resp.data || !Array.isArray(resp.data.results)) return {revoked: false};
-        return run().then(function (done) { return {revoked: true, wiped: done.wiped}; });
-      }, function () { return {revoked: false}; });
-    });
-  }
-
   // Every window that loads this (the app's pages and the lock screen, whichever context wiped)
   // goes to the neutral page once the phone is wiped: nothing of anyone stays on screen.
   if (typeof root.document !== 'undefined' && root.location) {
@@ -205,5 +187,5 @@
     });
   }
 
-  root.FieldappHandover = {run: run, whenLocked: whenLocked, wipeAll: wipeAll};
+  root.FieldappHandover = {run: run, wipeAll: wipeAll};
 })(typeof self !== 'undefined' ? self : this);

@@ -319,6 +319,10 @@
   function replaced(item, fields, sealed) {
     if (item.state === 'sent') return false;
     if (sealed.sealed) item.sealed = sealed.sealed; else item.fields = fields;
+    // The server's copy is sealed anew with the new fields (static/sealing.js), or there is none.
+    delete item.envelope;
+    delete item.sealed_for;
+    if (sealed.envelope) { item.envelope = sealed.envelope; item.sealed_for = sealed.sealed_for; }
     // A contact moved to another person while being fixed belongs on that person's page now.
     if (item.type !== 'person' && fields && typeof fields.person_id === 'string') item.person_id = fields.person_id;
     item.state = 'waiting';

@@ -161,6 +161,10 @@
         return vault().updateKeys(userId, function (k) {
           k.signing_device = String(deviceId);
           k.sealing_to = answer.sealing;  // the server's public key {kid, key}: what `seal` seals to
+        }).then(function () {
+          // The nonce the first signed pull signs (static/flush.js), so it needs no round to get one.
+          var outbox = root.FieldappOutbox;
+          return typeof answer.nonce === 'string' && outbox ? outbox.setMeta({pull_nonce: answer.nonce}) : null;
         }).then(function () { return true; });
       }).catch(function () { return false; });
     });
@@ -184,7 +188,28 @@
     });
   }
 
+  /** An outbox item as a mutation on the wire (what `seal` seals; static/flush.js sends the same
+   * plain to a server that has no signing key of this phone). */
+  function wire(item) {
+    return {
+      id: item.id, type: item.type, op: item.op, record_id: item.record_id,
+      base_version: item.base_version, recorded_at: item.recorded_at, fields: item.fields || {}
+    };
+  }
+
+  /** The signature of a pull (fieldapp/rules/sealed_sync.py `pull_text`): {nonce, sig}, or null
+   * when it cannot be signed (locked, no key). */
+  function signPull(userId, deviceId, cursor, nonce) {
+    return signingKey(userId).then(function (signKey) {
+      if (!signKey) return null;
+      var text = ['fieldapp pull v1', String(deviceId), String(cursor), nonce].join('\n');
+      return sign(signKey, text).then(function (sig) { return {nonce: nonce, sig: sig}; });
+    });
+  }
+
   root.FieldappSealing = {
+    wire: wire,
+    signPull: signPull,
     seal: seal,
     sign: sign,
     signedText: signedText,

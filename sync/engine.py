@@ -121,8 +121,11 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
             db.execute("PRAGMA synchronous=FULL")
 
     # ----------------------------------------------------------------- the whole exchange
-    def sync(self, actor, body: Any, gone: Callable[[], bool] | None = None) -> dict:
-        """Answer one POST /api/sync body: push its mutations in order, then pull.
+    def sync(self, actor, body: Any, gone: Callable[[], bool] | None = None, *,
+             pull: bool = True) -> dict:
+        """Answer one POST /api/sync body: push its mutations in order, then pull (unless the
+        body says `"pull": false` or the caller `pull=False`: then no changes, the cursor as
+        sent and `more` false).
 
         Raises EnvelopeError for a malformed body, Busy when the write lock is not had within
         `lock_timeout`. Size limits are the caller's to check (they are measured on the raw
@@ -140,6 +143,11 @@ class Engine(Apply, Pull, History, Conflicts, Erase):
         results = self.push(actor, device_id, envelope["mutations"], gone)
         if gone is not None and gone():
             raise Abandoned(results)  # the push is stored (a retry answers it `duplicate`)
+        if not (pull and envelope["pull"]):
+            page = {"changes": [], "cursor": envelope["cursor"], "more": False}
+            if envelope["echo"] == "result":
+                compact_results(results)
+            return {"protocol": PROTOCOL, "results": results, **page}
         # Through an attribute, not an argument: a subclass may override pull(actor, device, cursor).
         self._gone = gone
         try:

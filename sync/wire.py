@@ -60,6 +60,9 @@ class EnvelopeSchema(Schema):
     # "result": the same, folded into the create's result, and null result fields left out.
     echo = fields.String(load_default="full",
                          validate=validate.OneOf(("full", "partial", "result")))
+    # false: push only, no pull (a locked phone, which could not store what it was sent). Added
+    # to protocol 1 backwards compatibly: true by default.
+    pull = fields.Boolean(load_default=True)
 
     @validates_schema
     def _every_mutation_has_an_id(self, data, **kwargs):

@@ -87,6 +87,7 @@ def sent_note(live_server):
     return live_server.query("SELECT 1 FROM contact WHERE place = ?", [NOTE])
 
 
+@pytest.mark.server_config(PHONE_LOCK=True, PHONE_LOCK_MINUTES=5)  # not about the idle lock
 def test_a_second_worker_on_the_phone_can_neither_read_nor_send_the_first_ones_records(phone, live_server):
     dan = person_id(live_server, "Dan")
     page = locked_phone(phone)  # outreach, with a PIN
@@ -118,3 +119,112 @@ def test_a_second_worker_on_the_phone_can_neither_read_nor_send_the_first_ones_r
     while not sent_note(live_server):
         assert time.monotonic() < deadline, "the first worker's record was never sent"
         time.sleep(0.2)
+
+
+# ---- the thief with the phone's storage and cookies, and no PIN: sends and pulls nothing ------
+
+def saved_offline_then_locked(phone, live_server, note=NOTE):
+    """A contact saved with no signal, then the app closed and opened again (which locks it) with
+    signal: the lock screen is all there is, and the record is still in the outbox."""
+    dan = person_id(live_server, "Dan")
+    page = locked_phone(phone)
+    wait_cached(page, f"/people/{dan}", f"/people/{dan}/contacts/new")
+    page.context.set_offline(True)
+    page.goto(f"/people/{dan}/contacts/new")
+    fill_contact(page, note)
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url(f"**/people/{dan}")
+    live_server.faults.set("drop-before")  # signal back, but no sync gets through till the test says
+    page.context.set_offline(False)
+    reopened = page.context.new_page()
+    reopened.set_default_timeout(TIMEOUT)
+    page.close()
+    reopened.goto("/caseload")
+    expect(reopened.locator("h1:visible")).to_have_text("Enter your PIN")
+    live_server.faults.set(None)
+    return reopened, dan
+
+
+# What the thief sends with the phone's cookie: a sync request of their own, from the page.
+THIEF_SYNC = """async (extra) => {
+    const s = await FieldappOutbox.session();
+    const body = Object.assign({protocol: 1, device_id: s.deviceId, cursor: 0, mutations: []}, extra);
+    const resp = await fetch('/api/sync', {method: 'POST', credentials: 'same-origin',
+        headers: {'Content-Type': 'application/json', 'X-Fieldapp-Sync': '1'}, body: JSON.stringify(body)});
+    return {status: resp.status, data: await resp.json()};
+}"""
+
+# The envelope the outbox holds for the unsent contact (unreadable, but the thief can copy it).
+STORED_ENVELOPE = """async () => {
+    const db = await idb.openDB('fieldapp');
+    const items = await db.getAll('outbox');
+    db.close();
+    const item = items.find((i) => i.type === 'contact' && i.envelope);
+    return item && {id: item.id, record_id: item.record_id, envelope: item.envelope};
+}"""
+
+
+def contacts_with(live_server, place):
+    return live_server.query("SELECT id FROM contact WHERE place = ?", [place])
+
+
+LONG_IDLE = pytest.mark.server_config(PHONE_LOCK=True, PHONE_LOCK_MINUTES=5)
+
+
+@LONG_IDLE
+def test_a_locked_phone_sends_the_workers_own_records_exactly_once(phone, live_server):
+    page, dan = saved_offline_then_locked(phone, live_server)
+    # Background Sync's way: the service worker flushes, with no key anywhere (locked).
+    page.evaluate("navigator.serviceWorker.controller.postMessage({type: 'flush', reason: 'sync-now'})")
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while not contacts_with(live_server, NOTE):
+        assert time.monotonic() < deadline, "the locked phone never sent the worker's record"
+        time.sleep(0.2)
+    expect(page.locator("h1:visible")).to_have_text("Enter your PIN")  # still locked
+    # Unlocked, nothing is sent twice.
+    page.fill("#pin", PIN)
+    page.click("button:has-text('Unlock')")
+    expect(page.locator("h1:visible")).to_have_text("Caseload")
+    page.evaluate("async () => { await FieldappOutbox.flush({reason: 'sync-now'}); }")
+    assert len(contacts_with(live_server, NOTE)) == 1
+    left = page.evaluate("async () => (await FieldappOutbox.list()).filter((i) => i.state !== 'sent').length")
+    assert left == 0
+
+
+@LONG_IDLE
+def test_a_made_up_record_sent_with_the_locked_phones_cookie_is_not_applied(phone, live_server):
+    page, dan = saved_offline_then_locked(phone, live_server)
+    made_up = {"id": "0b6f4a8e-0000-4000-8000-000000000001", "type": "contact", "op": "create",
+               "record_id": "0b6f4a8e-0000-4000-8000-000000000002",
+               "fields": {"person_id": dan, "contact_at": "2026-11-21T07:55", "district": "Fenland",
+                          "place": "Test: made up by the thief", "contact_type": "street_outreach",
+                          "bedded_down": False, "spoken_to": True}}
+    answer = page.evaluate(THIEF_SYNC, {"mutations": [made_up]})
+    assert answer["status"] == 200 and answer["data"]["results"][0]["status"] == "rejected"
+    assert contacts_with(live_server, "Test: made up by the thief") == []
+
+
+@LONG_IDLE
+def test_the_phones_own_envelope_replayed_with_a_changed_body_is_not_applied(phone, live_server):
+    page, dan = saved_offline_then_locked(phone, live_server)
+    stored = page.evaluate(STORED_ENVELOPE)
+    changed = dict(stored["envelope"])
+    ct = changed["ct"]
+    changed["ct"] = ct[:10] + ("A" if ct[10] != "A" else "B") + ct[11:]
+    answer = page.evaluate(THIEF_SYNC, {"mutations": [{"id": stored["id"], "sealed": changed}]})
+    assert answer["data"]["results"][0]["status"] == "rejected"
+    # (The phone may have sent the real one meanwhile: that is all there is.)
+    rows = live_server.query("SELECT place FROM contact WHERE id = ?", [stored["record_id"]])
+    assert rows in ([], [{"place": NOTE}])
+
+
+@LONG_IDLE
+def test_a_pull_with_the_locked_phones_cookie_gets_nothing(phone, live_server):
+    page, dan = saved_offline_then_locked(phone, live_server)
+    answer = page.evaluate(THIEF_SYNC, {"cursor": 0})
+    assert answer["status"] == 200
+    assert answer["data"]["changes"] == [] and answer["data"]["pull"] == "withheld"
+    # Nor with the nonce the phone keeps: the signature needs the key only the PIN opens.
+    nonce = page.evaluate("FieldappOutbox.getMeta('pull_nonce')")
+    answer = page.evaluate(THIEF_SYNC, {"cursor": 0, "pull_signature": {"nonce": nonce, "sig": "A" * 86}})
+    assert answer["data"]["changes"] == [] and answer["data"]["pull"] == "withheld"

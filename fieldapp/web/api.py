@@ -20,7 +20,7 @@ from .. import metrics, replication, users
 from ..db import get_db
 from ..notify import recipients
 from ..records import make_engine
-from ..rules import handover, sealing, unsent
+from ..rules import handover, sealed_sync, sealing, unsent
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -143,8 +143,11 @@ def signing_key():
     if not users.register_signing_key(get_db(), current_user.device_id, current_user.token, raw,
                                       current_app.config["PIN_RESET_MINUTES"]):
         return _error(403, "sign_in_again")
+    # `nonce`: what the phone's first signed pull signs (rules/sealed_sync.py), saving it a round trip.
     response = jsonify({"device_id": current_user.device_id, "registered": True,
-                        "sealing": sealing.keyring(current_app.config["INSTANCE"]).public()})
+                        "sealing": sealing.keyring(current_app.config["INSTANCE"]).public(),
+                        "nonce": sealed_sync.issue_nonce(current_app.config["SECRET_KEY"],
+                                                         current_user.device_id)})
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -191,10 +194,18 @@ def sync_endpoint():
     # The user itself, not flask-login's proxy: the engine reads `actor.id` many times a mutation.
     actor = current_user._get_current_object()
     started = metrics.clock()
+    # A phone with a signing key sends only sealed, signed mutations and pulls only when it signs
+    # (rules/sealed_sync.py): what does not open is rejected alone, before the engine sees it.
+    sealed_phone = users.device_signing_key(db, device_id) is not None
+    opened, refused = sealed_sync.open_batch(db, sealing.keyring(config["INSTANCE"]), device_id,
+                                             mutations, compact=body.get("echo") == "result")
+    body = {**body, "mutations": opened} if isinstance(mutations, list) else body
+    may_pull = not sealed_phone or sealed_sync.pull_signed(db, config["SECRET_KEY"], device_id, body)
     try:
         # waitress (with channel_request_lookahead, `fieldapp serve`) says whether the phone has
         # closed its connection: a phone that gave up is not worked for (it sends again).
-        answer = engine.sync(actor, body, gone=request.environ.get("waitress.client_disconnected"))
+        answer = engine.sync(actor, body, gone=request.environ.get("waitress.client_disconnected"),
+                             pull=may_pull)
     except sync.Abandoned as abandoned:
         metrics.observe_abandoned(abandoned.results is not None)
         if abandoned.results:
@@ -213,6 +224,12 @@ def sync_endpoint():
     # (The device's last_seen_at is touched by the session check, at most once a minute: a
     # write of its own here would cost every sync a second durable commit.)
     recipients.after_sync(engine, config, actor, body.get("mutations"), answer["results"])
+    answer["results"] = sealed_sync.merge_results(answer["results"], refused, len(mutations or []))
+    if sealed_phone:
+        # The nonce the next signed pull signs; `"pull": "withheld"` when this one was not signed.
+        answer["nonce"] = sealed_sync.issue_nonce(config["SECRET_KEY"], device_id)
+        if not may_pull and body.get("pull", True) is not False:
+            answer["pull"] = "withheld"
     report = unsent.read_report(body)
     if report is not None:
         # What else the phone holds unsent: anything it held before and no longer does, that never
