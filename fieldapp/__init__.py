@@ -108,7 +108,7 @@ def create_app(test_config=None):
     from .web import account, admin, api, assessments, assets, auth, contacts, coordination, guards
     from .web import barriers, concerns, directory, forum, health, logs, measures, oncall, peer
     from .web import mdt, people, returns, risks, safeguarding, safety, services, shell, tally, wire
-    from .web import dates, kept_off
+    from .web import dates, handover, kept_off
 
     # After-request hooks run last-registered first: security and caching headers, then the
     # casework page's ETag (and 304), then compression of whatever body is left.
@@ -120,7 +120,8 @@ def create_app(test_config=None):
     for blueprint in (auth.bp, people.bp, contacts.bp, assessments.bp, peer.bp, coordination.bp,
                       barriers.bp, tally.bp, mdt.bp, directory.bp, services.bp, forum.bp,
                       measures.bp, returns.bp, account.bp, admin.bp, api.bp, shell.bp, health.bp,
-                      safety.bp, oncall.bp, risks.bp, concerns.bp, safeguarding.bp, kept_off.bp):
+                      safety.bp, oncall.bp, risks.bp, concerns.bp, safeguarding.bp, kept_off.bp,
+                      handover.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the sync endpoint has its own cross-site defence (header + Origin)
 

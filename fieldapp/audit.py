@@ -6,7 +6,9 @@ Every view of a person's record is attributable (README: Audit trail). This modu
 person's records sent to a phone by the sync pull (`via` "sync", written by
 `records.CaseworkEngine.pull`), each grant or end of a share (`share_granted`, `share_ended`,
 written by rules/sharing.py), and what is done to a user's account (`password_reset`,
-`password_changed`, `login_locked`: `record_account_event`). Views made offline arrive as `view`
+`password_changed`, `login_locked`: `record_account_event`), and what a lost phone handed over and
+what a coordinator decided about it (`handed_over`, `handover_accepted`, `handover_discarded`:
+`record_handover`, written by rules/handover.py). Views made offline arrive as `view`
 records (fieldapp/records/view.py); changes are the engine's history. fieldapp/reads/audit.py
 reads all three together.
 """
@@ -49,6 +51,22 @@ def record_account_event(db, action, *, actor_id, subject_id, detail=None, devic
             "INSERT INTO audit_event (at, user_id, person_id, action, detail, device_id, via,"
             " subject_user_id) VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
             [now_iso(), actor_id, action, detail, device_id, via, subject_id])
+
+
+def record_handover(db, action, *, actor_id, subject_id, person_id, detail, device_id=None,
+                    via="html", commit=True):
+    """Record a lost phone's hand-over of a record (`handed_over`, by the worker whose phone it
+    was) or a coordinator's decision about it (`handover_accepted`, `handover_discarded`, with the
+    reason in `detail`): about the person it concerns (`person_id`, None if nobody) and the worker
+    (`subject_id`). With `commit=False` it joins the caller's transaction (the decision's own)."""
+    statement = ("INSERT INTO audit_event (at, user_id, person_id, action, detail, device_id, via,"
+                 " subject_user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    values = [now_iso(), actor_id, person_id, action, detail, device_id, via, subject_id]
+    if commit:
+        with db.conn:
+            db.execute(statement, values)
+    else:
+        db.execute(statement, values)
 
 
 def has_seen(db, user, person_id) -> bool:

@@ -503,6 +503,30 @@ def m066_place_marker(db):
 
 
 @migrations()
+def m033_handed_over(db):
+    """Records a revoked (lost) phone handed over before wiping itself (fieldapp/rules/handover.py):
+    each kept unapplied, keyed by its mutation id, until a coordinator of the worker's area accepts
+    it (applied through the sync engine as the worker's) or discards it (with a reason)."""
+    db.execute("""
+        CREATE TABLE handed_over (
+            mutation_id TEXT PRIMARY KEY,
+            device_id TEXT NOT NULL,
+            user_id INTEGER NOT NULL,       -- the worker whose phone it was
+            type TEXT NOT NULL, op TEXT NOT NULL, record_id TEXT,
+            person_id TEXT,                 -- whom it is about, if anyone
+            recorded_at TEXT,               -- the phone's clock: for display only
+            mutation TEXT NOT NULL,         -- the mutation as the phone would have sent it (JSON)
+            verified INTEGER NOT NULL,      -- 1: sealed to the server and signed by that phone
+            received_at TEXT NOT NULL,
+            decision TEXT,                  -- NULL (waiting), 'accepted', 'discarded', 'audited' (a view)
+            decided_at TEXT, decided_by INTEGER,
+            reason TEXT,                    -- why it was discarded
+            answer TEXT                     -- the sync engine's result when accepted (JSON)
+        )""")
+    db.execute("CREATE INDEX handed_over_waiting ON handed_over (decision, user_id)")
+
+
+@migrations()
 def m035_person_kept_off_phones(db):
     """The person's details a deployment keeps off phones by default (PHONE_HIDDEN_FIELDS;
     README: Fields kept off phones): a current address, a safe contact number and when it is safe

@@ -15,6 +15,8 @@
     SYNC_URL: '/api/sync',
     SYNC_PROTOCOL: 1,             // sync.PROTOCOL
     SYNC_HEADER: 'X-Fieldapp-Sync',  // required on every sync request (cross-site defence)
+    HANDOVER_URL: '/api/handover',   // a revoked phone's unsent records (static/handover.js)
+    WIPED_URL: '/wiped',             // where a wiped phone's pages go
     // Mutations per request: the server's default SYNC_MAX_MUTATIONS. A 413 teaches a smaller one.
     BATCH_MAX: 250,
     // A page fetched by the background refresh: not a view for the audit trail.

@@ -343,7 +343,10 @@
       });
     }
     if (resp.status === 403 && resp.data && resp.data.revoked === true) {
-      return Outbox.wipe().then(function () { Outbox.emit({type: 'revoked'}); return {ok: false, revoked: true}; });
+      // A lost or revoked phone: hand the unsent records over sealed, then wipe (static/handover.js).
+      return restore(batch).then(function () { return root.FieldappHandover.run(); }).then(function (done) {
+        return {ok: false, revoked: true, wiped: done.wiped};
+      });
     }
     if (resp.status === 413 && batch.length === 1) {
       return Outbox.updateItem(batch[0].id, function (item) {
@@ -511,6 +514,7 @@
       p = localChain = localChain.then(run, run);
     }
     return p.then(function (result) {
+      if (result.wiped) return result;  // nothing is left to count, and nothing may be opened again
       return Promise.all([Outbox.list(), Outbox.getMeta('user_id')]).catch(function () { return [[], null]; }).then(function (v) {
         var mine = v[0].filter(function (i) { return i.user_id === v[1] && i.state !== 'sent'; });
         result.pending = mine.length;  // everything unsent, rejected included (logout checks this)

@@ -40,11 +40,15 @@
   var DEFAULT_SETTINGS = {syncTimeoutMs: C.SYNC_TIMEOUT_MS, waitTimerMs: C.WAIT_TIMER_MS};
 
   var dbPromise = null;
+  // Set by a wipe "for good" (a revoked phone, static/handover.js): this context never opens (so
+  // never makes again) the database, whatever a listener or a late flush asks of it.
+  var wipedForGood = false;
   var channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('fieldapp') : null;
   var listeners = [];
 
   /** Open (once) the database; close it when another context wants to delete or upgrade it. */
   function db() {
+    if (wipedForGood) return Promise.reject(new Error('wiped'));
     if (!dbPromise) {
       dbPromise = root.idb.openDB(DB_NAME, DB_VERSION, {
         upgrade: function (d) {
@@ -375,8 +379,10 @@
 
   function hasCaches() { return typeof caches !== 'undefined'; }
 
-  /** Delete the database and every fieldapp- cache (logout, and a revoked phone). */
-  function wipe() {
+  /** Delete the database and every fieldapp- cache (logout, and a revoked phone: `forGood`, after
+   * which this context opens no database again). */
+  function wipe(opts) {
+    if (opts && opts.forGood) wipedForGood = true;
     var closing = dbPromise ? dbPromise.then(function (d) { d.close(); }, function () {}) : Promise.resolve();
     dbPromise = null;
     if (root.FieldappVault) root.FieldappVault.lock();  // the unlocked key, in every context

@@ -97,6 +97,34 @@ def test_coordinator_pages_have_no_violations(page_for, live_server):
         f"/coordination/merge?keep={dan}&merge={sam}", f"/people/{dan}/consent/new"])
 
 
+def test_a_lost_phones_hand_over_pages_have_no_violations(page_for, live_server):
+    """The coordinator's list of records handed over by a lost phone (one waiting), its error when
+    a discard has no reason, and the page a wiped phone ends on."""
+    import uuid
+
+    from fieldapp import users
+    from fieldapp.db import open_db
+    from fieldapp.rules import handover
+
+    db = open_db(live_server.database)
+    device = str(uuid.uuid4())
+    users.start_session(db, users.get_user_by_username(db, "outreach")["id"], device)
+    users.revoke_device(db, device)
+    contact = {"id": str(uuid.uuid4()), "type": "contact", "op": "create", "record_id": str(uuid.uuid4()),
+               "recorded_at": "2026-12-01T09:00:00Z",
+               "fields": {"person_id": _person_id(live_server, "Dan"), "place": "Bus station, Wisbech"}}
+    handover.receive(db, live_server.app.config, live_server.app.instance_path, device,
+                     [{"id": contact["id"], "mutation": contact, "sealed": None}])
+    db.close()
+    page = page_for("coordinator")
+    _check(page, ["/coordination/", "/coordination/handed-over"])
+    page.click("button:has-text('Discard')")
+    assert page.locator(".govuk-error-summary").count() == 1
+    found = _violations(page)
+    assert not found, json.dumps(found, indent=1)
+    _check(page_for(), ["/wiped"])
+
+
 def test_partner_agency_pages_have_no_violations(page_for, live_server):
     _check(page_for("partner"), ["/caseload"])
 

@@ -1,5 +1,6 @@
-"""Bad input: schemathesis generates requests from the OpenAPI description of /api/sync and the push
-subscription endpoints (itself generated from the marshmallow schemas) and checks that no input
+"""Bad input: schemathesis generates requests from the OpenAPI description of /api/sync, a lost
+phone's /api/handover (with a revoked device's id, mostly) and the push subscription endpoints
+(itself generated from the marshmallow schemas) and checks that no input
 makes the server fail (5xx) and that every answer matches the description. Valid and invalid
 envelopes, with and without a real session, with the phone's own device id and with foreign ones.
 
@@ -24,6 +25,8 @@ from fieldapp.web.openapi import build_spec
 from tests.conftest import TEST_CONFIG
 
 DEVICE_ID = "0b6f4a8e-4f1d-4c3b-9d2a-6a1e2f3b4c5d"
+# A phone of Ann's that was revoked: the hand-over endpoint's bodies get it, to reach its checks.
+REVOKED_DEVICE_ID = "7d1c2b3a-5e6f-4a8b-9c0d-1e2f3a4b5c6d"
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +36,10 @@ def fuzzed_app(tmp_path_factory):
     app = create_app({**TEST_CONFIG, "INSTANCE": instance})
     db = open_db(app.config["DATABASE"])
     migrate(db)
-    users.create_user(db, "ann", "pw-ann-fuzz", "outreach_worker", team="Fenland outreach",
-                      area="Fenland and East Cambridgeshire")
+    ann = users.create_user(db, "ann", "pw-ann-fuzz", "outreach_worker", team="Fenland outreach",
+                            area="Fenland and East Cambridgeshire")
+    users.start_session(db, ann, REVOKED_DEVICE_ID)
+    users.revoke_device(db, REVOKED_DEVICE_ID)
     db.close()
     return app
 
@@ -63,7 +68,7 @@ def _gets_the_real_device(body) -> bool:
           suppress_health_check=list(HealthCheck))
 def test_sync_endpoint_never_fails_on_any_input(case, fuzzed_app, session_cookie):
     if isinstance(case.body, dict) and "device_id" in case.body and _gets_the_real_device(case.body):
-        case.body["device_id"] = DEVICE_ID
+        case.body["device_id"] = REVOKED_DEVICE_ID if case.path == "/api/handover" else DEVICE_ID
     # The WSGI transport hands over the body as the app sent it, compressed or not: ask for none
     # (compression has its own tests, tests/test_wire.py).
     case.call_and_validate(app=fuzzed_app, headers={"Accept-Encoding": "identity"},

@@ -80,6 +80,20 @@ def note_report(db, engine, user, device_id, batch_ids, report, now=None):
     return lost
 
 
+def note_lost(db, device_id, user_id, items, now=None):
+    """Mark lost what a revoked phone says it holds and cannot hand over (static/handover.js: on a
+    locked phone, a record with no envelope), before it wipes itself: the worker and their
+    coordinator are told which records to enter again. Items the server has already are skipped
+    by the caller; an id another device reported stays that device's. In the caller's transaction."""
+    now = now or now_iso()
+    for item in items:
+        db.execute(
+            "INSERT INTO device_outbox (mutation_id, device_id, user_id, type, person_id, recorded_at,"
+            " reported_at, lost_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mutation_id) DO UPDATE"
+            " SET lost_at = excluded.lost_at WHERE device_outbox.device_id = excluded.device_id",
+            [item["id"], device_id, user_id, item["type"], item["person_id"], item["recorded_at"], now, now])
+
+
 def lost_for_user(db, user_id):
     """This user's records lost from a phone before they were sent, newest first."""
     return [dict(r) for r in db.query(

@@ -171,7 +171,8 @@ def revoke_device(user_id, device_id):
     if not any(d["id"] == device_id for d in list_devices(get_db(), user_id)):
         abort(404)
     leavers.revoke_phone(get_db(), device_id)
-    flash("Phone revoked: it is signed out and will wipe its data when it next connects")
+    flash("Phone revoked: it is signed out. When it next connects it hands over its unsent records"
+          " (for a coordinator to accept or discard) and wipes its data")
     return redirect(url_for("admin.user", user_id=user_id))
 
 

@@ -3,6 +3,8 @@
 The view only guards the door (cross-site defence, size limits, who is asking, from which device)
 and hands the body to the sync engine; every answer is JSON, so the phone can always tell the
 sync endpoint's own answer from anything else (a captive portal, a proxy's error page).
+POST /api/handover, beside it with the same guards, is a revoked phone's last call: its unsent
+records handed over, kept and never applied (fieldapp/rules/handover.py).
 """
 
 import json
@@ -18,7 +20,7 @@ from .. import metrics, replication, users
 from ..db import get_db
 from ..notify import recipients
 from ..records import make_engine
-from ..rules import sealed_sync, sealing, unsent
+from ..rules import handover, sealed_sync, sealing, unsent
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -247,4 +249,43 @@ def sync_endpoint():
         # what was stored answers `duplicate` then (README: the replication window).
         response = _error(503, "not_replicated", retry_after_seconds=10)
         response.headers["Retry-After"] = "10"
+    return response
+
+
+@bp.post("/handover")
+def handover_endpoint():
+    """A revoked phone hands over its unsent records before it wipes itself; they are kept,
+    unapplied, for a coordinator (rules/handover.py, README: Sync protocol). No session (the
+    device's sessions ended with the revocation); the same cross-site defence, size limits and
+    JSON answers as /api/sync."""
+    config = current_app.config
+    if request.headers.get(SYNC_HEADER) != "1":
+        return _error(400, "bad_request", messages={"_request": [f"The {SYNC_HEADER} header is required."]})
+    origin = request.headers.get("Origin")
+    if origin and origin != request.host_url.rstrip("/"):
+        return _error(403, "forbidden_origin")
+    try:
+        raw = _read_body(config["SYNC_MAX_BYTES"])
+    except zlib.error:
+        return _error(400, "bad_request", messages={"_request": ["The body is not valid gzip."]})
+    if raw is None:
+        return _too_large()
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return _error(400, "bad_request", messages={"_request": ["The body is not valid JSON."]})
+    try:
+        device_id, items, lost = handover.read_body(body, config["SYNC_MAX_MUTATIONS"])
+    except ValidationError as error:
+        if "items" in error.messages and isinstance(body, dict) and isinstance(body.get("items"), list) \
+                and len(body["items"]) > config["SYNC_MAX_MUTATIONS"]:
+            return _too_large()
+        return _error(400, "bad_request", messages=error.messages)
+    try:
+        results = handover.receive(get_db(), config, current_app.instance_path, device_id, items, lost)
+    except handover.NotRevoked:
+        # A phone in good standing sends through /api/sync; an unknown id learns nothing more.
+        return _error(409, "not_revoked")
+    response = jsonify({"protocol": 1, "results": results})
+    response.headers["Cache-Control"] = "no-store"
     return response

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from .. import audit, users
 from ..db import get_db
-from ..reads import network as networks, peer_hours as mentor_hours
+from ..reads import handover as handed_over, network as networks, peer_hours as mentor_hours
 from ..reads.caseload import caseload
 from ..rules import CoordinationError, assignment, matching, merging, removal, sharing, unsent
 from ..timeutil import programme_today
@@ -32,8 +32,10 @@ bp = Blueprint("coordination", __name__)
 @coordinator_required
 def index():
     """The coordinator's tools, with the network's headline counts."""
-    summary = networks.network(get_db(), current_user, current_app.config["CASELOAD_CAP"])
-    return render_template("coordination/index.html", counts=summary["counts"])
+    db = get_db()
+    summary = networks.network(db, current_user, current_app.config["CASELOAD_CAP"])
+    return render_template("coordination/index.html", counts=summary["counts"],
+                           handed_over=handed_over.waiting_count(db, current_user))
 
 
 @bp.route("/coordination/network")

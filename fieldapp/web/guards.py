@@ -142,6 +142,7 @@ CACHING = {
     "returns": "online",
     "account": "online",
     "api": None,
+    "handover": "online",  # a lost phone's hand-over, its last page, the coordinator's list
     "shell": None,
     "health": "online",  # /healthz and /metrics: always fresh
 }

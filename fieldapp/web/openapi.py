@@ -10,6 +10,23 @@ from sync.wire import AnswerSchema, ChangeSchema, EnvelopeSchema, MutationSchema
 
 from ..notify.push import SubscriptionSchema
 from ..records import record_types
+from ..rules.handover import HandOver
+
+
+class HandOverResult(Schema):
+    """One handed-over item's answer."""
+
+    id = fields.String(required=True)
+    status = fields.String(required=True, metadata={
+        "description": "kept | not_verified | already_received | refused"})
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw())
+
+
+class HandOverAnswer(Schema):
+    """The answer to a lost phone's hand-over."""
+
+    protocol = fields.Integer(required=True)
+    results = fields.List(fields.Nested(HandOverResult), required=True)
 
 
 class UnsubscribeSchema(Schema):
@@ -23,7 +40,7 @@ class ErrorSchema(Schema):
 
     error = fields.String(required=True, metadata={"description": (
         "bad_request | login_required | revoked | forbidden_origin | device_mismatch | too_large"
-        " | password_change_required")})
+        " | password_change_required | not_revoked")})
     messages = fields.Dict(keys=fields.String(), values=fields.Raw())
     revoked = fields.Boolean()
     max_mutations = fields.Integer()
@@ -68,6 +85,24 @@ def build_spec(config) -> dict:
                           "replaced (password_change_required: the phone keeps its outbox)."),
             "409": _error("device_id is not the device this session logged in from."),
             "413": _error(f"More than {config['SYNC_MAX_MUTATIONS']} mutations or "
+                          f"{config['SYNC_MAX_BYTES']} bytes."),
+        }}})
+    spec.components.schema("HandOver", schema=HandOver)
+    spec.components.schema("HandOverAnswer", schema=HandOverAnswer)
+    spec.path(path="/api/handover", operations={"post": {
+        "summary": "A revoked phone hands over its unsent records (kept, never applied), then wipes",
+        "parameters": [{"name": "X-Fieldapp-Sync", "in": "header", "required": True,
+                        "schema": {"type": "string", "enum": ["1"]},
+                        "description": "Cross-site defence: a form on another site cannot set it."}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/HandOver"}}}},
+        "responses": {
+            "200": {"description": "One result per item, in order.", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/HandOverAnswer"}}}},
+            "400": _error("Malformed body, not JSON, or the header is missing."),
+            "403": _error("A foreign Origin."),
+            "409": _error("not_revoked: the device is in good standing (use /api/sync) or unknown."),
+            "413": _error(f"More than {config['SYNC_MAX_MUTATIONS']} items or "
                           f"{config['SYNC_MAX_BYTES']} bytes."),
         }}})
     spec.components.schema("Subscription", schema=SubscriptionSchema)

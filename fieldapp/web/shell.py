@@ -97,6 +97,7 @@ SW_ROUTES = [
     (r"^/logout$", NETWORK_ONLY),
     (r"^/admin(/|$)", NETWORK_ONLY),
     (r"^/sw\.js$", NETWORK_ONLY),
+    (r"^/wiped$", NETWORK_ONLY),
     (r"^/coordination(/|$)", NETWORK_ONLY),
     (r"^/measures(/|$)", NETWORK_ONLY),
     (r"^/services(/|$)", NETWORK_ONLY),

@@ -95,6 +95,8 @@
     if (event.type === 'flushed') ns.lost.render();
     if (event.type === 'login-needed') Page.notice('tpl-login-needed');
     if (event.type === 'revoked') {
+      // Wiped: nothing of anyone stays on screen while static/handover.js sends the page to the
+      // neutral /wiped (whose answer clears the site's data once more: Clear-Site-Data).
       (document.querySelector('main') || document.body).replaceChildren();
       Page.notice('tpl-revoked');
     }
