@@ -117,9 +117,11 @@
    * sent once per flush, not round after round); `remaining` counts every such item, batch included.
    */
   function takeBatch(userId, size, answered, secrecy, deviceId) {
-    // Locked, only what was sealed for the server at save time can go (nothing else can be opened).
+    // Locked, only what was sealed for the server at save time can go (nothing else can be opened),
+    // and a lone worker's check-in from a notification, kept plain (static/at-rest.js).
     var sendable = function (item) {
-      return !secrecy.locked || (!!item.envelope && item.sealed_for === String(deviceId));
+      return !secrecy.locked || (!!item.envelope && item.sealed_for === String(deviceId)) ||
+        (!item.sealed && AtRest.plainWhileLocked(item));
     };
     return Outbox.transaction('outbox', function (t) {
       return t.store.getAll().then(function (items) {

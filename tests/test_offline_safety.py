@@ -8,9 +8,11 @@ import re
 import time
 from datetime import datetime, timedelta
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.test_offline import sign_in, wait_cached
+from tests.test_offline import TIMEOUT, sign_in, wait_cached
+from tests.test_phone_lock import locked_phone
 
 
 def start_visit(page, live_server):
@@ -175,3 +177,32 @@ def test_the_phone_reminds_before_the_deadline_and_checks_in_from_the_notificati
     context.set_offline(False)
     poll(page, lambda: live_server.query("SELECT kind FROM check_in") == [{"kind": "safe"}],
          "the check-in from the notification never reached the server")
+
+
+# The phone's own reminder as the lone-working page shows it, for a visit.
+SW_SHOW = """async (visitId) => {
+    await self.registration.showNotification('fieldapp', {body: 'Your visit ends in 9 minutes',
+        tag: 'checkin', data: {visitId}, actions: [{action: 'safe', title: "I'm safe"},
+                                                   {action: 'extend', title: 'Extend 30 min'}]});
+}"""
+
+
+@pytest.mark.server_config(PHONE_LOCK=True, PHONE_LOCK_MINUTES=5)
+def test_im_safe_from_the_notification_reaches_the_server_while_the_app_is_locked(phone, live_server):
+    # Out on a visit the app locks (it was idle, or opened afresh); the worker taps "I'm safe" on
+    # the lock screen's notification and must never need the PIN for it to count.
+    context = phone()
+    context.grant_permissions(["notifications"])
+    page = locked_phone(lambda: context)
+    visit_id = start_visit(page, live_server)
+    reopened = context.new_page()
+    reopened.set_default_timeout(TIMEOUT)
+    page.close()
+    reopened.goto("/caseload")
+    expect(reopened.locator("h1:visible")).to_have_text("Enter your PIN")
+    [worker] = context.service_workers
+    worker.evaluate(SW_SHOW, visit_id)
+    worker.evaluate(SW_CLICK, "safe")
+    poll(reopened, lambda: live_server.query("SELECT kind FROM check_in") == [{"kind": "safe"}],
+         "the check-in from a locked phone's notification never reached the server")
+    expect(reopened.locator("h1:visible")).to_have_text("Enter your PIN")  # and it is still locked

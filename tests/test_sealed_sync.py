@@ -2,6 +2,8 @@
 client on a real SQLite file: only sealed, signed mutations are applied, each bad one rejected
 alone; a pull is answered only when signed over a fresh nonce of the server's."""
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -169,3 +171,44 @@ def test_a_phone_without_a_signing_key_syncs_plainly_as_before(app, client, demo
     [result] = phone.send([phone.seal(new_person("Other"))])["results"]
     assert result["status"] == "rejected"
     assert stored(db, "Other") == 0
+
+
+def new_visit():
+    end = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"id": uid(), "type": "visit", "op": "create", "record_id": uid(),
+            "recorded_at": "2026-11-22T08:00:00Z",
+            "fields": {"district": "Fenland", "place": "Test: the lay-by on the A47",
+                       "expected_end": end}}
+
+
+def plain_check_in(visit, **fields):
+    return {"id": uid(), "type": "check_in", "op": "create", "record_id": uid(),
+            "recorded_at": "2026-11-22T08:30:00Z",
+            "fields": {"visit_id": visit["record_id"], **fields}}
+
+
+def check_ins(db):
+    return [row[0] for row in db.execute("SELECT kind FROM check_in ORDER BY kind")]
+
+
+def test_an_im_safe_from_a_locked_phones_notification_is_taken_unsigned(phone, db):
+    # A lone worker taps "I'm safe" on a notification while the app is locked: the phone cannot
+    # sign (its signing key opens only with the PIN), and the check-in must still count.
+    visit = new_visit()
+    [started] = phone.send([phone.seal(visit)])["results"]
+    assert started["status"] == "applied", started
+    answer = phone.send([plain_check_in(visit, kind="safe"),
+                         plain_check_in(visit, kind="extend", until=visit["fields"]["expected_end"])])
+    assert [r["status"] for r in answer["results"]] == ["applied", "applied"]
+    assert check_ins(db) == ["extend", "safe"]
+
+
+@pytest.mark.parametrize("fields", [{"kind": "end"}, {"kind": "help"},
+                                    {"kind": "safe", "place": "Test: somewhere else"},
+                                    {"kind": "safe", "note": "Test: a note"}])
+def test_any_other_unsigned_check_in_from_a_phone_with_a_key_is_rejected(phone, db, fields):
+    visit = new_visit()
+    phone.send([phone.seal(visit)])
+    [result] = phone.send([plain_check_in(visit, **fields)])["results"]
+    assert result["status"] == "rejected" and "seals what it sends" in result["errors"]["_mutation"][0]
+    assert check_ins(db) == []

@@ -7,7 +7,8 @@ may see them (the same read rule as every person page), else nothing about them.
 
 import json
 
-from ..rules import handover, unsent
+from ..records.names import lost_name
+from ..rules import handover
 from .person import get_person
 
 OPS = {"create": "new", "update": "a change", "delete": "a removal", "restore": "a restore"}
@@ -18,7 +19,7 @@ def handed_over_page(db, coordinator) -> list[dict]:
     rows = handover.waiting_in_area(db, coordinator.area)
     for row in rows:
         person = get_person(db, coordinator, row["person_id"]) if row["person_id"] else None
-        row["kind"] = unsent.KINDS.get(row["type"], row["type"].replace("_", " ").capitalize())
+        row["kind"] = lost_name(row["type"])
         row["op_words"] = OPS.get(row["op"], row["op"])
         row["person_name"] = person["display_name"] if person else None
         row["answer"] = json.loads(row["answer"]) if row["answer"] else None

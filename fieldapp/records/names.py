@@ -3,7 +3,8 @@ names one.
 
 The outbox's header counts what waits ("2 contacts, 1 new person": `one` and `many`, rendered into
 `tpl-record-kinds` in templates/_outbox.html and read by static/status.js), and the lost-records
-page asks the worker to enter one again ("A contact": `lost`, fieldapp/rules/unsent.py). A person
+page asks the worker to enter one again, and the coordinator's page of records a lost phone
+handed over names each ("A contact": `lost`). A person
 record counts as a new person when it was registered on the phone, else as a change of details.
 Offline view records are the audit's, never the worker's to count or redo, so they have no name.
 `tests/test_unsent.py` fails when a registered record type has no name here.
@@ -51,6 +52,6 @@ RECORD_NAMES = {
 
 def lost_name(record_type: str) -> str:
     """What a lost record of `record_type` is called where the worker is asked to enter it again
-    (the type itself for one this table does not know, so nothing is ever hidden)."""
+    (the type itself, readably, for one this table does not know: nothing is ever hidden)."""
     name = RECORD_NAMES.get(record_type)
-    return name.lost if name else record_type
+    return name.lost if name else str(record_type).replace("_", " ").capitalize()
