@@ -197,7 +197,11 @@
   // it to the worker when it unlocks; a page that opens asks the worker for it; a worker the
   // browser stopped and started again (idle workers go after ~30 s) asks its open windows. With no
   // window open (the app reopened) nobody has it, and the phone is locked.
-  var ASK_TIMEOUT_MS = 300;    // an open page or a live worker answers in a few ms
+  // A live worker or open page answers in a few ms (null at once when it has no key), so waiting
+  // longer costs nothing then; but a worker the browser is starting again (a cheap phone, a busy
+  // one) can take a second or more, and giving up sooner locked an unlocked phone: the worker had
+  // to type the PIN again, and the page read its own unsent records as sealed away.
+  var ASK_TIMEOUT_MS = 2000;
   var HAND_OVER_MS = 5000;     // the first sign-in: the worker may still be installing
   var TOUCH_EVERY_MS = 15000;
   var inWorker = typeof root.ServiceWorkerGlobalScope !== 'undefined' && root instanceof root.ServiceWorkerGlobalScope;

@@ -34,6 +34,7 @@ def sign_in(context, username):
 
 
 TEST_PIN = "482915"
+LOCK_SCREENS = re.compile(r"^(Choose a PIN for this phone|Choose a new PIN for this phone|Enter your PIN)$")
 LANDING = re.compile(r"^(Caseload|Choose a PIN for this phone|Choose a new PIN for this phone|Enter your PIN)$")
 
 
@@ -51,6 +52,11 @@ def pass_lock(page, pin=TEST_PIN):
     elif text.startswith("Enter"):
         page.fill("#pin", pin)
         page.click("button:has-text('Unlock')")
+    else:
+        return
+    # The lock screen goes (the page it stood in for loads again): a caller's next step must not
+    # run in the document that is about to be replaced.
+    expect(page.locator("h1:visible", has_text=LOCK_SCREENS)).to_have_count(0, timeout=TIMEOUT)
 
 
 def wait_controlled(page):
