@@ -152,27 +152,36 @@ def signing_key():
     return response
 
 
+def _json_request(config):
+    """The JSON body of a request to /api/sync or /api/handover, after the same cross-site checks
+    (the custom header, a same-origin `Origin`) and size limit (after gunzip): (body, None), or
+    (None, the 4xx answer to give)."""
+    if request.headers.get(SYNC_HEADER) != "1":
+        return None, _error(400, "bad_request", messages={"_request": [f"The {SYNC_HEADER} header is required."]})
+    origin = request.headers.get("Origin")
+    if origin and origin != request.host_url.rstrip("/"):
+        return None, _error(403, "forbidden_origin")
+    try:
+        raw = _read_body(config["SYNC_MAX_BYTES"])
+    except zlib.error:
+        return None, _error(400, "bad_request", messages={"_request": ["The body is not valid gzip."]})
+    if raw is None:
+        return None, _too_large()
+    try:
+        return json.loads(raw), None
+    except (ValueError, UnicodeDecodeError):
+        return None, _error(400, "bad_request", messages={"_request": ["The body is not valid JSON."]})
+    except RecursionError:
+        return None, _error(400, "bad_request", messages={"_request": ["The body is nested too deeply."]})
+
+
 @bp.post("/sync")
 def sync_endpoint():
     """Push the phone's mutations and pull its changes in one round trip (README: Sync protocol)."""
     config = current_app.config
-    if request.headers.get(SYNC_HEADER) != "1":
-        return _error(400, "bad_request", messages={"_request": [f"The {SYNC_HEADER} header is required."]})
-    origin = request.headers.get("Origin")
-    if origin and origin != request.host_url.rstrip("/"):
-        return _error(403, "forbidden_origin")
-    try:
-        raw = _read_body(config["SYNC_MAX_BYTES"])
-    except zlib.error:
-        return _error(400, "bad_request", messages={"_request": ["The body is not valid gzip."]})
-    if raw is None:
-        return _too_large()
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, "bad_request", messages={"_request": ["The body is not valid JSON."]})
-    except RecursionError:
-        return _error(400, "bad_request", messages={"_request": ["The body is nested too deeply."]})
+    body, refusal = _json_request(config)
+    if refusal is not None:
+        return refusal
     if not isinstance(body, dict):
         return _error(400, "bad_request", messages={"_request": ["The body must be a JSON object."]})
 
@@ -259,21 +268,9 @@ def handover_endpoint():
     device's sessions ended with the revocation); the same cross-site defence, size limits and
     JSON answers as /api/sync."""
     config = current_app.config
-    if request.headers.get(SYNC_HEADER) != "1":
-        return _error(400, "bad_request", messages={"_request": [f"The {SYNC_HEADER} header is required."]})
-    origin = request.headers.get("Origin")
-    if origin and origin != request.host_url.rstrip("/"):
-        return _error(403, "forbidden_origin")
-    try:
-        raw = _read_body(config["SYNC_MAX_BYTES"])
-    except zlib.error:
-        return _error(400, "bad_request", messages={"_request": ["The body is not valid gzip."]})
-    if raw is None:
-        return _too_large()
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return _error(400, "bad_request", messages={"_request": ["The body is not valid JSON."]})
+    body, refusal = _json_request(config)
+    if refusal is not None:
+        return refusal
     try:
         device_id, items, lost = handover.read_body(body, config["SYNC_MAX_MUTATIONS"])
     except ValidationError as error:
