@@ -238,6 +238,10 @@ def test_a_form_the_phone_never_fetched_for_a_person_is_the_blank_one_made_their
     page.fill("#description", "Test: edited from the blank form")
     page.click("button:has-text('Save details')")
     page.wait_for_url(f"**/people/{lee}")
+    # Only what the worker changed is sent: a field left empty (no ethnicity recorded) is no change.
+    sent = page.evaluate("""async () => (await FieldappOutbox.list())
+        .filter((i) => i.type === 'person').map((i) => Object.keys(i.fields))""")
+    assert sent == [["description"]]
 
     page.goto(f"/people/{lee}/contacts/new")
     expect(page.locator("body")).to_have_attribute("data-blank-form-for", lee)

@@ -96,7 +96,10 @@
           : el.value === String(value) || (value === true && el.value === 'yes') || (value === false && el.value === 'no');
         el.checked = el.defaultChecked = on;
       } else if (el.tagName === 'SELECT') {
-        Array.prototype.forEach.call(el.options, function (o) { o.selected = o.defaultSelected = o.value === String(value); });
+        // No value is the empty choice: were no option marked as the start, the browser would
+        // show the first one and the form would count it as changed (sent as null: a conflict).
+        var start = value == null ? '' : String(value);
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = o.defaultSelected = o.value === start; });
       } else {
         el.value = el.defaultValue = value == null ? '' : String(value);
       }
