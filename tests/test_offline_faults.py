@@ -98,6 +98,9 @@ def test_an_answer_lost_after_the_commit_is_replayed_and_stored_once(phone, live
 def test_a_stalled_link_times_out_and_the_record_lands_once(phone, live_server):
     dan = person_id(live_server, "Dan")
     page = sign_in(phone(), "outreach")
+    # The sign-in sync first: a round of it still running would hang on the stall below with the
+    # 20 s timeout it read before the shorter one was set (CI saw "sending" for the whole wait).
+    expect(page.locator("[data-offline-ready]")).to_contain_text("Ready for offline use", timeout=2 * TIMEOUT)
     page.evaluate("FieldappOutbox.configure({syncTimeoutMs: 1000})")  # instead of 20 s
     page.goto("/outbox")
     faults = live_server.faults
