@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.test_offline import TIMEOUT, fill_contact, minutes_ago, outbox_items, person_id, sign_in
+from tests.test_offline_forms import wait_ready
 
 RETRY_STATUS = re.compile(r"Sending failed, will retry at (today |\d{1,2} \w{3} \d{4}, )\d\d:\d\d:\d\d$")
 
@@ -115,7 +116,7 @@ def test_a_stalled_link_times_out_and_the_record_lands_once(phone, live_server):
     page = sign_in(phone(), "outreach")
     # The sign-in sync first: a round of it still running would hang on the stall below with the
     # 20 s timeout it read before the shorter one was set (CI saw "sending" for the whole wait).
-    expect(page.locator("[data-offline-ready]")).to_contain_text("Ready for offline use", timeout=2 * TIMEOUT)
+    wait_ready(page)
     page.evaluate("FieldappOutbox.configure({syncTimeoutMs: 1000})")  # instead of 20 s
     page.goto("/outbox")
     faults = live_server.faults
