@@ -261,6 +261,46 @@ def test_a_form_the_phone_never_fetched_for_a_person_is_the_blank_one_made_their
                              [lee, "Test: contact from the blank form"]) == [{"district": held["district"]}]
 
 
+def hold_store_on(page, path, name):
+    """From the next time `page` opens `path`, keep a write open on the phone's IndexedDB store
+    `name` from before the page's own scripts run, until `page.evaluate("window.releaseStore =
+    true")`: a slow phone's read of that store, made certain, so that a test can act before what
+    the page reads from it arrives."""
+    page.add_init_script("""(() => {
+        if (location.pathname !== %s) return;
+        window.releaseStore = false;
+        const open = indexedDB.open('fieldapp');
+        open.onsuccess = () => {
+            const store = open.result.transaction(%s, 'readwrite').objectStore(%s);
+            const spin = () => { if (!window.releaseStore) store.count().onsuccess = spin; };
+            spin();
+        };
+    })()""" % (json.dumps(path), json.dumps(name), json.dumps(name)))
+
+
+def test_what_the_worker_changes_before_the_blank_form_is_filled_in_stays(phone, live_server):
+    # The blank form is made theirs from IndexedDB a moment after it shows; a worker quick enough
+    # to type or pick in that moment keeps what they put in.
+    lee = person_id(live_server, "Lee")
+    page = sign_in(phone(), "outreach")
+    wait_ready(page)
+    hold_store_on(page, f"/people/{lee}/edit", "outbox")  # the fill reads the edits not sent yet
+    page.context.set_offline(True)
+    page.goto(f"/people/{lee}/edit")
+    page.fill("#description", "Test: typed before the fill")
+    page.select_option("#gender", "non_binary")
+    assert page.locator("body").get_attribute("data-blank-form-for") is None  # not filled in yet
+    page.evaluate("window.releaseStore = true")
+    expect(page.locator("body")).to_have_attribute("data-blank-form-for", lee)
+    expect(page.locator("#description")).to_have_value("Test: typed before the fill")
+    expect(page.locator("#gender")).to_have_value("non_binary")
+    page.click("button:has-text('Save details')")
+    page.wait_for_url(f"**/people/{lee}")
+    sent = page.evaluate("""async () => (await FieldappOutbox.list())
+        .filter((i) => i.type === 'person').map((i) => i.fields)""")
+    assert sent == [{"description": "Test: typed before the fill", "gender": "non_binary"}]
+
+
 def test_the_blank_consent_form_offers_to_withdraw_the_consent_the_phone_holds(phone, live_server):
     # Dan's current consent can be withdrawn offline from the blank consent form: the page puts
     # the withdrawal in, naming his consent record and its version, as his own copy would.

@@ -85,23 +85,40 @@
     });
   }
 
+  // The fields the worker has already typed in or picked: the fill below comes from IndexedDB a
+  // moment after the page shows, and must not put back what they changed in that moment.
+  var touched = new WeakSet();
+  ['input', 'change'].forEach(function (type) {
+    document.addEventListener(type, function (e) { touched.add(e.target); }, true);
+  });
+
   /** Write `value` into the form's fields named `name` as their starting value, so that the form
-   * counts only what the worker then changes (static/forms.js `changed`). */
+   * counts only what the worker then changes (static/forms.js `changed`); a field the worker has
+   * already changed keeps what they put in, now counted against that start. */
   function startFrom(form, name, value) {
     Array.prototype.forEach.call(form.elements, function (el) {
       if (el.name !== name) return;
+      var mine = touched.has(el);
       if (el.type === 'radio' || el.type === 'checkbox') {
         var on = el.dataset.type === 'boolean' ? !!value
           : Array.isArray(value) ? value.indexOf(el.value) !== -1
           : el.value === String(value) || (value === true && el.value === 'yes') || (value === false && el.value === 'no');
-        el.checked = el.defaultChecked = on;
+        var checked = el.checked;
+        el.defaultChecked = on;
+        el.checked = mine ? checked : on;
       } else if (el.tagName === 'SELECT') {
         // No value is the empty choice: were no option marked as the start, the browser would
         // show the first one and the form would count it as changed (sent as null: a conflict).
         var start = value == null ? '' : String(value);
-        Array.prototype.forEach.call(el.options, function (o) { o.selected = o.defaultSelected = o.value === start; });
+        var picked = Array.prototype.map.call(el.selectedOptions, function (o) { return o.value; });
+        Array.prototype.forEach.call(el.options, function (o) {
+          o.defaultSelected = o.value === start;
+          o.selected = mine ? picked.indexOf(o.value) !== -1 : o.value === start;
+        });
       } else {
-        el.value = el.defaultValue = value == null ? '' : String(value);
+        var typed = el.value;
+        el.defaultValue = value == null ? '' : String(value);
+        el.value = mine ? typed : el.defaultValue;
       }
     });
   }
