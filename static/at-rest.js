@@ -31,13 +31,16 @@
   /**
    * How the stores keep what they hold about people now: {key, userId} (the lock on, unlocked:
    * sealed), {plain: true} (no PIN lock) or {locked: true} (on and locked: nothing is read or
-   * written). Asking may lock (the idle time has passed).
+   * written). Asking may lock (the idle time has passed). With the lock on, `plainRule` too: what
+   * may still be kept and sent plain while locked (`plainWhileLocked`).
    */
   function secrecy() {
     return Promise.all([Outbox.getMeta('lock'), Outbox.getMeta('user_id'), Outbox.getMeta('device_id')]).then(function (v) {
       if (!v[0]) return {plain: true};
+      var rule = v[0].plain || {};
       return Vault.key(v[1], v[0].minutes * 60000).then(function (key) {
-        return key ? {key: key, userId: String(v[1]), deviceId: v[2] || null} : {locked: true};
+        return key ? {key: key, userId: String(v[1]), deviceId: v[2] || null, plainRule: rule}
+          : {locked: true, plainRule: rule};
       });
     });
   }
@@ -48,22 +51,23 @@
     return e;
   }
 
-  /** Whether `item` is a check-in a lone worker made from a notification ("I'm safe", "Extend 30
-   * min") that may be kept and sent plain while the phone is locked: it says nothing about anyone
-   * (a visit's random id, its kind, a time), and a worker on a visit must never have to type a
-   * PIN for it to reach the server. The server takes exactly these unsigned
-   * (fieldapp/rules/sealed_sync.py `locked_check_in`). */
-  function plainWhileLocked(item) {
+  /** Whether `item` may be kept and sent plain while the phone is locked, by `rule` (from
+   * `secrecy`: the server's own, fieldapp/rules/sealed_sync.py `PLAIN_WHILE_LOCKED`, handed to
+   * the phone with the lock's settings): a lone worker's check-in from a notification ("I'm
+   * safe", "Extend 30 min") and "I need help" from the lock screen, which say nothing about
+   * anyone (a visit's random id, its kind, a time); a worker in danger must never have to type a
+   * PIN for them to reach the server. */
+  function plainWhileLocked(item, rule) {
     var f = item && item.fields;
-    return !!f && item.type === 'check_in' && item.op === 'create' &&
-      (f.kind === 'safe' || f.kind === 'extend') &&
-      Object.keys(f).every(function (k) { return k === 'visit_id' || k === 'kind' || k === 'until'; });
+    var allowed = rule && item && Object.prototype.hasOwnProperty.call(rule, item.type) ? rule[item.type] : null;
+    return !!f && !!allowed && item.op === 'create' && allowed.kinds.indexOf(f.kind) !== -1 &&
+      Object.keys(f).every(function (k) { return allowed.fields.indexOf(k) !== -1; });
   }
 
   /** `item` as the outbox stores it under `s` (from `secrecy`): its personal parts sealed. */
   function sealItem(item, s) {
     if (s.plain) return Promise.resolve(item);
-    if (!s.key && plainWhileLocked(item)) return Promise.resolve(item);
+    if (!s.key && plainWhileLocked(item, s.plainRule)) return Promise.resolve(item);
     if (!s.key) return Promise.reject(lockedError());
     var secret = {};
     ITEM_SECRETS.forEach(function (k) { secret[k] = item[k]; });

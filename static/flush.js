@@ -118,10 +118,10 @@
    */
   function takeBatch(userId, size, answered, secrecy, deviceId) {
     // Locked, only what was sealed for the server at save time can go (nothing else can be opened),
-    // and a lone worker's check-in from a notification, kept plain (static/at-rest.js).
+    // and what a lone worker may send with no PIN, kept plain (static/at-rest.js `plainWhileLocked`).
     var sendable = function (item) {
       return !secrecy.locked || (!!item.envelope && item.sealed_for === String(deviceId)) ||
-        (!item.sealed && AtRest.plainWhileLocked(item));
+        (!item.sealed && AtRest.plainWhileLocked(item, secrecy.plainRule));
     };
     return Outbox.transaction('outbox', function (t) {
       return t.store.getAll().then(function (items) {

@@ -7,7 +7,9 @@
  * Owns: encoding the body (gzip through the browser's own CompressionStream, with
  * `Content-Encoding: gzip`, which the sync endpoint accepts; plain JSON where a browser lacks
  * CompressionStream, or for a body so small that gzip would only add its header), the timeout of
- * one request, and reading the server's `Retry-After` on a 503 or 429 into a wait with jitter.
+ * one request, reading the server's `Retry-After` on a 503 or 429 into a wait with jitter, and
+ * the phone's own backoff between failed tries (`backoff`, for the page's triggers and the lock
+ * screen's).
  * What an answer means is static/flush.js's business.
  */
 (function (root) {
@@ -60,6 +62,13 @@
     return Math.round(Math.min(RETRY_AFTER_MAX_MS, seconds * 1000 * (1 + Math.random() * 0.5)));
   }
 
+  /** How long to wait after `failures` failed attempts in a row: 2 s doubling to 5 min, with
+   * jitter so that phones coming back at once do not all retry together. */
+  function backoff(failures) {
+    var base = Math.min(300000, 2000 * Math.pow(2, Math.max(0, failures - 1)));
+    return Math.round(base * (0.5 + Math.random() * 0.5));
+  }
+
   /** POST one sync request (`body`, an object). Resolves {status, data, retryAfterMs}; rejects on a
    * network failure, or with `.timeout` when no whole answer came within `timeoutMs` (a stalled or
    * trickling link). */
@@ -94,5 +103,5 @@
     }).finally(function () { clearTimeout(timer); });
   }
 
-  root.FieldappSend = {canGzip: canGzip, encode: encode, retryAfterMs: retryAfterMs, post: post};
+  root.FieldappSend = {canGzip: canGzip, encode: encode, retryAfterMs: retryAfterMs, backoff: backoff, post: post};
 })(typeof self !== 'undefined' ? self : this);

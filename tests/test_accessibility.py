@@ -297,3 +297,42 @@ def test_safeguarding_pages_have_no_violations(page_for, live_server):
     _check(page_for("outreach"), [f"/people/{dan}/safeguarding/new", f"/people/{dan}"])
     _check(page_for("navigator"), ["/safeguarding"])
     _check(page_for("coordinator"), ["/safeguarding"])
+
+
+@pytest.mark.server_config(PHONE_LOCK=True)
+def test_the_lock_screen_has_no_violations(page_for):
+    """The lock screen (templates/shell/lock.html) in each of its states a worker meets: choosing
+    a PIN (and its error), entering it (and a wrong one), and "I need help" answered."""
+    page = page_for("outreach")
+    page.wait_for_url("**/lock?**")
+    found = {}
+
+    def check(state):
+        violations = _violations(page)
+        if page.evaluate("() => document.documentElement.scrollWidth") > 360:
+            violations.append({"id": "reflow", "help": "wider than the 360 px phone"})
+        if violations:
+            found[state] = violations
+
+    page.locator("#new-pin").wait_for()
+    check("choose")
+    page.fill("#new-pin", "482915")
+    page.fill("#repeat-pin", "482916")
+    page.click("button:has-text('Save PIN')")
+    page.locator("[data-lock-message]:has-text('not the same')").wait_for()
+    check("choose, the PINs differ")
+    page.fill("#repeat-pin", "482915")
+    page.click("button:has-text('Save PIN')")
+    page.wait_for_url("**/caseload")
+    page = page.context.new_page()  # the app opened afresh: locked
+    page.goto("/caseload")
+    page.locator("#pin").wait_for()
+    check("unlock")
+    page.fill("#pin", "000000")
+    page.click("button:has-text('Unlock')")
+    page.locator("[data-lock-message]:has-text('Wrong PIN')").wait_for()
+    check("unlock, a wrong PIN")
+    page.click("button:has-text('I need help')")
+    page.locator("[data-lock-help-said]:has-text('call for help')").wait_for()
+    check("I need help, answered")
+    assert not found, json.dumps(found, indent=1)

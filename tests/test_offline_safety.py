@@ -206,3 +206,46 @@ def test_im_safe_from_the_notification_reaches_the_server_while_the_app_is_locke
     poll(reopened, lambda: live_server.query("SELECT kind FROM check_in") == [{"kind": "safe"}],
          "the check-in from a locked phone's notification never reached the server")
     expect(reopened.locator("h1:visible")).to_have_text("Enter your PIN")  # and it is still locked
+
+
+def reopened_locked(context, page):
+    """The app opened afresh (a new tab: it locks), the old tab closed: the lock screen."""
+    reopened = context.new_page()
+    reopened.set_default_timeout(TIMEOUT)
+    page.close()
+    reopened.goto("/caseload")
+    expect(reopened.locator("h1:visible")).to_have_text("Enter your PIN")
+    return reopened
+
+
+@pytest.mark.server_config(PHONE_LOCK=True, PHONE_LOCK_MINUTES=5)
+def test_i_need_help_on_the_lock_screen_reaches_the_server_with_no_pin(phone, live_server):
+    context = phone()
+    lock = reopened_locked(context, locked_phone(lambda: context))
+    expect(lock.locator("[data-lock-help]")).to_be_visible()
+    lock.click("button:has-text('I need help')")
+    expect(lock.locator("[data-lock-help-said]")).to_contain_text("The server has your call for help")
+    assert live_server.query("SELECT kind, place FROM visit") == [{"kind": "help", "place": None}]
+    rows = live_server.query("SELECT reason, level FROM escalation")
+    assert rows == [{"reason": "help", "level": 2}]
+    expect(lock.locator("h1:visible")).to_have_text("Enter your PIN")  # and it is still locked
+    assert "Dan" not in lock.locator("body").inner_text()
+
+
+@pytest.mark.server_config(PHONE_LOCK=True, PHONE_LOCK_MINUTES=5)
+def test_i_need_help_on_the_lock_screen_with_no_signal_says_call_999_and_goes_when_signal_returns(
+        phone, live_server):
+    # The lock screen sends it itself when signal returns (Safari has no Background Sync, and
+    # nobody may unlock the phone for hours).
+    context = phone()
+    lock = reopened_locked(context, locked_phone(lambda: context))
+    context.set_offline(True)
+    lock.click("button:has-text('I need help')")
+    said = lock.locator("[data-lock-help-said]")
+    expect(said).to_contain_text("has NOT reached the server")
+    expect(said).to_contain_text("Call 999 now")
+    assert live_server.query("SELECT * FROM visit") == []
+    context.set_offline(False)
+    poll(lock, lambda: live_server.query("SELECT kind FROM visit") == [{"kind": "help"}],
+         "the call for help from the lock screen never reached the server")
+    assert len(live_server.query("SELECT * FROM escalation WHERE reason = 'help'")) == 1

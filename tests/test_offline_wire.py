@@ -136,7 +136,10 @@ def test_the_refresh_after_a_sync_asks_conditionally(phone, live_server):
     expect(item).to_have_attribute("data-state", "sent", timeout=TIMEOUT)
     wait_until(page, lambda: any(e["path"] == f"/people/{dan}" for e in log.refreshes),
                "Dan's page was not refreshed")
-    page.wait_for_timeout(1500)  # the rest of the refresh
+    # The rest of the refresh: the daily check of every page held ends by noting when it ran.
+    wait_until(page, lambda: page.evaluate(
+        "async () => Date.now() - Date.parse(await FieldappOutbox.getMeta('pages_rechecked_at')) < 86400000"),
+        "the check of every page held never finished", timeout=2 * TIMEOUT / 1000)
     by_path = {e["path"]: e for e in log.refreshes}
     # Dan's page is asked for with the copy's ETag. It comes whole and compressed when the copy
     # lacks the new contact, or 304 when the page opened after the save already brought it: either

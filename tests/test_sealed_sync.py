@@ -212,3 +212,35 @@ def test_any_other_unsigned_check_in_from_a_phone_with_a_key_is_rejected(phone, 
     [result] = phone.send([plain_check_in(visit, **fields)])["results"]
     assert result["status"] == "rejected" and "seals what it sends" in result["errors"]["_mutation"][0]
     assert check_ins(db) == []
+
+
+def plain_help(**fields):
+    return {"id": uid(), "type": "visit", "op": "create", "record_id": uid(),
+            "recorded_at": "2026-11-22T08:30:00Z", "fields": {"kind": "help", **fields}}
+
+
+def test_i_need_help_from_a_locked_phones_lock_screen_is_taken_unsigned(phone, db):
+    # "I need help" tapped on the lock screen: nothing can be signed without the PIN, and a worker
+    # in danger must never need it for the call to count.
+    [result] = phone.send([plain_help()])["results"]
+    assert result["status"] == "applied", result
+    assert [row[0] for row in db.execute("SELECT kind FROM visit")] == ["help"]
+
+
+@pytest.mark.parametrize("mutation", [
+    plain_help(place="Test: behind the leisure centre"),
+    plain_help(district="Fenland"),
+    {**new_visit(), "fields": {**new_visit()["fields"], "kind": "visit"}},
+    {**plain_help(), "op": "update", "base_version": 1},
+    {**plain_help(), "type": ["visit"]},
+])
+def test_any_other_unsigned_visit_from_a_phone_with_a_key_is_rejected(phone, db, mutation):
+    [result] = phone.send([mutation])["results"]
+    assert result["status"] == "rejected", result
+    assert db.execute("SELECT count(*) FROM visit").fetchone()[0] == 0
+
+
+def test_the_phone_is_handed_the_servers_own_rule_for_what_goes_plain_while_locked(app):
+    from fieldapp.web.shell import lock_settings
+    settings = lock_settings({**app.config, "PHONE_LOCK": True})
+    assert settings["plain"] == sealed_sync.PLAIN_WHILE_LOCKED

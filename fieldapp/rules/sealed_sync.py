@@ -9,12 +9,15 @@ A phone whose device has a signing key registered (users.register_signing_key) i
   and a nonce this server issued in a recent answer (`"pull_signature": {"nonce", "sig"}`): the
   cookie without the PIN pulls nothing. Nonces are stateless (an HMAC of the device id and the
   time under the app's secret key), good for `NONCE_MINUTES`, so checking one writes nothing.
-One exception, for a lone worker's safety: a check-in made from a notification while the phone
-is locked ("I'm safe", "Extend 30 min"; `LOCKED_CHECK_INS`) cannot be signed (the signing key
-opens only with the PIN), so it is taken plain. It says nothing about anyone (a visit's random id,
-its kind, a time), and it gives whoever holds the phone nothing they could not do by tapping the
-notification on its lock screen; a check-in of any other kind (the end of a visit, a place) must be
-signed like every other record.
+Two exceptions, for a lone worker's safety, `PLAIN_WHILE_LOCKED`: a check-in made from a
+notification while the phone is locked ("I'm safe", "Extend 30 min") and "I need help" tapped on
+the lock screen (a visit of kind "help" with nothing else) cannot be signed (the signing key opens
+only with the PIN), so they are taken plain. They say nothing about anyone (a visit's random id,
+its kind, a time), and give whoever holds the phone nothing they could not do by tapping the
+notification or the lock screen's button; a check-in or call for help of any other shape (the end
+of a visit, a place, a note) must be signed like every other record. The phone is handed the same
+rule (fieldapp/web/shell.py `lock_settings`, read by static/at-rest.js `plainWhileLocked`): it is
+stated here only.
 A phone without one (the PIN lock off) is answered as before; it may still send sealed mutations
 only once it has registered a key.
 Plain functions, no Flask: the view passes the app's secret and instance folder.
@@ -29,8 +32,13 @@ from . import sealing
 
 NONCE_MINUTES = 60
 PULL_LABEL = "fieldapp pull v1"
-# The check-ins a locked phone's notification makes (static/sw.js checkInFromNotification).
-LOCKED_CHECK_INS = ("safe", "extend")
+# What a locked phone may keep and send plain, by record type: new records of these kinds with no
+# field but these. The check-ins a notification makes (static/sw.js checkInFromNotification) and
+# the lock screen's "I need help" (static/page/lock.js).
+PLAIN_WHILE_LOCKED = {
+    "check_in": {"kinds": ["safe", "extend"], "fields": ["visit_id", "kind", "until"]},
+    "visit": {"kinds": ["help"], "fields": ["kind"]},
+}
 PLAIN_REFUSED = ("This phone seals what it sends: a record sent from it unsealed is not accepted. "
                  "Unlock the app with your PIN so that it is sent again, sealed.")
 
@@ -88,14 +96,14 @@ def _refused(mutation_id, message, compact: bool) -> dict:
     return result
 
 
-def locked_check_in(raw) -> bool:
-    """Whether a plain mutation is a check-in a locked phone's notification made (taken unsigned:
-    the module's docstring says why). Only a new check-in of those kinds with no other field than
-    those the notification fills in."""
+def plain_while_locked(raw) -> bool:
+    """Whether a plain mutation is one a locked phone may send unsigned (`PLAIN_WHILE_LOCKED`: the
+    module's docstring says why): a new record of a kind it names, with no other field."""
+    kind_of = raw.get("type")
+    rule = PLAIN_WHILE_LOCKED.get(kind_of) if isinstance(kind_of, str) else None
     fields = raw.get("fields")
-    return (raw.get("type") == "check_in" and raw.get("op") == "create" and isinstance(fields, dict)
-            and fields.get("kind") in LOCKED_CHECK_INS
-            and set(fields) <= {"visit_id", "kind", "until"})
+    return (rule is not None and raw.get("op") == "create" and isinstance(fields, dict)
+            and fields.get("kind") in rule["kinds"] and set(fields) <= set(rule["fields"]))
 
 
 def open_batch(db, ring, device_id: str, mutations, *, compact: bool):
@@ -112,7 +120,7 @@ def open_batch(db, ring, device_id: str, mutations, *, compact: bool):
     for index, raw in enumerate(mutations):
         mutation_id = raw["id"]
         if "sealed" not in raw:
-            if held_to_key and not locked_check_in(raw):
+            if held_to_key and not plain_while_locked(raw):
                 refused[index] = _refused(mutation_id, PLAIN_REFUSED, compact)
             else:
                 opened.append(raw)

@@ -15,12 +15,12 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template
 from flask_login import current_user, login_required
 
-from .. import instruments
+from .. import instruments, users
 from ..db import get_db
 from ..reads.assessments import instruments_in_use
 from ..records.names import RECORD_NAMES
 from ..records.peer_session import PEER_ROLES
-from ..rules import access, licence
+from ..rules import access, licence, sealed_sync
 from .assets import asset_url, shell_files
 
 bp = Blueprint("shell", __name__)
@@ -160,13 +160,17 @@ OFFLINE_FORM_NAMES = {"contacts/new": "Record a contact", "edit": "Edit details"
                       "safeguarding/new": "Raise a safeguarding concern"}
 
 
-def lock_settings(app_config):
-    """The PIN lock as the phone needs it (`<body data-lock>`, kept in the outbox's meta), or None
-    when the deployment has it off."""
+def lock_settings(app_config, user=None):
+    """The PIN lock as `user`'s phone needs it (`<body data-lock>`, kept in the outbox's meta), or
+    None when the deployment has it off. `plain`: what the phone may keep and send plain while
+    locked, the server's own rule (fieldapp/rules/sealed_sync.py `PLAIN_WHILE_LOCKED`); `help`:
+    the lock screen offers "I need help" (a worker who may go out alone: static/page/lock.js)."""
     if not app_config["PHONE_LOCK"]:
         return None
     return {"minutes": app_config["PHONE_LOCK_MINUTES"], "attempts": app_config["PIN_ATTEMPTS"],
-            "min_digits": app_config["PIN_MIN_DIGITS"], "iterations": app_config["PIN_ITERATIONS"]}
+            "min_digits": app_config["PIN_MIN_DIGITS"], "iterations": app_config["PIN_ITERATIONS"],
+            "plain": sealed_sync.PLAIN_WHILE_LOCKED,
+            "help": getattr(user, "role", None) in users.CASEWORK_ROLES}
 
 
 @bp.app_context_processor
@@ -174,7 +178,7 @@ def _offline_forms():
     return {"offline_forms": offline_forms(current_user._get_current_object()),
             "offline_form_names": OFFLINE_FORM_NAMES,
             "record_names": RECORD_NAMES,
-            "lock_settings": lock_settings(current_app.config),
+            "lock_settings": lock_settings(current_app.config, current_user._get_current_object()),
             "stale_phone_days": current_app.config["STALE_PHONE_DAYS"]}
 
 

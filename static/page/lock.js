@@ -14,6 +14,8 @@
  *   signing in again (forgotten, or wiped). Where the browser can (static/screen-lock.js), a PIN
  *   just chosen is followed by the offer of the phone's own screen lock ("Unlock with this
  *   phone's screen lock"), and the lock screen tries that first, once, the PIN form beside it.
+ *   It also sends what a locked phone can (`keepSending`), and offers "I need help" with no PIN
+ *   (`offerHelp`).
  * Classic script, last in the shared bundle (so the lock screen needs nothing else, and the
  * service worker, importing the bundle, skips it); needs FieldappOutbox, FieldappVault and
  * FieldappSealing.
@@ -238,6 +240,69 @@
     };
   }
 
+  // ---- sending while locked ----------------------------------------------------------------
+  // A locked phone may sit on this screen for hours, and Safari has no Background Sync: so the
+  // lock screen itself sends what may go while locked (what was sealed for the server when it was
+  // saved, and what a lone worker sends with no PIN: static/at-rest.js `plainWhileLocked`) when it
+  // opens, when signal returns, when it is shown again and, after a failed try, on the backoff.
+  // Sending is also how a lost phone, locked, learns it was revoked: it hands over and wipes.
+
+  var sendTimer = null;
+  var sendFailures = 0;
+
+  function send(reason) {
+    clearTimeout(sendTimer);
+    return Outbox.flush({reason: reason}).then(function (result) {
+      sendFailures = result.ok ? 0 : sendFailures + 1;
+      if (!result.ok && result.waiting && !result.loginNeeded && !result.revoked && !result.wiped) {
+        sendTimer = setTimeout(function () { send('lock-timer'); }, window.FieldappSend.backoff(sendFailures));
+      }
+      return result;
+    });
+  }
+
+  function keepSending() {
+    window.addEventListener('online', function () { sendFailures = 0; send('online'); });
+    document.addEventListener('visibilitychange', function () {
+      if (document.visibilityState === 'visible') send('visible');
+    });
+    return send('lock-screen');
+  }
+
+  /** "I need help" on the lock screen: a call for help with no visit (a `visit` of kind "help",
+   * as on the lone-working page), kept and sent plain, so a worker in danger never types a PIN;
+   * the screen then says whether the server has it, as the lone-working page does. */
+  function offerHelp(lock) {
+    var box = el('[data-lock-help]');
+    if (!box || !lock.help) return;
+    box.hidden = false;
+    var button = el('[data-lock-action="help"]');
+    var said = el('[data-lock-help-said]');
+    button.onclick = function () {
+      if (button.disabled) return;
+      button.disabled = true;
+      Outbox.enqueue({type: 'visit', op: 'create', fields: {kind: 'help'}, label: 'I need help', form_url: '/safety'})
+        .then(function (item) {
+          return send('help').then(function () { return Outbox.get(item.id); });
+        }).then(function (item) {
+          var received = !!item && item.state === 'sent';
+          var title = document.createElement('p');
+          title.className = 'govuk-body-l govuk-!-font-weight-bold';
+          title.textContent = received ? 'The server has your call for help.' : 'Your call for help has NOT reached the server. Call 999 now.';
+          var more = document.createElement('p');
+          more.className = 'govuk-body';
+          more.textContent = received
+            ? 'Your buddy, whoever is on call and the area\'s coordinators are being alerted. If you are in danger, call 999 now: nobody may see the alert straight away.'
+            : 'There is no signal, or the server did not answer. It is kept on this phone and will be sent the moment there is signal, but nobody knows yet.';
+          said.replaceChildren(title, more);
+          said.focus();
+        }, function () {
+          said.textContent = 'Your call for help could not be saved on this phone. Call 999 now.';
+          said.focus();
+        }).then(function () { button.disabled = false; });
+    };
+  }
+
   /** The lock screen: which form to show. */
   function startLockScreen() {
     return Promise.all([Outbox.session(), Outbox.getMeta('lock')]).then(function (v) {
@@ -245,6 +310,8 @@
       var lock = v[1];
       if (!userId) { show('signin'); return; }
       if (!lock) { done(userId); return; }
+      offerHelp(lock);
+      keepSending();
       return Promise.all([Vault.hasPin(userId), Vault.hasKeys(userId)]).then(function (has) {
         if (has[0]) return unlockForm(userId, lock);
         return choose(userId, lock, has[1]);

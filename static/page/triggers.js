@@ -45,13 +45,6 @@
     }).catch(function () { /* not supported (Safari): timers and `online` do the work */ });
   }
 
-  /** How long to wait after `failures` failed attempts in a row: 2 s doubling to 5 min, with
-   * jitter so that phones coming back at once do not all retry together. */
-  function backoff(failures) {
-    var base = Math.min(300000, 2000 * Math.pow(2, Math.max(0, failures - 1)));
-    return Math.round(base * (0.5 + Math.random() * 0.5));
-  }
-
   /** The timings in force on this phone (before the first flush). */
   function loadSettings() {
     return Outbox.settings().then(function (s) { waitTimerMs = s.waitTimerMs; });
@@ -76,7 +69,7 @@
     if (!result || !result.waiting || result.loginNeeded || result.revoked) return;
     // A server that said how long to wait (503/429 with Retry-After, jittered by static/send.js)
     // is taken at its word, instead of the backoff, which would come back sooner.
-    var delay = result.ok ? waitTimerMs : (result.retryAfterMs != null ? result.retryAfterMs : backoff(failures));
+    var delay = result.ok ? waitTimerMs : (result.retryAfterMs != null ? result.retryAfterMs : window.FieldappSend.backoff(failures));
     if (!result.ok && !result.offline) {
       Page.setRetry({at: new Date(Date.now() + delay), failure: result.failure || 'network'});
     }
