@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config as default_config
-from . import db, instruments, users
+from . import db, devices, instruments, users
 from .extensions import csrf, limiter, login_manager
 from .rules import pseudonyms
 from .timeutil import now_iso
@@ -71,7 +71,7 @@ def create_app(test_config=None):
     if not app.config.get("PSEUDONYM_SECRET"):
         app.config["PSEUDONYM_SECRET"] = pseudonyms.instance_secret(instance)
     # The cookie outlives the server's idle limit by one refresh interval, as it is re-sent at
-    # most that often (web/guards.SessionCookies); the server's check decides (users.session_user).
+    # most that often (web/guards.SessionCookies); the server's check decides (devices.session_user).
     from .web.guards import COOKIE_REFRESH_SECONDS
 
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(

@@ -16,7 +16,7 @@ from flask import current_app, g, has_app_context
 
 from sync.store import immediate  # noqa: F401 (one BEGIN IMMEDIATE helper, the engine's: a
 # transaction that reads then writes waits for the writer's lock up front instead of failing with
-# "database is locked" on the upgrade; users.start_session uses it)
+# "database is locked" on the upgrade; devices.start_session uses it)
 
 from .timeutil import now_iso
 

@@ -1,7 +1,8 @@
 /* fieldapp flush: send the outbox to POST /api/sync in batches and store what comes back.
  *
- * A classic script loaded after static/outbox.js, static/cached-pages.js and static/send.js (the
- * request on the wire: gzip, timeout, Retry-After) by the page (<script>)
+ * A classic script loaded after static/outbox.js, static/cached-pages.js, static/send.js (the
+ * request on the wire: gzip, timeout, Retry-After) and static/answer.js (what counts as the sync
+ * endpoint's answer, and storing it) by the page (<script>)
  * and by the service worker (importScripts); it adds `flush` to the global `FieldappOutbox`, so
  * both send the same way, and writes through the outbox's write primitives (`transaction`,
  * `updateItem`, `getMeta`, `setMeta`, `emit`), exported for it on purpose. When to flush is decided
@@ -29,7 +30,7 @@
   var QUIET_PULL_MS = 15000;
   var MAX_ROUNDS = 50;  // one flush never loops for ever, whatever a server answers
   var UNSENT = Outbox.UNSENT;
-  var STATUSES = ['applied', 'conflict', 'duplicate', 'deferred', 'rejected'];
+  var Answer = root.FieldappAnswer;
 
   /** An item as it goes on the wire: its envelope as stored (sealed to the server and signed,
    * static/sealing.js) when it names this device; else, to a server that holds this phone's
@@ -53,46 +54,6 @@
     return Sealing.signPull(run.session.userId, run.session.deviceId, run.cursor, run.nonce).then(function (signed) {
       return signed ? {pull_signature: signed} : {};
     }, function () { return {}; });
-  }
-
-  function isCount(x) { return typeof x === 'number' && Math.floor(x) === x && x >= 0; }
-
-  /** Only the sync endpoint's own well-formed answer counts (never a captive portal's page). */
-  function wellFormed(resp, ids) {
-    var d = resp.data;
-    if (resp.status !== 200 || !d || typeof d !== 'object' || d.protocol !== PROTOCOL) return false;
-    if (!Array.isArray(d.results) || d.results.length !== ids.length) return false;
-    if (d.changes != null && !(Array.isArray(d.changes) && d.changes.every(function (c) {
-      return c && typeof c === 'object' && typeof c.type === 'string' && typeof c.record_id === 'string';
-    }))) return false;
-    if (d.cursor != null && !isCount(d.cursor)) return false;
-    if (d.more != null && typeof d.more !== 'boolean') return false;
-    var wanted = {};
-    ids.forEach(function (id) { wanted[id] = true; });
-    return d.results.every(function (r) {
-      if (!r || !wanted[r.id] || STATUSES.indexOf(r.status) === -1) return false;
-      delete wanted[r.id];
-      return true;
-    });
-  }
-
-  /** Why an attempt failed, in a word the page turns into the worker's words (templates/_outbox.html). */
-  function failureOf(resp) {
-    if (resp.status >= 500) return 'server';
-    if (!resp.data) return 'not-server';  // HTML or nothing: a captive portal, a proxy
-    return 'bad-answer';
-  }
-
-  function errorsMessage(errors) {
-    if (!errors || typeof errors !== 'object') return 'The server could not accept this record.';
-    var parts = [];
-    Object.keys(errors).forEach(function (field) {
-      var msgs = errors[field];
-      if (!Array.isArray(msgs)) msgs = typeof msgs === 'object' && msgs ? [JSON.stringify(msgs)] : [String(msgs)];
-      var name = field === '_mutation' ? '' : field.replace(/_/g, ' ').replace(/^./, function (c) { return c.toUpperCase(); }) + ': ';
-      parts.push(name + msgs.join(' '));
-    });
-    return parts.join(' ') || 'The server could not accept this record.';
   }
 
   /** Put items back to where they were before an attempt that did not count; with `failure`,
@@ -165,166 +126,6 @@
     });
   }
 
-  /** An item's state from the server's result for it (`now`: when the answer came). */
-  function storeResult(item, r, now) {
-    item.last_error = null;
-    if (r.status === 'applied' || r.status === 'conflict' || r.status === 'duplicate') {
-      item.state = 'sent';
-      item.version = r.version == null ? null : r.version;
-      item.sent_at = now;
-      item.errors = null;
-      var first = r.status === 'duplicate' ? r.first_status : r.status;
-      item.message = first === 'conflict'
-        ? 'A colleague changed the same details: the server kept theirs and recorded both.' : null;
-    } else if (r.status === 'deferred') {
-      item.state = 'deferred';
-      item.message = errorsMessage(r.errors);
-    } else {
-      item.state = 'rejected';
-      item.errors = r.errors || {_mutation: ['The server could not accept this record.']};
-      item.message = errorsMessage(item.errors);
-    }
-  }
-
-  /** Store one change of the pull in the records store `recs`, noting in `seen` the scopes it
-   * changed or dropped and the people it changed. A scope dropped (the person left this worker's
-   * scope) takes every record in it; an older version never overwrites a newer one. A `partial`
-   * change echoes a record this request created: its fields (what the server filled or changed)
-   * were merged over those we sent beforehand (`prepareChanges`): `kept` is what to store. */
-  function storeChange(recs, c, seen, kept) {
-    if (c.type === 'scope') {
-      if (!c.deleted) return Promise.resolve();
-      seen.droppedScopes.push(c.record_id);
-      return recs.index('scope').getAllKeys(c.record_id).then(function (keys) {
-        return Promise.all(keys.map(function (k) { return recs.delete(k); }));
-      }).then(function () { return recs.delete(['person', c.record_id]); });
-    }
-    return recs.get([c.type, c.record_id]).then(function (held) {
-      if (held && typeof held.version === 'number' && typeof c.version === 'number' && c.version < held.version) return;
-      var scope = c.scope != null ? c.scope : (held ? held.scope : (c.type === 'person' ? c.record_id : null));
-      if (scope) (seen.changedScopes[scope] = seen.changedScopes[scope] || {})[c.type] = true;
-      seen.changedTypes[c.type] = true;
-      if (c.type === 'person' && c.deleted) seen.droppedScopes.push(c.record_id);  // its pages go too
-      var rec = {type: c.type, record_id: c.record_id, version: c.version, deleted: !!c.deleted,
-                 scope: scope, fields: kept.fields};
-      if (kept.sealed) rec.sealed = kept.sealed;
-      return recs.put(rec);
-    });
-  }
-
-  /**
-   * What each change of the pull stores as its record's fields, worked out before the answer's
-   * transaction (sealing is asynchronous; a transaction must not wait on it): the change's fields,
-   * a `partial` one merged over those we sent (`sent`: "type record_id" -> fields of the batch's
-   * creates) or else over the record held; sealed under `secrecy` (static/at-rest.js).
-   */
-  function prepareChanges(changes, sent, secrecy) {
-    var needHeld = changes.some(function (c) { return c.partial && !c.deleted && !sent[c.type + ' ' + c.record_id]; });
-    return (needHeld ? Outbox.records() : Promise.resolve([])).then(function (recs) {
-      var held = {};
-      recs.forEach(function (r) { held[r.type + ' ' + r.record_id] = r.fields; });
-      return Promise.all(changes.map(function (c) {
-        if (c.type === 'scope') return null;
-        var key = c.type + ' ' + c.record_id;
-        var fields = c.deleted ? null : (c.fields || {});
-        if (c.partial && !c.deleted) fields = Object.assign({}, sent[key] || held[key] || {}, fields);
-        return AtRest.sealFields(fields, secrecy);
-      }));
-    });
-  }
-
-  /** Delete from the `outbox` store the acknowledged items about these people. */
-  function dropSentAbout(outbox, personIds) {
-    if (!personIds.length) return Promise.resolve();
-    return outbox.getAll().then(function (items) {
-      return Promise.all(items.filter(function (i) {
-        return i.state === 'sent' && personIds.indexOf(i.person_id) !== -1;
-      }).map(function (i) { return outbox.delete(i.seq); }));
-    });
-  }
-
-  /** In the answer's transaction: the discards the server has now heard of leave meta
-   * `discarded`, and records it found lost from this phone join meta `lost` (static/page/lost.js). */
-  function noteLoss(meta, data, discarded) {
-    var told = {};
-    (discarded || []).forEach(function (id) { told[id] = true; });
-    return Promise.all([meta.get('discarded'), meta.get('lost')]).then(function (v) {
-      var writes = [];
-      if (Array.isArray(v[0]) && Array.isArray(data.lost)) {
-        writes.push(meta.put(v[0].filter(function (id) { return !told[id]; }), 'discarded'));
-      }
-      if (Array.isArray(data.lost) && data.lost.length) {
-        writes.push(meta.put((Array.isArray(v[1]) ? v[1] : []).concat(data.lost), 'lost'));
-      }
-      return Promise.all(writes);
-    });
-  }
-
-  /** echo 'result': the partial changes the server folded into our creates' results (it names
-   * neither type nor record id, which the batch holds), first, so any later change wins. */
-  function echoedChanges(batch, results) {
-    var echoed = [];
-    batch.forEach(function (i) {
-      var r = results[i.id];
-      if (i.op !== 'create' || !r || !r.echo || typeof r.echo !== 'object' || typeof r.version !== 'number') return;
-      echoed.push({type: i.type, record_id: i.record_id, version: r.version, deleted: false,
-                   scope: r.echo.scope, partial: true, fields: r.echo.fields || {}});
-    });
-    return echoed;
-  }
-
-  /** Store the answer: every result, every change, the new cursor, in one strict transaction;
-   * then drop the cached pages of people who left this worker's scope. Resolves with what the
-   * pull changed, for `pagesToRefresh`. */
-  function applyAnswer(batch, data, discarded, secrecy, pulled) {
-    var results = {};
-    data.results.forEach(function (r) { results[r.id] = r; });
-    var changes = echoedChanges(batch, results).concat(data.changes || []);
-    var seen = {droppedScopes: [], changedScopes: {}, changedTypes: {}};
-    var sent = {};  // the fields of the batch's creates, for the partial changes echoing them
-    batch.forEach(function (i) { if (i.op === 'create') sent[i.type + ' ' + i.record_id] = i.fields || {}; });
-    var now = new Date().toISOString();
-    var kept = null;
-    return prepareChanges(changes, sent, secrecy).then(function (prepared) {
-      kept = prepared;
-      return Outbox.transaction(['outbox', 'records', 'meta'], store);
-    }).then(function () {
-      return Pages.dropPeople(seen.droppedScopes).then(function () {
-        // Someone leaving the phone changes the lists of people (the caseload, the general forms).
-        if (seen.droppedScopes.length) seen.changedTypes.person = true;
-        return {scopes: seen.changedScopes, types: seen.changedTypes};
-      });
-    });
-
-    function store(t) {
-      var outbox = t.objectStore('outbox');
-      var recs = t.objectStore('records');
-      var meta = t.objectStore('meta');
-      var ops = batch.map(function (sent) {
-        return outbox.get(sent.seq).then(function (item) {
-          if (!item) return;
-          storeResult(item, results[item.id], now);
-          return outbox.put(item);
-        });
-      });
-      // Changes in order; a later one for the same record wins through the version check. Then,
-      // once the changes have said which scopes went (in this same transaction), the acknowledged
-      // records about a person who left this worker's scope go too.
-      var chain = Promise.resolve();
-      changes.forEach(function (c, i) {
-        chain = chain.then(function () { return storeChange(recs, c, seen, kept[i]); });
-      });
-      ops.push(chain.then(function () { return dropSentAbout(outbox, seen.droppedScopes); }));
-      if (data.cursor != null) ops.push(meta.put(data.cursor, 'cursor'));
-      // Only a pull makes the phone's copies current (a push-only sync leaves a stale phone stale).
-      if (pulled) ops.push(meta.put(now, 'last_sync_at'));
-      if (typeof data.nonce === 'string') ops.push(meta.put(data.nonce, 'pull_nonce'));
-      ops.push(noteLoss(meta, data, discarded));
-      ops.push(meta.delete('retry_not_before'));  // a good answer ends any wait the server asked for
-      return Promise.all(ops);
-    }
-  }
-
   /**
    * The answer to one round that is not a well-formed sync answer, as the round's result, or null
    * to go on with `applyAnswer`. `run` is the flush in progress (its batch size may shrink).
@@ -332,7 +133,7 @@
   function refusal(resp, batch, run) {
     if (resp.status === 413 && batch.length > 1) {
       // Too big for the server (or a proxy): halve, never above the limit it states.
-      var max = resp.data && isCount(resp.data.max_mutations) && resp.data.max_mutations > 0
+      var max = resp.data && Answer.isCount(resp.data.max_mutations) && resp.data.max_mutations > 0
         ? resp.data.max_mutations : Infinity;
       run.size = Math.max(1, Math.min(Math.floor(batch.length / 2), max));
       return Outbox.setMeta({batch_max: run.size}).then(function () { return restore(batch); })
@@ -354,7 +155,7 @@
       return Outbox.updateItem(batch[0].id, function (item) {
         item.state = 'rejected';
         item.errors = {_mutation: ['Too large to send. Shorten it or discard it.']};
-        item.message = errorsMessage(item.errors);
+        item.message = Answer.errorsMessage(item.errors);
       }).then(function () { return {ok: false}; });
     }
     return null;
@@ -408,12 +209,12 @@
         var refused = refusal(resp, batch, run);
         if (refused) return refused.then(function (result) { return result.again ? round(run) : result; });
         if (resp.retryAfterMs != null) return holdOff(batch, resp);
-        if (!wellFormed(resp, ids)) {
-          var failure = failureOf(resp);
+        if (!Answer.wellFormed(resp, ids)) {
+          var failure = Answer.failureOf(resp);
           return restore(batch, failure).then(function () { return {ok: false, status: resp.status, failure: failure}; });
         }
         var pulled = !run.locked && resp.data.pull !== 'withheld';
-        return applyAnswer(batch, resp.data, run.discarded, run.secrecy, pulled).then(function (applied) {
+        return Answer.store(batch, resp.data, run.discarded, run.secrecy, pulled).then(function (applied) {
           var more = noteAnswer(run, batch, taken, resp.data, applied);
           return more && run.rounds < MAX_ROUNDS ? round(run) : {ok: true};
         });

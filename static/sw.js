@@ -3,7 +3,7 @@
  * Owns: the app shell (CSS, scripts, icons, manifest, the /offline page) precached per version; the
  * cached copies of the casework pages a worker needs with no signal (caseload, people, forms, outbox),
  * kept across versions and cleared at logout; and flushing the outbox (shared with the page through
- * /static/outbox.js, /static/cached-pages.js, /static/send.js and /static/flush.js) on Background
+ * /static/outbox.js, /static/cached-pages.js, /static/send.js, /static/answer.js and /static/flush.js) on Background
  * Sync and when a page asks.
  * Leaves to the network, never cached: /api/ (the sync endpoint), /login, /logout, /admin and every
  * non-GET request. Casework forms are never posted to Flask: the page turns them into outbox

@@ -102,14 +102,14 @@ def test_a_lost_phones_hand_over_pages_have_no_violations(page_for, live_server)
     a discard has no reason, and the page a wiped phone ends on."""
     import uuid
 
-    from fieldapp import users
+    from fieldapp import devices, users
     from fieldapp.db import open_db
     from fieldapp.rules import handover
 
     db = open_db(live_server.database)
     device = str(uuid.uuid4())
-    users.start_session(db, users.get_user_by_username(db, "outreach")["id"], device)
-    users.revoke_device(db, device)
+    devices.start_session(db, users.get_user_by_username(db, "outreach")["id"], device)
+    devices.revoke_device(db, device)
     contact = {"id": str(uuid.uuid4()), "type": "contact", "op": "create", "record_id": str(uuid.uuid4()),
                "recorded_at": "2026-12-01T09:00:00Z",
                "fields": {"person_id": _person_id(live_server, "Dan"), "place": "Bus station, Wisbech"}}

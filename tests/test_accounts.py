@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from fieldapp import users
+from fieldapp import devices, users
 
 NEW = "plum-kettle-harbour"
 
@@ -53,7 +53,7 @@ def test_a_new_password_can_keep_the_session_it_was_set_from(app, db, worker):
 def test_a_new_password_revokes_no_phone(app, db, worker):
     _phone(app)
     users.set_password(db, worker, NEW)
-    assert not any(device["revoked_at"] for device in users.list_devices(db, worker))
+    assert not any(device["revoked_at"] for device in devices.list_devices(db, worker))
 
 
 def test_an_admins_reset_ends_the_workers_sessions(app, client, auth, db, worker, admin):
@@ -133,7 +133,7 @@ def test_the_sessions_page_lists_this_users_phones_and_marks_this_one(app, db, w
     html = page.get_data(as_text=True)
     assert "Phone A (Android 14) Chrome" in html and "Phone B (iPhone) Safari" in html
     assert html.count(">This phone</h2>") == 1 and html.count("Last seen") == 2
-    assert len(users.list_devices(db, admin)) == 1 and "Werkzeug" not in html  # not the admin's
+    assert len(devices.list_devices(db, admin)) == 1 and "Werkzeug" not in html  # not the admin's
 
 
 def test_ending_another_session_signs_that_phone_out_and_revokes_nothing(app, db, worker):
@@ -142,7 +142,7 @@ def test_ending_another_session_signs_that_phone_out_and_revokes_nothing(app, db
     assert mine.post(f"/account/sessions/{other_device}/end").status_code == 302
     assert other.get("/caseload").status_code == 302
     assert mine.get("/caseload").status_code == 200
-    assert not users.device_revoked(db, other_device)
+    assert not devices.device_revoked(db, other_device)
     # The phone signs in again as the same device: nothing was revoked.
     other.post("/login", data={"username": "outreach", "password": "demo", "device_id": other_device})
     assert f'data-device-id="{other_device}"' in other.get("/caseload").get_data(as_text=True)

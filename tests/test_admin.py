@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from fieldapp import users
+from fieldapp import devices, users
 
 
 @pytest.fixture
@@ -76,14 +76,14 @@ def test_admin_deactivates_a_user_and_revokes_a_lost_phone(app, auth, people, db
     worker = app.test_client()
     worker.post("/login", data={"username": "outreach", "password": "demo", "device_id": str(uuid.uuid4())})
     assert worker.get("/caseload").status_code == 200
-    [device] = users.list_devices(db, people["outreach"])
+    [device] = devices.list_devices(db, people["outreach"])
 
     auth.login("admin")
     admin_page = auth._client.get(f"/admin/users/{people['outreach']}").data.decode()
     assert "Revoke (phone lost)" in admin_page
     auth._client.post(f"/admin/users/{people['outreach']}/devices/{device['id']}/revoke")
     assert worker.get("/caseload").status_code == 302
-    assert users.device_revoked(db, device["id"])
+    assert devices.device_revoked(db, device["id"])
 
     worker.post("/login", data={"username": "outreach", "password": "demo"})
     assert worker.get("/caseload").status_code == 200

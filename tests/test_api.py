@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from fieldapp import create_app, users
+from fieldapp import create_app, devices, users
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
 from tests.helpers import uid
@@ -176,7 +176,7 @@ def test_device_other_than_the_sessions_is_refused(app):
 def test_revoked_device_is_told_to_wipe_and_its_outbox_refused(app, instance):
     ann = Phone(app, "ann")
     db = open_db(instance / "fieldapp.db")
-    users.revoke_device(db, ann.device_id)
+    devices.revoke_device(db, ann.device_id)
     response = ann.send([new_person()])
     assert response.status_code == 403 and response.get_json()["revoked"] is True
     assert db["person"].count == 0

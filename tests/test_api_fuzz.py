@@ -18,7 +18,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from fieldapp import config as default_config
-from fieldapp import create_app, users
+from fieldapp import create_app, devices, users
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
 from fieldapp.web.openapi import build_spec
@@ -38,8 +38,8 @@ def fuzzed_app(tmp_path_factory):
     migrate(db)
     ann = users.create_user(db, "ann", "pw-ann-fuzz", "outreach_worker", team="Fenland outreach",
                             area="Fenland and East Cambridgeshire")
-    users.start_session(db, ann, REVOKED_DEVICE_ID)
-    users.revoke_device(db, REVOKED_DEVICE_ID)
+    devices.start_session(db, ann, REVOKED_DEVICE_ID)
+    devices.revoke_device(db, REVOKED_DEVICE_ID)
     db.close()
     return app
 

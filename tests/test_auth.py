@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from fieldapp import users
+from fieldapp import devices, users
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_revoked_device_session_stops_working(client, auth, db, worker):
     auth.login("outreach", device_id=device_id)
     page = client.get("/caseload")
     assert f'data-device-id="{device_id}"'.encode() in page.data
-    users.revoke_device(db, device_id)
+    devices.revoke_device(db, device_id)
     assert client.get("/caseload").status_code == 302
     # Signing in again on that phone works, but as a new device: the revoked id stays revoked.
     auth.login("outreach", device_id=device_id)
@@ -67,8 +67,8 @@ def test_revoked_device_session_stops_working(client, auth, db, worker):
 
 def test_server_mints_a_device_id_when_the_phone_sent_none(client, auth, db, worker):
     auth.login("outreach", device_id="")
-    [device] = users.list_devices(db, worker)
-    assert users.is_device_id(device["id"])
+    [device] = devices.list_devices(db, worker)
+    assert devices.is_device_id(device["id"])
     assert f'data-device-id="{device["id"]}"'.encode() in client.get("/caseload").data
 
 
@@ -157,8 +157,8 @@ def test_a_device_id_belongs_to_one_user(app, client, auth, db, worker):
     page = client.get("/caseload").get_data(as_text=True)
     assert f'data-device-id="{device_id}"' not in page
     other = users.get_user_by_username(db, "other")["id"]
-    assert [d["id"] for d in users.list_devices(db, other)] != [device_id]
-    assert [d["id"] for d in users.list_devices(db, worker)] == [device_id]
+    assert [d["id"] for d in devices.list_devices(db, other)] != [device_id]
+    assert [d["id"] for d in devices.list_devices(db, worker)] == [device_id]
 
 
 def test_no_casework_page_is_left_in_the_browsers_http_cache(client, auth, worker):

@@ -4,7 +4,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from fieldapp import demo_programme, users
+from fieldapp import demo_programme, devices, users
 from fieldapp.cli import main
 from fieldapp.db import open_db
 
@@ -59,10 +59,10 @@ def test_create_user_set_password_and_deactivate(run):
     assert users.verify_login(db, "kim", "second-pass-phrase") is not None
 
     user = users.get_user_by_username(db, "kim")
-    token = users.start_session(db, user["id"], None)
-    assert users.session_user(db, token) is not None
+    token = devices.start_session(db, user["id"], None)
+    assert devices.session_user(db, token) is not None
     assert run("deactivate-user", "kim").exit_code == 0
-    assert users.session_user(db, token) is None
+    assert devices.session_user(db, token) is None
     assert users.verify_login(db, "kim", "second-pass-phrase") is None
     db.close()
 
@@ -100,9 +100,9 @@ def test_set_password_ends_every_session_of_that_user(run):
     run("init")
     run("create-user", "kim", "--role", "trusted_person", "--password-stdin", input="first-pass-phrase\n")
     db = open_db(run.database)
-    token = users.start_session(db, users.get_user_by_username(db, "kim")["id"], None)
+    token = devices.start_session(db, users.get_user_by_username(db, "kim")["id"], None)
     assert run("set-password", "kim", "--password-stdin", input="second-pass-phrase\n").exit_code == 0
-    assert users.session_user(db, token) is None
+    assert devices.session_user(db, token) is None
     db.close()
 
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from fieldapp import users
+from fieldapp import devices, users
 from fieldapp.db import open_db
 from tests.helpers import uid
 from tests.test_api import HEADERS, Phone, instance, make_app, new_contact, new_person  # noqa: F401
@@ -43,7 +43,7 @@ def revoked(app, db):
     ann = Phone(app, "ann")
     person = new_person("Man by the bins")
     contact = new_contact(person["record_id"])
-    users.revoke_device(db, ann.device_id)
+    devices.revoke_device(db, ann.device_id)
     return ann, person, contact
 
 
@@ -72,7 +72,7 @@ def test_a_record_sent_before_the_revocation_is_not_kept_again(app, db):
     ann = Phone(app, "ann")
     person = new_person()
     ann.sync([person])
-    users.revoke_device(db, ann.device_id)
+    devices.revoke_device(db, ann.device_id)
     [result] = hand_over(ann.client, ann.device_id, [plain(person)]).get_json()["results"]
     assert result["status"] == "already_received" and db["handed_over"].count == 0
 
@@ -239,7 +239,7 @@ def signing_phone(app, db):
     with db.conn:
         db.execute("UPDATE device SET signing_key = ? WHERE id = ?",
                    [sealing.b64(sealing.public_raw(key.public_key())), ann.device_id])
-    users.revoke_device(db, ann.device_id)
+    devices.revoke_device(db, ann.device_id)
     return ann, key
 
 

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from fieldapp import users
+from fieldapp import devices, users
 
 LOCKED = "Too many failed attempts to sign in with this username"
 WRONG = "Enter a correct username and password"
@@ -106,7 +106,7 @@ def test_the_workers_own_phone_with_a_wrong_password_is_still_locked_out(app, cl
 
 def test_a_revoked_phone_does_not_get_past_the_lock(app, client, db, worker):
     device_id = _known_phone(app)
-    users.revoke_device(db, device_id)
+    devices.revoke_device(db, device_id)
     _lock(client)
     assert _attempt(client, "demo", device_id=device_id).status_code == 429
 

@@ -5,7 +5,7 @@ discards the other (fieldapp/rules/handover.py, static/handover.js)."""
 import pytest
 from playwright.sync_api import expect
 
-from fieldapp import users
+from fieldapp import devices
 from fieldapp.db import open_db
 from tests.test_offline import TIMEOUT, fill_contact, person_id, sign_in, wait_cached
 
@@ -47,7 +47,7 @@ def test_a_lost_phone_hands_over_its_records_then_keeps_nothing(phone, live_serv
     save_contact(page, dan, KEPT)
     save_contact(page, dan, DROPPED)
     db = open_db(live_server.database)
-    users.revoke_device(db, device_id)
+    devices.revoke_device(db, device_id)
     db.close()
 
     # Signal again: the phone is told it is revoked, hands its records over, wipes, says so.
@@ -101,7 +101,7 @@ def test_a_lost_phone_with_the_pin_lock_hands_over_sealed_and_signed(phone, live
     page.context.set_offline(True)
     save_contact(page, dan, KEPT)
     db = open_db(live_server.database)
-    users.revoke_device(db, device_id)
+    devices.revoke_device(db, device_id)
     db.close()
 
     page.context.set_offline(False)
@@ -128,7 +128,7 @@ def test_a_locked_lost_phone_hands_over_what_it_can_and_wipes(phone, live_server
     page.goto("/caseload")
     expect(page.locator("h1:visible")).to_have_text("Enter your PIN")
     db = open_db(live_server.database)
-    users.revoke_device(db, device_id)
+    devices.revoke_device(db, device_id)
     db.close()
 
     # Locked, with no PIN entered: the phone still learns it was revoked, hands over, wipes.

@@ -340,7 +340,7 @@ def test_a_captive_portal_or_a_dead_server_loses_nothing_and_sends_once(phone, l
 
 
 def test_signed_out_keeps_the_outbox_and_a_revoked_phone_wipes_itself(phone, live_server):
-    from fieldapp import users
+    from fieldapp import devices
     from fieldapp.db import open_db
 
     dan = person_id(live_server, "Dan")
@@ -363,7 +363,7 @@ def test_signed_out_keeps_the_outbox_and_a_revoked_phone_wipes_itself(phone, liv
     # An administrator marks the phone lost: the next sync hands the record over (kept, never
     # applied: tests/test_lost_phone.py) and wipes the phone, which ends on the neutral page.
     db = open_db(live_server.database)
-    users.revoke_device(db, device_id)
+    devices.revoke_device(db, device_id)
     db.close()
     page.click("[data-action=sync-now]")
     page.wait_for_url("**/wiped")

@@ -71,6 +71,26 @@ def _edit_description_offline(page, dan, text):
     page.wait_for_url(f"**/people/{dan}")
 
 
+def test_a_notice_on_screen_stays_when_the_page_is_swapped_for_a_fresher_copy(phone, live_server):
+    # "A new version is ready" (or "Saved") is the app's word, not the page's: a sync that brings
+    # a colleague's change swaps the page's content in place, and the offer must still be there.
+    dan = person_id(live_server, "Dan")
+    ann = sign_in(phone(), "outreach")
+    ben = sign_in(phone(), "outreach2")
+    ann.goto(f"/people/{dan}")
+    wait_cached(ann, f"/people/{dan}")
+    ann.evaluate("FieldappPage.notice('tpl-update-ready')")
+    ben.goto(f"/people/{dan}/edit")
+    ben.fill("#description", "Test: moved to the night shelter")
+    ben.click("button:has-text('Save details')")
+    ben.wait_for_url(f"**/people/{dan}")
+    sync_now(ben)
+    sync_now(ann)
+    expect(ann.locator(".app-detail--description")).to_contain_text("Test: moved to the night shelter")
+    expect(ann.locator("[data-notice=update-ready]")).to_have_count(1)
+    expect(ann.locator("[data-notice=offline-copy]")).to_have_count(0)
+
+
 def test_one_person_edited_offline_on_two_phones_shows_the_conflict_on_both(phone, live_server):
     dan = person_id(live_server, "Dan")
     ann = sign_in(phone(), "outreach")

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
-from fieldapp import users
+from fieldapp import devices, users
 from fieldapp.notify import push
 
 HEADERS = {"X-Fieldapp-Sync": "1"}
@@ -184,7 +184,7 @@ def test_a_deactivated_workers_phones_get_no_more_pushes(app, db, demo_data, ser
 def test_a_revoked_phone_gets_no_more_pushes(app, db, demo_data, service):
     client = subscribe(app, db, "outreach", service.subscription("lost"))
     outreach = users.get_user_by_username(db, "outreach")["id"]
-    [device] = users.list_devices(db, outreach)
+    [device] = devices.list_devices(db, outreach)
     admin, _ = phone(app, "admin")
     assert admin.post(f"/admin/users/{outreach}/devices/{device['id']}/revoke").status_code == 302
     assert push.notify(db, app.config, [outreach], "attention") == 0

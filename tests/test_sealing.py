@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from fieldapp import users
+from fieldapp import devices
 from fieldapp.rules import sealing
 from fieldapp.timeutil import now_iso
 from tests.helpers import uid
@@ -163,7 +163,7 @@ def test_a_phone_registers_its_signing_key_soon_after_a_password_sign_in(app, cl
     answer = register(client, device, phone_key)
     assert answer.status_code == 200
     assert answer.get_json()["sealing"] == sealing.keyring(app.config["INSTANCE"]).public()
-    assert users.device_signing_key(db, device) == raw_public(phone_key)
+    assert devices.device_signing_key(db, device) == raw_public(phone_key)
 
 
 def test_a_session_signed_in_long_ago_cannot_register_a_signing_key(client, db, demo_data, phone_key):
@@ -172,7 +172,7 @@ def test_a_session_signed_in_long_ago_cannot_register_a_signing_key(client, db, 
     db.execute("UPDATE login_session SET created_at = ? WHERE device_id = ?",
                [now_iso(-timedelta(minutes=11)), device])  # PIN_RESET_MINUTES is 10
     assert register(client, device, phone_key).status_code == 403
-    assert users.device_signing_key(db, device) is None
+    assert devices.device_signing_key(db, device) is None
 
 
 def test_a_signing_key_for_another_device_is_refused(client, db, demo_data, phone_key):
@@ -180,7 +180,7 @@ def test_a_signing_key_for_another_device_is_refused(client, db, demo_data, phon
     sign_in(client, device)
     other = uid()
     assert register(client, other, phone_key).status_code == 409
-    assert users.device_signing_key(db, device) is None
+    assert devices.device_signing_key(db, device) is None
 
 
 @pytest.mark.parametrize("key", ["", "short", "A" * 87, sealing.b64(b"\x04" + b"\x01" * 64), 7, None])

@@ -4,7 +4,7 @@ Both take effect at once (every request checks the session and device rows, fiel
 and neither phone nor person hears anything more: their push subscriptions go too.
 """
 
-from .. import users
+from .. import devices, users
 from ..notify import push
 
 
@@ -16,5 +16,5 @@ def deactivate(db, user_id) -> None:
 
 def revoke_phone(db, device_id) -> None:
     """A lost phone: revoked (it wipes itself at its next sync), no more notifications."""
-    users.revoke_device(db, device_id)
+    devices.revoke_device(db, device_id)
     push.forget_device(db, device_id)

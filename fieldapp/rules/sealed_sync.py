@@ -1,7 +1,7 @@
 """What POST /api/sync takes from a phone with a signing key (README: Sync protocol, "Sealed
 mutations" and "Signed pulls").
 
-A phone whose device has a signing key registered (users.register_signing_key) is held to it:
+A phone whose device has a signing key registered (devices.register_signing_key) is held to it:
 - every mutation it sends must be sealed and signed (`{"id", "sealed": <envelope>}`,
   rules/sealing.py); a plain one, or an envelope that does not open, is answered `rejected` on its
   own (never applied) and the rest of the batch goes on;
@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import time
 
-from .. import users
+from .. import devices
 from . import sealing
 
 NONCE_MINUTES = 60
@@ -115,7 +115,7 @@ def open_batch(db, ring, device_id: str, mutations, *, compact: bool):
     ids = [m.get("id") if isinstance(m, dict) else None for m in mutations] if isinstance(mutations, list) else None
     if ids is None or not all(isinstance(i, str) and i for i in ids) or len(set(ids)) != len(ids):
         return mutations, {}  # malformed as a whole: the engine's envelope check answers it (400)
-    held_to_key = users.device_signing_key(db, device_id) is not None
+    held_to_key = devices.device_signing_key(db, device_id) is not None
     opened, refused = [], {}
     for index, raw in enumerate(mutations):
         mutation_id = raw["id"]

@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .. import users
+from .. import devices
 
 VERSION = 1
 INFO = b"fieldapp mutation v1"
@@ -232,13 +232,13 @@ def unseal(db, ring: Keyring, envelope, device_id: str) -> dict:
     """The mutation in `envelope`, sealed and signed by the phone `device_id` (its signing key as
     registered in the database). SealError on anything wrong, revoked devices included (a
     revoked phone's hand-over may still open: the caller decides whether to accept it)."""
-    return open_envelope(ring, envelope, device_id, users.device_signing_key(db, device_id))
+    return open_envelope(ring, envelope, device_id, devices.device_signing_key(db, device_id))
 
 
 def verify_device(db, device_id: str, signature_b64, data: bytes):
     """Check that `data` was signed by `device_id`'s registered signing key (a signed pull);
     SealError if it was not, or the device has none."""
-    raw = users.device_signing_key(db, device_id)
+    raw = devices.device_signing_key(db, device_id)
     if not raw:
         raise SealError("no_signing_key", "This phone has no signing key registered: sign in again.")
     verify_signature(load_public(raw), unb64(signature_b64), data)

@@ -6,7 +6,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from .. import users
+from .. import devices, users
 from ..db import get_db
 from ..extensions import limiter
 from ..notify import push
@@ -91,9 +91,9 @@ def password():
 @login_required
 def sessions():
     """The phones and browsers signed in as you, this one marked, each with a way to sign out."""
-    devices = users.devices_with_sessions(get_db(), current_user.id,
-                                          current_app.config["SESSION_DAYS"])
-    return render_template("account/sessions.html", devices=devices,
+    signed_in = devices.devices_with_sessions(get_db(), current_user.id,
+                                              current_app.config["SESSION_DAYS"])
+    return render_template("account/sessions.html", devices=signed_in,
                            this_device=current_user.device_id)
 
 
@@ -106,7 +106,7 @@ def end_session(device_id):
     if device_id == current_user.device_id:
         flash("To sign out of this phone, use its Sign out button: it sends your records first.")
         return redirect(url_for("account.sessions", _anchor="this-phone"))
-    if not users.end_device_sessions(get_db(), current_user.id, device_id):
+    if not devices.end_device_sessions(get_db(), current_user.id, device_id):
         abort(404)
     flash("That phone or browser is signed out.")
     return redirect(url_for("account.sessions"))

@@ -5,7 +5,8 @@ from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .. import instruments
-from ..users import ROLES, AccountError, create_user, get_user, list_devices, list_users
+from ..devices import list_devices
+from ..users import ROLES, AccountError, create_user, get_user, list_users
 from ..db import get_db, setting_row
 from ..reads import audit
 from ..records import make_engine

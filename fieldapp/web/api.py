@@ -16,7 +16,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 import sync
 
-from .. import metrics, replication, users
+from .. import devices, metrics, replication
 from ..db import get_db
 from ..notify import recipients
 from ..records import make_engine
@@ -90,7 +90,7 @@ def device_key():
     never cached; a revoked device gets none."""
     if not current_user.is_authenticated:
         return _error(401, "login_required")
-    key = users.device_wrap_key(get_db(), current_user.device_id, current_user.token,
+    key = devices.device_wrap_key(get_db(), current_user.device_id, current_user.token,
                                 current_app.config["PIN_RESET_MINUTES"])
     if key is None:
         return _error(403, "sign_in_again")
@@ -140,7 +140,7 @@ def signing_key():
         return _error(400, "bad_request", messages={"key": [error.message]})
     if body["device_id"] != current_user.device_id:
         return _error(409, "device_mismatch")
-    if not users.register_signing_key(get_db(), current_user.device_id, current_user.token, raw,
+    if not devices.register_signing_key(get_db(), current_user.device_id, current_user.token, raw,
                                       current_app.config["PIN_RESET_MINUTES"]):
         return _error(403, "sign_in_again")
     # `nonce`: what the phone's first signed pull signs (rules/sealed_sync.py), saving it a round trip.
@@ -189,7 +189,7 @@ def sync_endpoint():
     device_id = body.get("device_id")
     # A lost or revoked phone is told to wipe itself, even though its session is already dead;
     # its outbox is not accepted (whoever holds the phone now may not be the worker).
-    if isinstance(device_id, str) and users.device_revoked(db, device_id):
+    if isinstance(device_id, str) and devices.device_revoked(db, device_id):
         return _error(403, "revoked", revoked=True)
     if not current_user.is_authenticated:
         return _error(401, "login_required")
@@ -205,7 +205,7 @@ def sync_endpoint():
     started = metrics.clock()
     # A phone with a signing key sends only sealed, signed mutations and pulls only when it signs
     # (rules/sealed_sync.py): what does not open is rejected alone, before the engine sees it.
-    sealed_phone = users.device_signing_key(db, device_id) is not None
+    sealed_phone = devices.device_signing_key(db, device_id) is not None
     opened, refused = sealed_sync.open_batch(db, sealing.keyring(config["INSTANCE"]), device_id,
                                              mutations, compact=body.get("echo") == "result")
     body = {**body, "mutations": opened} if isinstance(mutations, list) else body

@@ -34,7 +34,7 @@ BUNDLES = {
     "bundle/shared.js": [
         "vendor/idb.umd.js", "constants.js", "outbox.js", "vault.js", "screen-lock.js",
         "sealing.js", "at-rest.js", "page-map.js", "cached-pages.js", "send.js",
-        "flush.js", "handover.js", "page/lock.js",
+        "answer.js", "flush.js", "handover.js", "page/lock.js",
     ],
     "bundle/page.js": [
         "dates.js", "status.js", "page/worker.js", "page/triggers.js", "page/logout.js",

@@ -1,7 +1,7 @@
 """Logging in and out: flask-login over server-side sessions.
 
 The Flask session cookie holds only the login session token; every request looks the token up
-(`users.session_user`), so logout, deactivation and a revoked phone take effect at once.
+(`devices.session_user`), so logout, deactivation and a revoked phone take effect at once.
 
 Sign-in is throttled three ways: flask-limiter per address (RATELIMIT_LOGIN) and per username as
 typed (RATELIMIT_LOGIN_ACCOUNT), and a lock per account after repeated wrong passwords
@@ -17,7 +17,7 @@ from flask import (Blueprint, current_app, flash, jsonify, redirect, render_temp
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from .. import users
+from .. import devices, users
 from ..db import get_db
 from ..extensions import limiter, login_manager
 from ..rules import logins
@@ -33,7 +33,7 @@ login_manager.session_protection = None
 @login_manager.user_loader
 def _load_user(token):
     config = current_app.config
-    return users.session_user(get_db(), token, config["SESSION_DAYS"], config["SESSION_MAX_DAYS"])
+    return devices.session_user(get_db(), token, config["SESSION_DAYS"], config["SESSION_MAX_DAYS"])
 
 
 @login_manager.unauthorized_handler
@@ -76,7 +76,7 @@ def _from_a_known_phone():
     revoked (flask-limiter's exemption; the password is still checked, and the lock still holds
     a wrong one)."""
     user = users.get_user_by_username(get_db(), request.form.get("username", "").strip())
-    return bool(user) and users.is_known_device(get_db(), user["id"], request.form.get("device_id"))
+    return bool(user) and devices.is_known_device(get_db(), user["id"], request.form.get("device_id"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -96,7 +96,7 @@ def login():
         # Checked first, whatever the lock: every answer costs one hash, so timing tells nothing.
         user = users.verify_login(db, username, request.form.get("password", ""))
         held = logins.is_locked(db, username) and not (
-            user is not None and users.is_known_device(db, user["id"], device_id))
+            user is not None and devices.is_known_device(db, user["id"], device_id))
         if not held and user is None:
             held = logins.record_failure(db, current_app.config, username,
                                          address=request.remote_addr)
@@ -105,10 +105,10 @@ def login():
             error, status = LOCKED.format(minutes=current_app.config["LOGIN_LOCK_MINUTES"]), 429
         elif user is not None:
             logins.record_success(db, username)
-            token = users.start_session(db, user["id"], device_id, request.headers.get("User-Agent"))
+            token = devices.start_session(db, user["id"], device_id, request.headers.get("User-Agent"))
             session.clear()
             session.permanent = True
-            login_user(users.User(user, users.session_device_id(db, token), token))
+            login_user(users.User(user, devices.session_device_id(db, token), token))
             # flask-login's identifier of the address and browser (128 hex digits) serves only its
             # session protection, which is off here (phones change networks): it need not ride
             # on every request in the cookie.
@@ -128,7 +128,7 @@ def logout():
     """End the server-side session. The phone's logout script (static/page/logout.js) sends this
     form only once the outbox is empty: it flushes first and refuses while records wait."""
     if current_user.is_authenticated:
-        users.end_session(get_db(), current_user.token)
+        devices.end_session(get_db(), current_user.token)
     logout_user()
     session.clear()
     flash("You have signed out")

@@ -23,7 +23,7 @@ from flask import (abort, current_app, g, has_request_context, jsonify, make_res
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_required
 
-from .. import audit, users
+from .. import audit, devices, users
 from ..db import get_db
 from ..reads.person import ON_PHONE, for_phones, get_person, person_on_phone
 from ..records.peer_session import PEER_ROLES
@@ -197,7 +197,7 @@ class SessionCookies(SecureCookieSessionInterface):
         forward more than COOKIE_REFRESH_SECONDS ago (SESSION_REFRESH_EACH_REQUEST is off).
 
         Why: the cookie (about 430 bytes) went with every answer, sync answers included. The
-        idle limit itself is the server's (users.session_user, SESSION_DAYS since the session was
+        idle limit itself is the server's (devices.session_user, SESSION_DAYS since the session was
         last used), so the cookie need only outlive it: its lifetime is SESSION_DAYS plus one
         refresh interval (create_app), and a signed-in user's cookie is re-sent at most once per
         interval, stamped with the interval's number.

@@ -129,16 +129,20 @@
   }
 
   /** Swap in the server's page for the copy on screen, in place: the main content and the
-   * render time; the offline-copy mark and banner go. In place rather than a reload, so that a
-   * link the worker tapped meanwhile is never interrupted. */
+   * render time; the offline-copy mark and banner go, the app's other notices on screen ("A new
+   * version is ready", "Saved") stay. In place rather than a reload, so that a link the worker
+   * tapped meanwhile is never interrupted. */
   function replaceWithFresh(html) {
     var fresh = new DOMParser().parseFromString(html, 'text/html');
     var main = fresh.querySelector('main');
     var here = document.querySelector('main');
     if (!main || !here) return;
-    here.replaceChildren.apply(here, Array.prototype.slice.call(main.childNodes).map(function (n) {
+    var notices = Array.prototype.filter.call(here.querySelectorAll('[data-notice]'), function (el) {
+      return el.dataset.notice !== 'offline-copy';
+    });
+    here.replaceChildren.apply(here, notices.concat(Array.prototype.slice.call(main.childNodes).map(function (n) {
       return document.importNode(n, true);
-    }));
+    })));
     var mark = document.querySelector('meta[name="' + C.OFFLINE_COPY_META + '"]');
     if (mark) mark.remove();
     var at = fresh.querySelector('meta[name="' + C.RENDERED_AT_META + '"]');
