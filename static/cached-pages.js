@@ -127,7 +127,15 @@
         });
       }
       return storing.then(function (cache) {
-        if (cache && wipes === started) return AtRest().storePage(cache, path, resp, secrecy);
+        if (cache && wipes === started) return AtRest().storePage(cache, path, resp, secrecy).then(afterStore);
+      });
+    }
+    // A wipe in another context can land between the look at `user_id` above and the store (the
+    // service worker hears of it late): then the store made the cache again, so it goes again.
+    // The wipe deletes the database before the caches, so no user is there to be found by now.
+    function afterStore() {
+      return Outbox.getMeta('user_id').then(function (user) {
+        if (!user || wipes !== started) return caches.delete(C.PAGES_CACHE);
       });
     }
     var run = AtRest().secrecy().then(function (s) {

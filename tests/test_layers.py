@@ -1,7 +1,7 @@
 """The layout keeps its promise: the path says the layer, and dependencies run one way.
 
     web ──► reads, rules, notify ──► records ──► rules.access, rules.scoring, rules.licence
-                                                 ──► users, audit, db, timeutil, config, instruments
+                                                 ──► users, devices, audit, db, timeutil, config, instruments
     and everything ──► sync, which imports nothing of fieldapp (nor Flask).
 
 Read from the source with `ast`, so a new module is checked the day it is added.
@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # The policies that record types apply: below records, so they may not import it.
 POLICIES = {"fieldapp.rules.access", "fieldapp.rules.scoring", "fieldapp.rules.licence"}
-BASE = {"fieldapp.users", "fieldapp.audit", "fieldapp.db", "fieldapp.timeutil", "fieldapp.config",
+BASE = {"fieldapp.users", "fieldapp.devices", "fieldapp.audit", "fieldapp.db", "fieldapp.timeutil", "fieldapp.config",
         "fieldapp.instruments", "fieldapp.extensions"}
 
 

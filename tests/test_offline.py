@@ -282,13 +282,12 @@ def test_a_page_refresh_that_finishes_after_signing_out_leaves_no_page_cache(pho
     page = sign_in(context, "outreach")
     page.click("form[data-logout] button")
     page.wait_for_url("**/login*")
-    left = page.evaluate(
-        """async () => {
-            await FieldappCachedPages.refreshAfterSync(true);
-            return caches.has('fieldapp-pages');
-        }"""
-    )
-    assert left is False
+    page.evaluate("async () => { await FieldappCachedPages.refreshAfterSync(true); }")
+    # One still running in the service worker when the wipe came drops what it stored again.
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while page.evaluate("async () => caches.has('fieldapp-pages')"):
+        assert time.monotonic() < deadline, "the page cache came back after signing out"
+        page.wait_for_timeout(100)
 
 
 def test_a_captive_portal_or_a_dead_server_loses_nothing_and_sends_once(phone, live_server):
