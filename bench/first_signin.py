@@ -4,7 +4,8 @@
 
 Serves the app with the demo data on 127.0.0.1 and drives Debian's Chromium (Playwright, a 360 px
 phone with its service worker) through a first visit: the login page, signing in as the demo
-outreach worker, and everything the phone then does by itself until the network has been quiet for
+outreach worker and choosing a PIN (the lock is on by default: bench/phone_sign_in.py), and
+everything the phone then does by itself until the network has been quiet for
 two seconds (the service worker's install and precache, the first sync, the pages it keeps for
 offline use). Every request that reaches the server is counted by a WSGI middleware in front of the
 app, the page's and the service worker's alike, with its answer's size as the app sent it (raw) and
@@ -26,6 +27,7 @@ from werkzeug.serving import make_server
 from fieldapp import create_app, demo
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
+from phone_sign_in import sign_in
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/manifest+json",
                 "image/svg+xml")
@@ -105,11 +107,7 @@ def main(argv=None):
             context = browser.new_context(base_url=base, viewport={"width": 360, "height": 740},
                                           is_mobile=True, has_touch=True, service_workers="allow")
             page = context.new_page()
-            page.goto("/login")
-            page.fill("#username", "outreach")
-            page.fill("#password", "demo")
-            page.click("button:has-text('Sign in')")
-            page.wait_for_url("**/caseload")
+            sign_in(page)  # with the PIN the lock asks for: the phone syncs only once it is chosen
             deadline = time.monotonic() + 90
             while time.monotonic() - measure.last < QUIET_SECONDS and time.monotonic() < deadline:
                 time.sleep(0.2)
