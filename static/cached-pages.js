@@ -239,9 +239,27 @@
    * refresh the pages it changed (and any not held yet), then note when the phone's copy was last
    * made current (meta `pages_refreshed_at`) and say so (event `pages-refreshed`, for the "Ready
    * for offline use" cue). Resolves with the pages stored.
+   *
+   * One refresh at a time, across the pages and the worker (Web Locks; a chain in this context
+   * where they are missing): two syncs close together (a sign-in's, then its signed pull) each
+   * asked for every page the phone did not hold yet, so a first sign-in downloaded each page
+   * twice (bench/first_signin.py). The second, in its turn, finds the first's copies and asks
+   * for them conditionally (304s). A wipe before its turn still makes it store nothing.
    */
   function refreshAfterSync(changed, since) {
     var started = since == null ? wipes : since;
+    var run = function () { return refreshInTurn(changed, started); };
+    if (root.navigator && root.navigator.locks && root.navigator.locks.request) {
+      return root.navigator.locks.request('fieldapp-refresh', run);
+    }
+    var turn = refreshChain.then(run, run);
+    refreshChain = turn.catch(function () {});
+    return turn;
+  }
+
+  var refreshChain = Promise.resolve();
+
+  function refreshInTurn(changed, started) {
     var storedPaths = [];
     var recheck = false;
     // In two rounds: the caseload, everyone's page and the forms of people whose page is held,
