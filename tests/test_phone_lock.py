@@ -4,6 +4,7 @@ wrong PINs counted, too many dropping the phone's copies of people but never an 
 and a new PIN after signing in again, with that record then sent."""
 
 import re
+from collections import Counter
 import time
 
 import pytest
@@ -172,3 +173,33 @@ def test_the_app_refuses_a_cheap_pin_key_outside_tests(tmp_path):
     with pytest.raises(ValueError, match="PIN_ITERATIONS"):
         create_app(settings)
     assert create_app({**settings, "TESTING": True}).config["PIN_ITERATIONS"] == 100_000
+
+
+class PagesDownloaded:
+    """WSGI middleware for one test: the path of every page the phone itself downloads whole (a GET
+    that is no navigation and no conditional request: the service worker's refresh of its copies)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.paths = []
+
+    def __call__(self, environ, start_response):
+        path = environ["PATH_INFO"]
+        if (environ["REQUEST_METHOD"] == "GET" and environ.get("HTTP_SEC_FETCH_MODE") != "navigate"
+                and "HTTP_IF_NONE_MATCH" not in environ
+                and not path.startswith(("/static/", "/api/", "/sw.js"))):
+            self.paths.append(path)
+        return self.app(environ, start_response)
+
+
+def test_a_first_sign_in_downloads_each_page_it_keeps_once(phone, live_server):
+    # The sign-in's sync and the signed pull straight after it each refresh the phone's copies:
+    # they take turns, and the second asks only for what changed since the first.
+    downloaded = PagesDownloaded(live_server.faults.app)
+    live_server.faults.app = downloaded
+    page = locked_phone(phone)
+    expect(page.locator("[data-offline-ready]")).to_contain_text("Ready for offline use", timeout=2 * TIMEOUT)
+    page.wait_for_timeout(1500)  # a second refresh, were one still running, would be asking now
+    twice = sorted(p for p, n in Counter(downloaded.paths).items() if n > 1)
+    assert not twice, twice
+    assert f"/people/{person_id(live_server, 'Dan')}" in downloaded.paths
