@@ -7,7 +7,8 @@ In one run, on 127.0.0.1:
 - fieldapp: a real `fieldapp serve` (waitress) over a fresh demo instance, and a client that
   speaks as the phone does (signed in with a session cookie, gzipped JSON body with
   `Content-Encoding: gzip`, Chrome's Accept-Encoding, batches of SYNC_MAX_MUTATIONS, asking for
-  `"echo": "result"` as static/flush.js does (`--echo full` or `partial` for the older answers),
+  `"echo": "result"` and `"result_ids": false` as static/flush.js does (`--echo full` or
+  `partial` for the older answers, which keep the ids),
   pulling until `more` is false);
 - the anchor: PouchDB 9 in Node (memory adapter) replicating to express-pouchdb (bench/wire/,
   from npm, installed here with `npm ci` on the first run: ./test never installs them);
@@ -113,8 +114,11 @@ class FieldappPhone:
         self.push([])  # the first pull: the phone is up to date before anything is measured
 
     def post(self, mutations):
-        body = json.dumps({"protocol": 1, "device_id": self.device_id, "cursor": self.cursor,
-                           "mutations": mutations, "echo": self.echo}).encode()
+        envelope = {"protocol": 1, "device_id": self.device_id, "cursor": self.cursor,
+                    "mutations": mutations, "echo": self.echo}
+        if self.echo == "result":
+            envelope["result_ids"] = False  # as static/flush.js asks: results in the order sent
+        body = json.dumps(envelope).encode()
         headers = {"Content-Type": "application/json", "X-Fieldapp-Sync": "1", "Accept": "*/*"}
         if not self.plain:
             body = gzip.compress(body)

@@ -4,7 +4,7 @@
  * before static/flush.js, which uses it, by the page (in bundle/shared.js) and by the service
  * worker (importScripts); defines the global `FieldappAnswer`.
  *
- * `wellFormed`: only the endpoint's own answer of this protocol, naming exactly the ids sent,
+ * `wellFormed`: only the endpoint's own answer of this protocol, answering exactly the ids sent,
  * counts (never a captive portal's page). `store`: every result, every change of the pull, the new
  * cursor, in one strict transaction (README: Sync protocol), the pulled records sealed at rest
  * first (static/at-rest.js); then the cached pages of people who left this worker's scope go.
@@ -21,8 +21,31 @@
 
   function isCount(x) { return typeof x === 'number' && Math.floor(x) === x && x >= 0; }
 
-  /** Only the sync endpoint's own well-formed answer counts (never a captive portal's page). */
-  function wellFormed(resp, ids) {
+  /** The digest the server answers results without ids with (`results_for`, fieldapp/web/api.py
+   * `_results_for`): SHA-256 of the ids sent, one a line, its first 16 hex digits. */
+  function digestOf(ids) {
+    if (!canDigest()) return Promise.resolve(null);
+    var bytes = new TextEncoder().encode(ids.join('\n'));
+    return root.crypto.subtle.digest('SHA-256', bytes).then(function (hash) {
+      return Array.prototype.map.call(new Uint8Array(hash).slice(0, 8), function (b) {
+        return (b < 16 ? '0' : '') + b.toString(16);
+      }).join('');
+    }, function () { return null; });
+  }
+
+  /** Whether this browser can check `results_for` (WebCrypto, as sealing needs too): only then
+   * does the phone ask for results without ids (static/flush.js). */
+  function canDigest() {
+    return !!(root.crypto && root.crypto.subtle && typeof TextEncoder === 'function');
+  }
+
+  /** Whether `resp` is the endpoint's own well-formed answer (never a captive portal's page) to
+   * the mutations `ids`, in the order sent. The phone asks for results without their ids
+   * (`result_ids: false`: about 20 bytes a record that gzip cannot shrink): such an answer must
+   * name the batch it answers, in its order, by `results_for` (`digest`, from `digestOf`), so a
+   * result can never be taken for another record's; each result then answers the mutation sent
+   * in its place and is given that id here, so the rest of the flush reads results by id. */
+  function wellFormed(resp, ids, digest) {
     var d = resp.data;
     if (resp.status !== 200 || !d || typeof d !== 'object' || d.protocol !== PROTOCOL) return false;
     if (!Array.isArray(d.results) || d.results.length !== ids.length) return false;
@@ -33,7 +56,10 @@
     if (d.more != null && typeof d.more !== 'boolean') return false;
     var wanted = {};
     ids.forEach(function (id) { wanted[id] = true; });
-    return d.results.every(function (r) {
+    var positional = d.results.some(function (r) { return r && typeof r === 'object' && r.id == null; });
+    if (positional && (!digest || d.results_for !== digest)) return false;
+    return d.results.every(function (r, i) {
+      if (positional && r && typeof r === 'object' && r.id == null) r.id = ids[i];
       if (!r || !wanted[r.id] || STATUSES.indexOf(r.status) === -1) return false;
       delete wanted[r.id];
       return true;
@@ -220,6 +246,6 @@
     }
   }
 
-  root.FieldappAnswer = {isCount: isCount, wellFormed: wellFormed, failureOf: failureOf,
-                         errorsMessage: errorsMessage, store: applyAnswer};
+  root.FieldappAnswer = {isCount: isCount, canDigest: canDigest, digestOf: digestOf, wellFormed: wellFormed,
+                         failureOf: failureOf, errorsMessage: errorsMessage, store: applyAnswer};
 })(typeof self !== 'undefined' ? self : this);

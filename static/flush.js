@@ -199,17 +199,20 @@
       }
       var ids = batch.map(function (i) { return i.id; });
       // echo 'result': our new records come back, in their results, as only what the server
-      // filled in (echoedChanges, storeChange)
+      // filled in (echoedChanges, storeChange); result_ids false: the results in the order sent,
+      // naming the batch by a digest of its ids (static/answer.js wellFormed)
       var body = Object.assign({protocol: PROTOCOL, device_id: run.session.deviceId, cursor: run.cursor, mutations: parts[0], echo: 'result',
+                  result_ids: !Answer.canDigest(),
                   // what else this phone holds unsent, and what the worker discarded: the server
                   // notices records that vanish from the phone unsent (fieldapp/rules/unsent.py)
                   outbox: taken.held, discarded: run.discarded}, parts[1]);
       run.signed = !!parts[1].pull_signature;
-      return Send.post(body, run.timeoutMs).then(function (resp) {
+      return Promise.all([Send.post(body, run.timeoutMs), Answer.digestOf(ids)]).then(function (got) {
+        var resp = got[0];
         var refused = refusal(resp, batch, run);
         if (refused) return refused.then(function (result) { return result.again ? round(run) : result; });
         if (resp.retryAfterMs != null) return holdOff(batch, resp);
-        if (!Answer.wellFormed(resp, ids)) {
+        if (!Answer.wellFormed(resp, ids, got[1])) {
           var failure = Answer.failureOf(resp);
           return restore(batch, failure).then(function () { return {ok: false, status: resp.status, failure: failure}; });
         }

@@ -63,6 +63,10 @@ class EnvelopeSchema(Schema):
     # false: push only, no pull (a locked phone, which could not store what it was sent). Added
     # to protocol 1 backwards compatibly: true by default.
     pull = fields.Boolean(load_default=True)
+    # false: the results come in the order of the mutations sent, without their ids (a mutation id
+    # is a random UUID, about 20 bytes a record that gzip cannot shrink; the phone knows the order
+    # it sent). Added to protocol 1 backwards compatibly: true by default.
+    result_ids = fields.Boolean(load_default=True)
 
     @validates_schema
     def _every_mutation_has_an_id(self, data, **kwargs):
@@ -78,7 +82,8 @@ class EnvelopeSchema(Schema):
 class ResultSchema(Schema):
     """The answer to one mutation (documentation and conformance checks; the engine builds dicts)."""
 
-    id = fields.String(required=True)
+    # Left out when the phone asked for `"result_ids": false`: then results are in the order sent.
+    id = fields.String()
     status = fields.String(required=True, validate=validate.OneOf(
         ("applied", "conflict", "duplicate", "deferred", "rejected")))
     # Always present, null or not, unless the phone asked for "echo": "result" (then a null one
@@ -120,6 +125,9 @@ class AnswerSchema(Schema):
     changes = fields.List(fields.Nested(ChangeSchema), required=True)
     cursor = fields.Integer(required=True)
     more = fields.Boolean(required=True)
+    # Only when the phone asked for `"result_ids": false`: the batch the results answer, as the
+    # first 16 hex digits of SHA-256 over its mutation ids in the order answered, one a line.
+    results_for = fields.String()
 
 
 def flatten_errors(messages) -> dict[str, list[str]]:

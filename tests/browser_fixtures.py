@@ -207,7 +207,9 @@ class SyncFaults:
             exchange["status"] = int(captured["status"].split()[0])
             try:
                 answer = json.loads(decoded(body, captured["headers"]))
-                exchange["results"] = {r["id"]: r["status"] for r in answer.get("results", [])}
+                # Results without ids (the phone asks for them) answer the mutations in order.
+                exchange["results"] = {r.get("id", ids[i] if i < len(ids) else None): r["status"]
+                                       for i, r in enumerate(answer.get("results", []))}
             except (ValueError, AttributeError, KeyError, TypeError):
                 pass
             if fault == "drop-after-commit":

@@ -1,6 +1,7 @@
 """POST /api/sync over real HTTP through Flask's client, on a real SQLite file."""
 
 import gzip
+import hashlib
 import json
 
 import pytest
@@ -340,6 +341,31 @@ def test_a_rejected_mutation_answered_with_echo_in_results_leaves_out_what_is_nu
     [replayed] = ann.send([person], echo="result").get_json()["results"]
     assert replayed == {"id": person["id"], "status": "duplicate", "version": 1,
                         "first_status": "applied"}
+
+
+def test_a_phone_asking_for_results_without_ids_gets_them_in_the_order_it_sent(app):
+    """`"result_ids": false`: one result per mutation, in the order sent, none naming its id (a
+    refused one among them keeps its place)."""
+    ann = Phone(app, "ann")
+    person, bad, other = new_person(), new_person(district="Atlantis"), new_person()
+    answer = ann.send([person, bad, other], echo="result", result_ids=False).get_json()
+    assert [r["status"] for r in answer["results"]] == ["applied", "rejected", "applied"]
+    assert all("id" not in r for r in answer["results"])
+    assert answer["results"][1]["errors"]
+    # The batch they answer is named by a digest of its ids, in the order sent.
+    ids = "\n".join(m["id"] for m in (person, bad, other)).encode()
+    assert answer["results_for"] == hashlib.sha256(ids).hexdigest()[:16]
+    # Asked again by default, the ids are there.
+    [replayed] = ann.send([person], echo="result").get_json()["results"]
+    assert replayed["id"] == person["id"] and replayed["status"] == "duplicate"
+
+
+@pytest.mark.parametrize("value", ["sometimes", 3, [False]])
+def test_a_results_ids_flag_that_is_not_a_boolean_is_a_bad_request(app, value):
+    ann = Phone(app, "ann")
+    response = ann.send([new_person()], result_ids=value)
+    assert response.status_code == 400
+    assert "result_ids" in json.dumps(response.get_json())
 
 
 def test_a_record_changed_again_in_the_same_request_comes_back_whole(app):

@@ -156,12 +156,19 @@ def _foreign_ids(data):
     data["results"] = [{**r, "id": str(uuid.uuid4())} for r in data["results"]]
 
 
+def _another_batch(data):
+    # Results without ids (as the phone asks), naming another batch than the one it sent.
+    assert "results_for" in data and all("id" not in r for r in data["results"])
+    data["results_for"] = "0123456789abcdef"
+
+
 @pytest.mark.parametrize("answer, why", [
     (_server_error, "the server had a problem"),
     (_bad_gateway, "the server had a problem"),
     (_mangled(_wrong_protocol), "the server’s answer was incomplete"),
     (_mangled(_foreign_ids), "the server’s answer was incomplete"),
-], ids=["500-html", "502-empty", "wrong-protocol", "results-for-other-ids"])
+    (_mangled(_another_batch), "the server’s answer was incomplete"),
+], ids=["500-html", "502-empty", "wrong-protocol", "results-for-other-ids", "results-for-another-batch"])
 def test_an_answer_that_is_not_well_formed_never_drops_a_record(phone, live_server, answer, why):
     dan = person_id(live_server, "Dan")
     context = phone()

@@ -7,6 +7,7 @@ POST /api/handover, beside it with the same guards, is a revoked phone's last ca
 records handed over, kept and never applied (fieldapp/rules/handover.py).
 """
 
+import hashlib
 import json
 import zlib
 
@@ -57,6 +58,13 @@ def _read_body(max_bytes):
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         raw = inflater.decompress(raw, max_bytes + 1)
     return None if len(raw) > max_bytes else raw
+
+
+def _results_for(ids: list[str]) -> str:
+    """What names the batch answered by results without their ids: SHA-256 of its mutation ids
+    in the order sent, one a line, the first 16 hex digits (static/answer.js `digestOf` checks it:
+    a result is never taken for another record's, whatever went wrong on the way)."""
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
 
 
 def _replicated_if_asked(config, results) -> bool:
@@ -249,7 +257,13 @@ def sync_endpoint():
                            "recorded_at": r["recorded_at"]} for r in lost]
         if lost:
             recipients.after_loss(db, config, actor)
-    response = jsonify(answer)
+    sent = answer
+    if body.get("result_ids") is False:
+        # Results in the order of the mutations sent, without their ids (sync/wire.py), naming
+        # the batch they answer by a digest of its ids in that order.
+        sent = {**answer, "results_for": _results_for([r["id"] for r in answer["results"]]),
+                "results": [{k: v for k, v in r.items() if k != "id"} for r in answer["results"]]}
+    response = jsonify(sent)
     response.headers["Cache-Control"] = "no-store"
     metrics.observe_sync({t.name for t in engine.registry}, body.get("mutations"), answer,
                          metrics.clock() - started, response.content_length or 0)

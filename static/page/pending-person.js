@@ -135,8 +135,31 @@
     document.title = document.title.split(ON_PHONE_NAME).join(name);
   }
 
+  // Until the blank form is made theirs (a moment, from IndexedDB), its fields take no input:
+  // what a quick worker typed would otherwise meet the fill half way (their words run into the
+  // details written in). Held from this script's first run (it runs as the page loads), let go
+  // once the fill is done, or after HOLD_MAX_MS whatever happened: a form is never left shut.
+  var HOLD_MAX_MS = 3000;
+  var held = [];
+  var closed = false;
+
+  function holdUntilFilled() {
+    if (!blankOnScreen()) return;
+    document.querySelectorAll('form[data-mutation-type] input, form[data-mutation-type] select, form[data-mutation-type] textarea')
+      .forEach(function (el) {
+        if (!el.disabled && el.type !== 'hidden') { el.disabled = true; held.push(el); }
+      });
+    if (held.length) setTimeout(letGo, HOLD_MAX_MS);
+  }
+
+  function letGo() {
+    if (!closed) held.forEach(function (el) { el.disabled = false; });
+    held = [];
+  }
+
   /** Nothing can be saved against nobody: the form closed, with a word why. */
   function closeForms(forms) {
+    closed = true;
     forms.forEach(function (form) {
       form.querySelectorAll('button, input, select, textarea').forEach(function (el) { el.disabled = true; });
     });
@@ -167,6 +190,10 @@
    * blank form answers `/people/<id>/<form>` offline for someone the server has (static/sw.js
    * `cachedPage`): then it is made theirs from the records the pull brought (`fillForSynced`). */
   function fillForm() {
+    return fillIn().then(function (v) { letGo(); return v; }, function (e) { letGo(); throw e; });
+  }
+
+  function fillIn() {
     var id = wantedId();
     var own = /^\/people\/([^/]+)\/./.exec(location.pathname);
     if (own && own[1] !== 'on-phone' && blankOnScreen()) return fillForSynced(own[1]);
@@ -353,6 +380,8 @@
       form.dataset.redirect = pageUrl(id);
     });
   }
+
+  if (typeof document !== 'undefined' && document.body) holdUntilFilled();
 
   ns.pendingPerson = {pageUrl: pageUrl, narrowList: narrowList, showPage: showPage,
                       offerInContactForm: offerInContactForm, fillForm: fillForm};
