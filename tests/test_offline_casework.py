@@ -8,6 +8,7 @@ from datetime import date
 from playwright.sync_api import expect
 
 from tests.test_offline import TIMEOUT, person_id, sign_in, wait_cached
+from tests.test_offline_forms import wait_ready
 
 
 def sync_now(page):
@@ -152,6 +153,7 @@ def test_pages_read_offline_are_in_the_audit_trail_after_sync(phone, live_server
 
 def test_registering_someone_new_offline_shows_people_already_on_the_phone(phone, live_server):
     page = sign_in(phone(), "outreach")
+    wait_ready(page)  # the sign-in's sync has brought the people (the form alone is cached sooner)
     page.goto("/contacts/new")
     wait_cached(page, "/contacts/new")
     page.context.set_offline(True)

@@ -28,6 +28,9 @@
     var section = link.closest('[data-kept-off]');
     if (!section) return Promise.resolve();
     if (navigator.onLine === false) { say(section, OFFLINE); return Promise.resolve(); }
+    // Asked for: the page is not swapped for a fresher copy meanwhile (static/page/pending-changes.js
+    // `busy`), which would take the details away as they arrive.
+    section.setAttribute('data-kept-off-asking', '');
     return fetch(link.href, {credentials: 'same-origin', cache: 'no-store', redirect: 'error',
                              headers: {'HX-Request': 'true'}})
       .then(function (resp) {

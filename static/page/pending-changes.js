@@ -154,10 +154,11 @@
   }
 
   /** Whether replacing the page now could take something from the worker: a casework form (they
-   * may be typing), or any field they are in (the caseload's search). */
+   * may be typing), details kept off phones they asked to see (static/page/kept-off.js), or any
+   * field they are in (the caseload's search). */
   function busy() {
     var active = document.activeElement;
-    return !!document.querySelector('form[data-mutation-type]') ||
+    return !!document.querySelector('form[data-mutation-type], [data-kept-off-asking], [data-kept-off-shown]') ||
       !!(active && active.closest && active.closest('main') && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName));
   }
 
