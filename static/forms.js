@@ -253,11 +253,26 @@
    * With no signal at all, at once: no false hope while the worker waits. */
   function awaitSent(form, flushing, built, unsent) {
     var last = built.mutations[built.mutations.length - 1];
-    var wait = navigator.onLine
-      ? Promise.race([flushing, new Promise(function (r) { setTimeout(r, C.AWAIT_SENT_MS || 10000); })])
-      : Promise.resolve();
-    return wait.then(function () { return Outbox.get(last.id); }).then(function (item) {
-      return item && item.state === 'sent' ? form.dataset.redirectSent : unsent;
+    var deadline = Date.now() + (C.AWAIT_SENT_MS || 10000);
+    function sent() {
+      return Outbox.get(last.id).then(function (item) { return !!item && item.state === 'sent'; });
+    }
+    function nextFlushed() {
+      return new Promise(function (resolve) {
+        var off = Outbox.on(function (event) { if (event && event.type === 'flushed') { off(); resolve(); } });
+      });
+    }
+    // A flush already running when this one was asked for answers first, without this record:
+    // wait on for the one that takes it (the next `flushed`), until it is sent or time is up.
+    function until(flushed) {
+      var left = new Promise(function (r) { setTimeout(r, Math.max(0, deadline - Date.now())); });
+      return Promise.race([flushed, left]).then(sent).then(function (ok) {
+        if (ok || Date.now() >= deadline || !navigator.onLine) return ok;
+        return until(nextFlushed());
+      });
+    }
+    return (navigator.onLine ? until(flushing) : sent()).then(function (ok) {
+      return ok ? form.dataset.redirectSent : unsent;
     });
   }
 

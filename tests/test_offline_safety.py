@@ -38,6 +38,24 @@ def test_i_need_help_with_signal_says_the_server_has_it(phone, live_server):
     assert rows == [{"reason": "help", "level": 2}]
 
 
+def test_i_need_help_tapped_while_a_sync_is_under_way_still_says_the_server_has_it(phone, live_server):
+    # A sync already on its way when the worker taps (the page's own, a timer's) answers first,
+    # without the call for help: the screen waits for the one that takes it.
+    page = sign_in(phone(), "outreach")
+    start_visit(page, live_server)
+    faults = live_server.faults
+    faults.set("stall", count=1)
+    page.click("[data-action=sync-now]")
+    poll(page, lambda: faults.held == 1, "the sync was not held")
+    page.click("button:has-text('I need help')")
+    poll(page, lambda: page.evaluate(
+        "async () => (await FieldappOutbox.list()).some((i) => i.type === 'check_in')"),
+        "the call for help was not saved")
+    faults.release()
+    page.wait_for_url("**/safety/help/received")
+    assert live_server.query("SELECT kind FROM check_in") == [{"kind": "help"}]
+
+
 def test_i_need_help_with_no_signal_says_call_999_then_sends_when_signal_returns(
         phone, live_server):
     page = sign_in(phone(), "outreach")
