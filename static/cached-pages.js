@@ -45,10 +45,12 @@
   // once the refreshes in flight here settle, the page cache is deleted again.
   var wipes = 0;
   var refreshing = Promise.resolve();
+  // Another worker taking the phone (static/shared-phone.js) counts too, so a refresh begun for
+  // the first stores nothing in the second's cache; their cache is not deleted.
   Outbox.on(function (event) {
-    if (!event || event.type !== 'wiped') return;
+    if (!event || (event.type !== 'wiped' && event.type !== 'user-changed')) return;
     wipes += 1;
-    refreshing.then(function () { if (hasCaches()) return caches.delete(C.PAGES_CACHE); });
+    if (event.type === 'wiped') refreshing.then(function () { if (hasCaches()) return caches.delete(C.PAGES_CACHE); });
   });
 
   /** The page cache, or null when there is none: looking must not create an empty one (after a
@@ -120,22 +122,25 @@
     // on this phone: a refresh that starts or ends after a wipe (the logout's own flush, or one in
     // the service worker that hears of the wipe late) must not bring the page cache back.
     var storing = null;
+    var forUser = Outbox.getMeta('user_id');  // whose copies these are: stored only while theirs
     function put(path, resp) {
       if (!storing) {
-        storing = Outbox.getMeta('user_id').then(function (user) {
-          return user && wipes === started ? caches.open(C.PAGES_CACHE) : null;
+        storing = Promise.all([forUser, Outbox.getMeta('user_id')]).then(function (v) {
+          return v[1] && v[1] === v[0] && wipes === started ? caches.open(C.PAGES_CACHE) : null;
         });
       }
       return storing.then(function (cache) {
-        if (cache && wipes === started) return AtRest().storePage(cache, path, resp, secrecy).then(afterStore);
+        if (cache && wipes === started) return AtRest().storePage(cache, path, resp, secrecy).then(function () { return afterStore(path); });
       });
     }
     // A wipe in another context can land between the look at `user_id` above and the store (the
     // service worker hears of it late): then the store made the cache again, so it goes again.
     // The wipe deletes the database before the caches, so no user is there to be found by now.
-    function afterStore() {
-      return Outbox.getMeta('user_id').then(function (user) {
-        if (!user || wipes !== started) return caches.delete(C.PAGES_CACHE);
+    // Another worker who took the phone meanwhile keeps their cache; only this page leaves it.
+    function afterStore(path) {
+      return Promise.all([forUser, Outbox.getMeta('user_id')]).then(function (v) {
+        if (v[1] && v[1] !== v[0]) return caches.open(C.PAGES_CACHE).then(function (c) { return c.delete(path); });
+        if (!v[1] || wipes !== started) return caches.delete(C.PAGES_CACHE);
       });
     }
     var run = AtRest().secrecy().then(function (s) {

@@ -35,6 +35,7 @@
     CACHE_PREFIX: 'fieldapp-',          // every cache of ours: deleted at logout and when revoked
     SHELL_CACHE_PREFIX: 'fieldapp-shell-',  // + the shell version; older ones go at activate
     PAGES_CACHE: 'fieldapp-pages',      // this phone's copies of casework pages, across versions
+    AWAY_CACHE_PREFIX: 'fieldapp-away-',  // + a user id: a worker's copies while another uses the phone
     VAULT_DB: 'fieldapp-vault',         // the PIN lock's keys (static/vault.js)
     SYNC_TAG: 'fieldapp-outbox',        // the Background Sync registration
     // The worker marks a page it serves from its cache with this meta element, and an htmx

@@ -16,7 +16,8 @@
  *   meta    key -> value: device_id, cursor, user_id, last_sync_at, batch_max, settings,
  *           offline_forms, pages_refreshed_at, lock (the PIN lock settings, or null), stale_days,
  *           discarded (ids the worker discarded, until the server hears), lost (records the
- *           server found lost from this phone, until the worker has seen the list)
+ *           server found lost from this phone, until the worker has seen the list), away (other
+ *           workers' copies set aside) and sign_out_owed (static/shared-phone.js)
  *
  * Every offline store of casework goes through here, so that it can be encrypted and wiped in one
  * place (`wipe`). The flush stores a whole answer (results, changes, cursor) in one transaction, so
@@ -150,35 +151,28 @@
 
   /**
    * Record who is logged in on this page ({userId, deviceId, forms}: `forms` the per-person
-   * forms to keep offline, from `<body data-offline-forms>`). A different user than last time starts from an empty
-   * copy of the server (cursor 0, no records, no cached pages); their outbox items stay, unsent
-   * under the other user's name until that user logs in again.
+   * forms to keep offline, from `<body data-offline-forms>`). A different user than last time
+   * gets their own copy of the server: their earlier one if the phone set it aside when they last
+   * handed it on, else an empty one (cursor 0, no records, no cached pages); the previous user's
+   * copies are set aside sealed under their key, and their outbox items stay, unsent under their
+   * name until that user signs in again (static/shared-phone.js).
    */
   function setSession(session) {
     var userId = session && session.userId ? String(session.userId) : null;
     var dev = session && session.deviceId ? String(session.deviceId) : null;
     if (!userId) return Promise.resolve();
-    return db().then(function (d) {
-      var t = tx(d, ['meta', 'records'], 'readwrite');
-      var meta = t.objectStore('meta');
-      return meta.get('user_id').then(function (previous) {
-        var writes = [meta.put(userId, 'user_id')];
-        if (dev) writes.push(meta.put(dev, 'device_id'));
-        // The forms this user may need about each person offline (static/cached-pages.js).
-        if (Array.isArray(session.forms)) writes.push(meta.put(session.forms, 'offline_forms'));
-        // The deployment's PIN lock (static/vault.js, static/page/lock.js), or null when off.
-        if (session.lock !== undefined) writes.push(meta.put(session.lock, 'lock'));
-        // Days without a sync after which the phone hides its copies of people (static/sw.js).
-        if (session.staleDays) writes.push(meta.put(session.staleDays, 'stale_days'));
-        var changedUser = previous && previous !== userId;
-        if (changedUser) {
-          writes.push(meta.put(0, 'cursor'), meta.delete('last_sync_at'), t.objectStore('records').clear());
-        }
-        return Promise.all(writes).then(function () { return t.done; }).then(function () {
-          // The previous user's page copies go with their records.
-          if (changedUser && hasCaches()) return caches.delete(C.PAGES_CACHE);
-        });
-      });
+    return getMeta('user_id').then(function (previous) {
+      if (previous && previous !== userId) return root.FieldappSharedPhone.change(previous, userId);
+    }).then(function () {
+      var values = {user_id: userId};
+      if (dev) values.device_id = dev;
+      // The forms this user may need about each person offline (static/cached-pages.js).
+      if (Array.isArray(session.forms)) values.offline_forms = session.forms;
+      // The deployment's PIN lock (static/vault.js, static/page/lock.js), or null when off.
+      if (session.lock !== undefined) values.lock = session.lock;
+      // Days without a sync after which the phone hides its copies of people (static/sw.js).
+      if (session.staleDays) values.stale_days = session.staleDays;
+      return setMeta(values);
     });
   }
 

@@ -383,6 +383,11 @@
     });
   }
 
+  /** The users with keys on this phone (static/shared-phone.js: is anyone else's data here?). */
+  function users() {
+    return db().then(function (d) { return d.getAllKeys('keys'); });
+  }
+
   /** Forget this user's keys altogether (their data is gone from the phone: a sign-out). */
   function forget(userId) {
     forgetHere(userId);
@@ -427,6 +432,7 @@
     touch: touch,
     lock: lock,
     forget: forget,
+    users: users,
     seal: seal,
     unseal: unseal,
     sealBytes: sealBytes,

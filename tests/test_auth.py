@@ -165,3 +165,44 @@ def test_no_casework_page_is_left_in_the_browsers_http_cache(client, auth, worke
     """What logout would have to clear from the HTTP cache is never put there."""
     auth.login("outreach")
     assert client.get("/caseload").headers["Cache-Control"] == "private, no-store"
+
+
+# ---- POST /api/sign-out: a shared phone handed on with no signal (static/shared-phone.js) ----
+
+def owed_sign_out(client, device_id, header=True):
+    headers = {"X-Fieldapp-Sync": "1"} if header else {}
+    return client.post("/api/sign-out", json={"device_id": device_id}, headers=headers)
+
+
+def test_a_sign_out_owed_by_a_phone_ends_that_session(client, auth, db, worker):
+    device_id = str(uuid.uuid4())
+    auth.login("outreach", device_id=device_id)
+    answer = owed_sign_out(client, device_id)
+    assert answer.status_code == 200 and answer.get_json() == {"signed_out": True}
+    assert client.get("/caseload").status_code == 302
+    assert db.execute("SELECT revoked_at FROM login_session").fetchone()[0] is not None
+
+
+def test_a_sign_out_owed_for_another_device_leaves_this_session_alone(client, auth, db, worker):
+    auth.login("outreach", device_id=str(uuid.uuid4()))
+    answer = owed_sign_out(client, str(uuid.uuid4()))
+    assert answer.status_code == 200 and answer.get_json() == {"signed_out": False}
+    assert client.get("/caseload").status_code == 200
+
+
+def test_a_sign_out_owed_with_no_session_is_answered_and_ends_nothing(client, worker):
+    answer = owed_sign_out(client, str(uuid.uuid4()))
+    assert answer.status_code == 200 and answer.get_json() == {"signed_out": False}
+
+
+@pytest.mark.parametrize("body", [None, [], {"device_id": 7}, {"device_id": "x" * 65}, {}])
+def test_a_malformed_sign_out_is_a_400(client, body):
+    answer = client.post("/api/sign-out", json=body, headers={"X-Fieldapp-Sync": "1"})
+    assert answer.status_code == 400 and answer.get_json()["error"] == "bad_request"
+
+
+def test_a_sign_out_from_another_site_is_refused(client, auth, worker):
+    device_id = str(uuid.uuid4())
+    auth.login("outreach", device_id=device_id)
+    assert owed_sign_out(client, device_id, header=False).status_code == 400
+    assert client.get("/caseload").status_code == 200

@@ -80,7 +80,7 @@ def test_every_page_carries_the_rendered_at_meta_the_phone_reads(constants, clie
 
 def test_every_cache_is_one_a_wipe_deletes(constants):
     # Logout and a revoked phone delete every cache whose name starts with CACHE_PREFIX.
-    for name in ("SHELL_CACHE_PREFIX", "PAGES_CACHE"):
+    for name in ("SHELL_CACHE_PREFIX", "PAGES_CACHE", "AWAY_CACHE_PREFIX"):
         assert constants[name].startswith(constants["CACHE_PREFIX"]), name
 
 

@@ -4,15 +4,16 @@ The view only guards the door (cross-site defence, size limits, who is asking, f
 and hands the body to the sync engine; every answer is JSON, so the phone can always tell the
 sync endpoint's own answer from anything else (a captive portal, a proxy's error page).
 POST /api/handover, beside it with the same guards, is a revoked phone's last call: its unsent
-records handed over, kept and never applied (fieldapp/rules/handover.py).
+records handed over, kept and never applied (fieldapp/rules/handover.py). POST /api/sign-out ends
+the session a shared phone was handed on from with no signal.
 """
 
 import hashlib
 import json
 import zlib
 
-from flask import Blueprint, current_app, jsonify, request
-from flask_login import current_user
+from flask import Blueprint, current_app, jsonify, request, session
+from flask_login import current_user, logout_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 import sync
@@ -272,6 +273,39 @@ def sync_endpoint():
         # what was stored answers `duplicate` then (README: the replication window).
         response = _error(503, "not_replicated", retry_after_seconds=10)
         response.headers["Retry-After"] = "10"
+    return response
+
+
+class SignOutSchema(Schema):
+    """POST /api/sign-out: the device whose session a phone handed on with no signal."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    device_id = fields.String(required=True, validate=validate.Length(max=64))
+
+
+@bp.post("/sign-out")
+def sign_out():
+    """End the session of the device named, if it is the one this request's cookie belongs to:
+    a worker who handed a shared phone on with no signal ("Switch worker", static/shared-phone.js)
+    is signed out here before anything else goes, so the next worker never uses their session.
+    Answers {"signed_out": true|false}; nothing to end is not an error (the phone stops asking).
+    The same cross-site defence as /api/sync; a session of another device is left alone."""
+    body, refusal = _json_request(current_app.config)
+    if refusal is not None:
+        return refusal
+    try:
+        device_id = SignOutSchema().load(body if isinstance(body, dict) else {})["device_id"]
+    except ValidationError as error:
+        return _error(400, "bad_request", messages=error.messages)
+    ended = current_user.is_authenticated and current_user.device_id == device_id
+    if ended:
+        devices.end_session(get_db(), current_user.token)
+        logout_user()
+        session.clear()
+    response = jsonify({"signed_out": ended})
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

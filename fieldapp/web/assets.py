@@ -33,7 +33,7 @@ from flask import Response, current_app, request, send_from_directory
 BUNDLES = {
     "bundle/shared.js": [
         "vendor/idb.umd.js", "constants.js", "outbox.js", "vault.js", "screen-lock.js",
-        "sealing.js", "at-rest.js", "page-map.js", "cached-pages.js", "send.js",
+        "sealing.js", "at-rest.js", "page-map.js", "cached-pages.js", "shared-phone.js", "send.js",
         "answer.js", "flush.js", "handover.js", "page/lock.js",
     ],
     "bundle/page.js": [

@@ -11,6 +11,7 @@ from sync.wire import AnswerSchema, ChangeSchema, EnvelopeSchema, MutationSchema
 from ..notify.push import SubscriptionSchema
 from ..records import record_types
 from ..rules.handover import HandOver
+from .api import SignOutSchema
 
 
 class HandOverResult(Schema):
@@ -104,6 +105,24 @@ def build_spec(config) -> dict:
             "409": _error("not_revoked: the device is in good standing (use /api/sync) or unknown."),
             "413": _error(f"More than {config['SYNC_MAX_MUTATIONS']} items or "
                           f"{config['SYNC_MAX_BYTES']} bytes."),
+        }}})
+    spec.components.schema("SignOut", schema=SignOutSchema)
+    spec.path(path="/api/sign-out", operations={"post": {
+        "summary": "End the session of a shared phone handed on with no signal (Switch worker)",
+        "security": [{"session": []}],
+        "parameters": [{"name": "X-Fieldapp-Sync", "in": "header", "required": True,
+                        "schema": {"type": "string", "enum": ["1"]},
+                        "description": "Cross-site defence: a form on another site cannot set it."}],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/SignOut"}}}},
+        "responses": {
+            "200": {"description": "signed_out: whether this cookie's session was that device's "
+                                   "and has ended (false: nothing to end).",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "signed_out": {"type": "boolean"}}}}}},
+            "400": _error("Malformed body, not JSON, or the header is missing."),
+            "403": _error("A foreign Origin."),
+            "413": _error(f"More than {config['SYNC_MAX_BYTES']} bytes."),
         }}})
     spec.components.schema("Subscription", schema=SubscriptionSchema)
     spec.components.schema("Unsubscribe", schema=UnsubscribeSchema)

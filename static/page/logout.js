@@ -3,8 +3,9 @@
  * Owns what the "Sign out" form (`form[data-logout]`) does on a phone: flush first (online, for at
  * most LOGOUT_FLUSH_WAIT_MS), then refuse while any of this user's records is not acknowledged
  * (rejected ones included: FieldappOutbox.pendingCount), saying how many; otherwise wipe the phone
- * (the IndexedDB database and every fieldapp- cache: FieldappOutbox.wipe) and only then post the
- * form. The server's /logout never refuses: this is the one guard, and it runs on the phone.
+ * (the IndexedDB database and every fieldapp- cache: FieldappOutbox.wipe; on a phone another worker
+ * has records, copies or keys on, only this worker's: static/shared-phone.js `signOut`) and only
+ * then post the form. The server's /logout never refuses: this is the one guard, and it runs on the phone.
  * Classic script, page only; defines `Fieldapp.logout`, called by static/page/start.js.
  */
 (function (ns) {
@@ -37,7 +38,7 @@
     ]) : Promise.resolve();
     return flushed.then(function () { return Outbox.pendingCount(Page.userId); }).then(function (n) {
       if (n > 0) return refuse(form, n);
-      return Outbox.wipe().then(function () { form.submit(); });
+      return window.FieldappSharedPhone.signOut(Page.userId).then(function () { form.submit(); });
     });
   }
 
