@@ -176,6 +176,8 @@
           }
           if (resp.status === 200 && resp.type !== 'opaqueredirect' && !resp.redirected &&
               type.indexOf('text/html') === 0) {
+            // Drawn for another worker (the cookie changed hands on a shared phone): not kept here.
+            if (!drawnFor(resp, secrecy)) return;
             stored += 1;
             if (storedPaths) storedPaths.push(path);
             return put(path, resp);
@@ -191,12 +193,21 @@
     return run;
   }
 
+  /** Whether the page `resp` was drawn for the worker whose copies these are (`s`, from
+   * AtRest.secrecy, names them with the lock on): on a shared phone the browser's cookie may be
+   * another worker's, whose page must never be kept under this one's key. */
+  function drawnFor(resp, s) {
+    var whose = resp.headers.get(C.USER_HEADER);
+    return !s || !s.userId || whose === s.userId;
+  }
+
   /** Keep the page `resp` the worker opened (static/sw.js), sealed when the lock is on: not
-   * after a wipe, and counted among the refreshes a wipe waits for. Resolves true if kept. */
+   * after a wipe, nor a page drawn for another worker, and counted among the refreshes a wipe
+   * waits for. Resolves true if kept. */
   function keep(path, resp) {
     var started = wipes;
     var run = AtRest().secrecy().then(function (s) {
-      if (wipes !== started || s.locked) return false;
+      if (wipes !== started || s.locked || !drawnFor(resp, s)) return false;
       return caches.open(C.PAGES_CACHE).then(function (cache) {
         return wipes === started && AtRest().storePage(cache, path, resp, s);
       });

@@ -21,6 +21,9 @@
     BATCH_MAX: 250,
     // A page fetched by the background refresh: not a view for the audit trail.
     REFRESH_HEADER: 'X-Fieldapp-Refresh',
+    // Whose casework page an answer is (server: fieldapp/web/wire.py USER_HEADER): kept only
+    // among that worker's copies (static/cached-pages.js).
+    USER_HEADER: 'X-Fieldapp-User',
     // A page about someone kept off phones (closed long ago): the worker keeps no copy of it.
     NO_PHONE_COPY_HEADER: 'X-Fieldapp-No-Phone-Copy',
     // Every page's render time (templates/base.html), read for "Offline copy from …".
@@ -30,6 +33,7 @@
     SYNC_TIMEOUT_MS: 20000,  // one sync request with no whole answer by then has failed (stalled)
     WAIT_TIMER_MS: 30000,    // retry while records wait after a good answer
     AWAIT_SENT_MS: 10000,    // "I need help": how long the page waits to say whether the server has it
+    SIGNING_IN_MS: 120000,   // a password sign-in under way: the worker's lock screen steps aside
 
     // ---- caches and names shared by page and worker ----
     CACHE_PREFIX: 'fieldapp-',          // every cache of ours: deleted at logout and when revoked

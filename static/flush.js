@@ -266,6 +266,13 @@
     if (root.navigator && root.navigator.onLine === false) {
       return Promise.resolve({ok: false, offline: true});
     }
+    // A worker signed out with no signal: their session ends on the server before anything goes
+    // with the browser's cookie, which may still be theirs (static/shared-phone.js).
+    return root.FieldappSharedPhone.settleSignOuts().then(function (settled) {
+      return settled ? begin() : {ok: false, network: true, failure: 'network'};
+    });
+
+    function begin() {
     return Promise.all([Outbox.session(), Outbox.settings(), Outbox.getMeta('batch_max'),
                         Outbox.getMeta('retry_not_before'), Outbox.getMeta('discarded'),
                         AtRest.secrecy(), Outbox.getMeta('pull_nonce')]).then(function (v) {
@@ -278,6 +285,7 @@
         return start(v, s, sealTo);
       });
     });
+    }
 
     function start(v, s, sealTo) {
       // The server asked for quiet (holdOff): only the worker's own "Sync now" goes before then.

@@ -161,10 +161,14 @@
     var userId = session && session.userId ? String(session.userId) : null;
     var dev = session && session.deviceId ? String(session.deviceId) : null;
     if (!userId) return Promise.resolve();
-    return getMeta('user_id').then(function (previous) {
-      if (previous && previous !== userId) return root.FieldappSharedPhone.change(previous, userId);
+    var Shared = root.FieldappSharedPhone;
+    return Promise.all([getMeta('user_id'), getMeta('away')]).then(function (v) {
+      var previous = v[0];
+      // Another worker's phone till now, or nobody's but with this worker's copies set aside.
+      if ((previous && previous !== userId) || (!previous && v[1] && v[1][userId])) return Shared.change(previous, userId);
     }).then(function () {
-      var values = {user_id: userId};
+      // A signed-in page: no password sign-in under way any more (static/sw.js `locked`).
+      var values = {user_id: userId, signing_in_at: null};
       if (dev) values.device_id = dev;
       // The forms this user may need about each person offline (static/cached-pages.js).
       if (Array.isArray(session.forms)) values.offline_forms = session.forms;

@@ -12,10 +12,11 @@
  *   cache `fieldapp-away-<id>`  that worker's page copies (sealed bytes, as they were kept)
  * Signing out of a shared phone forgets that worker alone (`signOut`): their keys, their copies and
  * their sent records; other workers' keys, sealed copies and unsent records stay for their owners.
- * A sign-out made with no signal ("Switch worker" offline) is owed to the server (meta
- * `sign_out_owed`, device ids): `settleSignOuts` ends that session (POST /api/sign-out) before the
- * next sync and before any page is asked of the network, so the next worker never uses the first
- * one's session. README: Security, "Shared phones".
+ * The session a worker leaves (signed out, or the phone handed on) is ended on the server before
+ * anything else goes: with no signal it is owed (meta `sign_out_owed`, device ids) and
+ * `settleSignOuts` ends it (POST /api/sign-out) before the next sync and before any page is asked
+ * of the network, so the next worker never uses the first one's session. README: Security,
+ * "Shared phones".
  * A classic script in the shared bundle after static/outbox.js, static/vault.js and
  * static/cached-pages.js (page and service worker); defines the global `FieldappSharedPhone`.
  */
@@ -28,8 +29,10 @@
   // Kept per worker and started afresh for a worker new to the phone.
   var RESET = ['cursor', 'last_sync_at', 'pages_refreshed_at'];
   // Kept per worker; a worker new to the phone keeps what their page writes.
-  var RESTORED = ['device_id', 'offline_forms', 'lock'];
+  var RESTORED = ['device_id', 'offline_forms', 'lock', 'stale_days'];
   var SIGN_OUT_URL = '/api/sign-out';
+  var SETTLE_MS = 4000;
+  var HAND_ON_FLUSH_MS = 5000;
 
   function hasCaches() { return typeof caches !== 'undefined'; }
 
@@ -70,11 +73,11 @@
    * this (static/cached-pages.js hears `user-changed`).
    */
   function change(previous, next) {
-    previous = String(previous);
+    previous = previous == null ? null : String(previous);  // null: nobody signed in (a sign-out)
     next = String(next);
     var keep = false;
     Outbox.emit({type: 'user-changed'});
-    return sealedFor(previous).then(function (sealed) {
+    return (previous ? sealedFor(previous) : Promise.resolve(false)).then(function (sealed) {
       keep = sealed;
       return keep ? copyCache(C.PAGES_CACHE, awayCache(previous)) : null;
     }).then(function () {
@@ -84,15 +87,16 @@
         var own = RESET.concat(RESTORED);
         return Promise.all([meta.get('away'), records.getAll()].concat(own.map(function (k) { return meta.get(k); })))
           .then(function (v) {
-            var away = v[0] || {};
+            var away = pruned(v[0] || {});
             if (keep) {
               var set = {records: v[1], at: new Date().toISOString()};
               own.forEach(function (k, i) { set[k] = v[2 + i]; });
               away[previous] = set;
-            } else {
+            } else if (previous) {
               delete away[previous];
             }
             var back = away[next] || null;
+            var kept = !!back && !back.dropped;  // their page copies come back too
             delete away[next];
             var writes = [records.clear(), meta.put(away, 'away'), meta.put(next, 'user_id')];
             if (back) {
@@ -102,15 +106,33 @@
               writes.push(meta.put(0, 'cursor'), meta.delete('last_sync_at'), meta.delete('pages_refreshed_at'));
             }
             RESTORED.forEach(function (k) { if (back && back[k] != null) writes.push(meta.put(back[k], k)); });
-            return Promise.all(writes).then(function () { return !!back; });
+            return Promise.all(writes).then(function () { return kept; });
           });
       });
     }).then(function (back) {
       if (!hasCaches()) return back;
       return caches.delete(C.PAGES_CACHE).then(function () {
         return back ? copyCache(awayCache(next), C.PAGES_CACHE) : null;
-      }).then(function () { return caches.delete(awayCache(next)); }).then(function () { return back; });
+      }).then(function () { return caches.delete(awayCache(next)); }).then(dropPrunedCaches).then(function () { return back; });
     });
+  }
+
+  var STALE_MS = 14 * 86400000;  // the default STALE_PHONE_DAYS, until the server's is known
+
+  /** `away` without the copies of workers who have not synced on this phone for the deployment's
+   * stale time (their pages would be hidden anyway, README: Stale phones): their keys, device id and
+   * unsent records stay. The caches of those dropped go in `change`'s last step. */
+  function pruned(away) {
+    Object.keys(away).forEach(function (u) {
+      var last = away[u].last_sync_at ? Date.parse(away[u].last_sync_at) : Date.parse(away[u].at);
+      var days = away[u].stale_days;
+      if (Date.now() - last > (days ? days * 86400000 : STALE_MS)) {
+        away[u].records = [];
+        RESET.forEach(function (k) { delete away[u][k]; });
+        away[u].dropped = true;
+      }
+    });
+    return away;
   }
 
   /** What `userId` set aside on this phone (their device id, their lock settings), or null. */
@@ -132,6 +154,13 @@
     }).then(function () { return hasCaches() ? caches.delete(awayCache(userId)) : null; });
   }
 
+  function dropPrunedCaches() {
+    return Outbox.getMeta('away').then(function (away) {
+      return Promise.all(Object.keys(away || {}).filter(function (u) { return away[u].dropped; })
+        .map(function (u) { return caches.delete(awayCache(u)); }));
+    });
+  }
+
   /** Whether anyone but `userId` has keys, copies or records on this phone. */
   function othersHere(userId) {
     var me = String(userId);
@@ -144,15 +173,18 @@
   }
 
   /**
-   * Sign `userId` out of this phone (static/page/logout.js, once none of their records waits):
-   * alone on it, the whole wipe (FieldappOutbox.wipe); on a shared phone, only what is theirs
-   * (their copies, their sent records, their keys), so a colleague's sealed records are never
-   * taken with it.
+   * Sign `userId` out of this phone (static/page/logout.js, once their records are sent, or with
+   * `keepUnsent`: the worker chose to sign out with some unsent, PIN lock on): nothing of theirs is
+   * left but, with `keepUnsent`, those records and the keys that seal them, for when they next sign
+   * in here. Alone on the phone with nothing kept, the whole wipe (FieldappOutbox.wipe); on a shared
+   * phone, only what is theirs, so a colleague's sealed records, keys and copies stay for their
+   * owners. Then their session on `deviceId` is ended on the server, now or with the first signal
+   * (`settleSignOuts`). Resolves true once the server has heard, false while it could not be told.
    */
-  function signOut(userId) {
+  function signOut(userId, deviceId, keepUnsent) {
     var me = String(userId);
     return othersHere(me).then(function (others) {
-      if (!others) return Outbox.wipe();
+      if (!others && !keepUnsent) return Outbox.wipe();
       if (Vault) Vault.lock(me);
       return Outbox.transaction(['meta', 'records', 'outbox'], function (t) {
         var meta = t.objectStore('meta');
@@ -162,13 +194,78 @@
           delete away[me];
           var writes = [t.objectStore('records').clear(), meta.put(away, 'away'), meta.delete('user_id'),
                         meta.put(0, 'cursor'), meta.delete('last_sync_at'), meta.delete('pages_refreshed_at')];
-          v[1].forEach(function (item) { if (item.user_id === me) writes.push(outbox.delete(item.seq)); });
+          v[1].forEach(function (item) {
+            var unsent = item.state !== 'sent';
+            if (item.user_id === me && !(keepUnsent && unsent)) writes.push(outbox.delete(item.seq));
+          });
           return Promise.all(writes);
         });
       }).then(function () {
         return hasCaches() ? Promise.all([caches.delete(C.PAGES_CACHE), caches.delete(awayCache(me))]) : null;
-      }).then(function () { return Vault ? Vault.forget(me) : null; }).then(function () {
+      }).then(function () { return Vault && !keepUnsent ? Vault.forget(me) : null; }).then(function () {
         Outbox.emit({type: 'wiped'});
+      });
+    }).then(function () { return oweSignOut(deviceId); }).then(settleSignOuts);
+  }
+
+  /** Whether someone has keys on this phone: then its sign-in page, with no signal, can let them
+   * in with their PIN (static/sw.js, static/page/lock.js). */
+  function anyoneHere() {
+    return Vault ? Vault.users().then(function (u) { return u.length > 0; }, function () { return false; })
+      : Promise.resolve(false);
+  }
+
+  // ---- who is who: a worker's username, known to the phone only as a digest ----------------
+
+  /** The digest the phone keeps of a username (hex SHA-256): it can tell whose keys a typed name
+   * opens, and lists no name. A guess can be checked against it: README: Security. */
+  function loginDigest(username) {
+    var bytes = new TextEncoder().encode('fieldapp-login\n' + String(username).trim());
+    return root.crypto.subtle.digest('SHA-256', bytes).then(function (hash) {
+      return Array.prototype.map.call(new Uint8Array(hash), function (b) { return (b + 256).toString(16).slice(1); }).join('');
+    });
+  }
+
+  /** Keep, with `userId`'s keys, the digest of their username (the page says it: an unlocked,
+   * signed-in page), so they can sign in on this phone with their PIN and no signal. */
+  function noteLogin(userId, username) {
+    if (!Vault || !username) return Promise.resolve();
+    return Promise.all([loginDigest(username), Vault.keysOf(String(userId))]).then(function (v) {
+      if (!v[1] || v[1].login === v[0]) return null;
+      return Vault.updateKeys(String(userId), function (k) { k.login = v[0]; });
+    });
+  }
+
+  /** The user id whose keys on this phone belong to `username`, or null. */
+  function findLogin(username) {
+    if (!Vault) return Promise.resolve(null);
+    return Promise.all([loginDigest(username), Vault.users()]).then(function (v) {
+      return Promise.all(v[1].map(function (u) { return Vault.keysOf(u); })).then(function (entries) {
+        var hit = entries.filter(function (k) { return k && k.login === v[0]; })[0];
+        return hit ? String(hit.user_id) : null;
+      });
+    });
+  }
+
+  /**
+   * `userId` has just unlocked their keys with their PIN at "Sign in on this phone": the phone
+   * becomes theirs (their copies back, the previous worker's set aside and signed out on the
+   * server first, so a session of theirs is never used for the next). Resolves when done.
+   */
+  function signInHere(userId) {
+    var me = String(userId);
+    return Promise.all([Outbox.session(), awayOf(me), Vault.keysOf(me)]).then(function (v) {
+      var current = v[0];
+      var leaving = current.userId && current.userId !== me ? current.deviceId : null;
+      var device = (v[1] && v[1].device_id) || (v[2] && v[2].signing_device) || null;
+      // What the leaving worker sealed for the server goes first, with their session, if it can.
+      var sending = leaving && Outbox.flush && root.navigator.onLine !== false
+        ? Promise.race([Outbox.flush({reason: 'hand-on'}), new Promise(function (r) { setTimeout(r, HAND_ON_FLUSH_MS); })])
+        : Promise.resolve();
+      return sending.then(function () {
+        return leaving ? oweSignOut(leaving).then(settleSignOuts) : null;
+      }).then(function () {
+        return Outbox.setSession({userId: me, deviceId: device});
       });
     });
   }
@@ -196,8 +293,11 @@
         return chain.then(function () {
           var headers = {'Content-Type': 'application/json'};
           headers[C.SYNC_HEADER] = '1';
-          return fetch(SIGN_OUT_URL, {method: 'POST', credentials: 'same-origin', cache: 'no-store', headers: headers,
-                                      body: JSON.stringify({device_id: deviceId})})
+          var options = {method: 'POST', credentials: 'same-origin', cache: 'no-store', headers: headers,
+                         body: JSON.stringify({device_id: deviceId})};
+          // A stalled link must not hold the page (or the sign-out) for long: tried again later.
+          if (root.AbortSignal && root.AbortSignal.timeout) options.signal = root.AbortSignal.timeout(SETTLE_MS);
+          return fetch(SIGN_OUT_URL, options)
             .then(function (resp) { if (resp.ok) left = left.filter(function (d) { return d !== deviceId; }); },
                   function () { /* no signal: still owed */ });
         });
@@ -209,6 +309,10 @@
 
   root.FieldappSharedPhone = {
     change: change,
+    anyoneHere: anyoneHere,
+    noteLogin: noteLogin,
+    findLogin: findLogin,
+    signInHere: signInHere,
     awayOf: awayOf,
     dropAway: dropAway,
     signOut: signOut,

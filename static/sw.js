@@ -150,12 +150,16 @@ function cacheableResponse(request, response) {
  * Whether the PIN lock (static/vault.js) is on and this phone is locked for a casework page:
  * then the lock screen is served in its place, with or without signal, so a locked phone shows
  * nobody's record. (The app opened afresh is locked by the page: static/page/lock.js `guard`,
- * under `body.app-locking`, which hides everything until it has looked.)
+ * under `body.app-locking`, which hides everything until it has looked.) Not just after a
+ * password sign-in (another worker taking the phone): the network's page is then the new
+ * worker's, and its own guard asks for their PIN.
  */
 async function locked(path) {
   if (!isCaseworkPage(path)) return false;
-  const [session, lock] = await Promise.all([FieldappOutbox.session(), FieldappOutbox.getMeta('lock')]);
+  const [session, lock, signingIn] = await Promise.all([FieldappOutbox.session(), FieldappOutbox.getMeta('lock'),
+    FieldappOutbox.getMeta('signing_in_at')]);
   if (!lock || !session.userId) return false;
+  if (signingIn && Date.now() - signingIn < C.SIGNING_IN_MS && navigator.onLine !== false) return false;
   return !(await FieldappVault.key(session.userId, lock.minutes * 60000));
 }
 
@@ -169,6 +173,7 @@ async function lockScreen() {
 async function navigation(event, request, url) {
   const path = url.pathname === '/' ? '/caseload' : url.pathname;
   if (await locked(path).catch(() => false)) return lockScreen();
+  if (!(await signOutsSettled())) return (path === '/lock' ? lockScreen() : (await cachedPage(path)) || offlinePage());
   const network = fetch(request).then(async (response) => {
     if (isCaseworkPage(url.pathname) && cacheableResponse(request, response)) {
       // Read by slowLinkCopy: the copy is now the server's page (nothing is kept while locked).
@@ -216,13 +221,25 @@ async function slowLinkCopy(event, path, pathname, network) {
   return copy;
 }
 
-/** Login, logout and admin pages are never cached; with no network show the offline page. */
+/** Login, logout and admin pages are never cached; with no network show the offline page, or for
+ * the sign-in page on a phone someone has a PIN on, the lock screen: it signs a worker in with
+ * their PIN (static/page/phone-sign-in.js). */
 async function networkOnlyNavigation(request) {
   try {
+    if (!(await signOutsSettled())) throw new Error('a sign-out is owed: the cookie may be the last worker\'s');
     return await fetch(request);
   } catch (error) {
+    const signIn = new URL(request.url).pathname === '/login';
+    if (signIn && await FieldappSharedPhone.anyoneHere()) return lockScreen();
     return offlinePage();
   }
+}
+
+/** A worker signed out (or handed the phone on) with no signal: their session is ended on the
+ * server before any page is asked for with the browser's cookie, which may still be theirs
+ * (static/shared-phone.js). False while it cannot be (no signal): then the network is not asked. */
+async function signOutsSettled() {
+  try { return await FieldappSharedPhone.settleSignOuts(); } catch (e) { return true; }
 }
 
 /** An htmx partial it cannot get from the network falls back to the cached full page. */

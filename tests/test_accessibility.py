@@ -302,7 +302,8 @@ def test_safeguarding_pages_have_no_violations(page_for, live_server):
 @pytest.mark.server_config(PHONE_LOCK=True)
 def test_the_lock_screen_has_no_violations(page_for):
     """The lock screen (templates/shell/lock.html) in each of its states a worker meets: choosing
-    a PIN (and its error), entering it (and a wrong one), and "I need help" answered."""
+    a PIN (and its error), entering it (and a wrong one), "I need help" answered, and signing in
+    on a shared phone (and a username it does not know)."""
     page = page_for("outreach")
     page.wait_for_url("**/lock?**")
     found = {}
@@ -335,4 +336,12 @@ def test_the_lock_screen_has_no_violations(page_for):
     page.click("button:has-text('I need help')")
     page.locator("[data-lock-help-said]:has-text('call for help')").wait_for()
     check("I need help, answered")
+    page.click("text=Not you? Sign in as another worker")
+    page.locator("#phone-username").wait_for()
+    check("sign in on this phone")
+    page.fill("#phone-username", "someone-else")
+    page.fill("#phone-pin", "482915")
+    page.click("button:has-text('Sign in')")
+    page.locator("[data-lock-message]:has-text('no PIN for that username')").wait_for()
+    check("sign in on this phone, an unknown username")
     assert not found, json.dumps(found, indent=1)

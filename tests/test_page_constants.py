@@ -93,3 +93,14 @@ def test_a_page_about_someone_kept_off_phones_carries_the_no_copy_header(constan
                " closed_at = '2020-01-01T00:00:00Z' WHERE id = ?", [dan])
     db.conn.commit()
     assert client.get(f"/people/{dan}").headers[constants["NO_PHONE_COPY_HEADER"]] == "1"
+
+
+@pytest.mark.parametrize("path", ["/people/{dan}", "/outbox", "/caseload"])
+def test_a_page_names_the_worker_it_was_drawn_for_in_the_header_the_phone_reads(
+        constants, client, auth, demo_data, path):
+    auth.login("outreach")
+    page = client.get(path.format(dan=demo_data["Dan"]))
+    user_id = page.get_data(as_text=True).split('data-user-id="')[1].split('"')[0]
+    assert page.headers[constants["USER_HEADER"]] == user_id
+    auth.logout()
+    assert constants["USER_HEADER"] not in client.get("/login").headers

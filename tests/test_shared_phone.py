@@ -63,3 +63,121 @@ def test_a_colleague_signing_out_leaves_the_first_workers_unsent_record_to_be_se
     unlock(page)
     expect(page.locator("h1:visible")).to_have_text("Caseload")
     wait_sent(live_server)
+
+
+def signed_in_as(page, name):
+    expect(page.locator("h1:visible")).to_have_text("Caseload")
+    expect(page.locator(".app-header__user")).to_contain_text(name)
+
+
+def sign_in_here(page, username, pin):
+    """"Sign in on this phone": a username and that worker's own PIN, with or without signal."""
+    expect(page.locator("h1:visible")).to_have_text("Sign in on this phone")
+    page.fill("#phone-username", username)
+    page.fill("#phone-pin", pin)
+    page.click("button:has-text('Sign in')")
+
+
+def live_sessions(live_server, username):
+    return live_server.query(
+        "SELECT s.device_id FROM login_session s JOIN user u ON u.id = s.user_id"
+        " WHERE u.username = ? AND s.revoked_at IS NULL", [username])
+
+
+def reopened(page):
+    """The app closed and opened again on the caseload: locked."""
+    fresh = page.context.new_page()
+    fresh.set_default_timeout(TIMEOUT)
+    page.close()
+    fresh.goto("/caseload")
+    return fresh
+
+
+def two_workers_on_one_phone(phone, live_server):
+    """Olu signed in and chose a PIN; then Priya signed in over him with her password and chose
+    hers. Each has their copies on the phone: Olu's set aside, Priya's in use."""
+    dan = person_id(live_server, "Dan")
+    page = locked_phone(phone)
+    wait_cached(page, "/caseload", f"/people/{dan}", f"/people/{dan}/contacts/new")
+    sign_in(page, "outreach2")
+    page.wait_for_url("**/lock?next=*")
+    choose_pin(page, COLLEAGUE_PIN)
+    page.wait_for_url("**/caseload")
+    wait_cached(page, "/caseload", f"/people/{dan}")
+    return page, dan
+
+
+def test_workers_hand_a_locked_phone_on_with_no_signal_each_with_their_own_pin_and_copies(phone, live_server):
+    page, dan = two_workers_on_one_phone(phone, live_server)
+    page.context.set_offline(True)
+    page = reopened(page)  # Priya's, locked: she hands it to Olu
+    expect(page.locator("h1:visible")).to_have_text("Enter your PIN")
+    page.click("text=Not you? Sign in as another worker")
+    sign_in_here(page, "outreach", "111111")
+    expect(page.locator("[data-lock-message]")).to_contain_text("Wrong PIN")
+    sign_in_here(page, "nobody-here", PIN)
+    expect(page.locator("[data-lock-message]")).to_contain_text("no PIN for that username")
+
+    # Olu signs in with his own PIN: his own caseload, from his own copies, and a contact saved.
+    sign_in_here(page, "outreach", PIN)
+    page.wait_for_url("**/caseload")
+    signed_in_as(page, "Olu Adeyemi")
+    page.goto(f"/people/{dan}/contacts/new")
+    fill_contact(page, NOTE)
+    page.click("button:has-text('Save contact')")
+    page.wait_for_url(f"**/people/{dan}")
+
+    # Back to Priya, still with no signal: her copies; his record there, unreadable to her.
+    page = reopened(page)
+    page.click("text=Not you? Sign in as another worker")
+    sign_in_here(page, "outreach2", COLLEAGUE_PIN)
+    page.wait_for_url("**/caseload")
+    signed_in_as(page, "Priya Shah")
+    olus = page.evaluate("""async () => (await FieldappOutbox.list())
+        .filter((i) => i.type === 'contact').map((i) => ({away: !!i.sealedAway, fields: i.fields}))""")
+    assert olus == [{"away": True, "fields": {}}]
+
+    # Signal: the sessions the phone was handed on from are ended first, so nothing goes with a
+    # session that is not the worker's own; she is asked to sign in.
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    expect(page.locator("[data-notice=login-needed]")).to_contain_text("Log in again to send")
+    assert live_sessions(live_server, "outreach") == [] and live_sessions(live_server, "outreach2") == []
+    assert sent(live_server) == []
+
+    # Olu signs in with his password and unlocks with his PIN: his contact goes.
+    sign_in(page)
+    unlock(page)
+    signed_in_as(page, "Olu Adeyemi")
+    wait_sent(live_server)
+
+
+VAULT_USERS = "async () => (await idb.openDB('fieldapp-vault')).getAllKeys('keys')"
+
+
+def test_signing_out_with_no_signal_leaves_nothing_of_that_worker_and_the_next_signs_in_with_a_pin(
+        phone, live_server):
+    page, dan = two_workers_on_one_phone(phone, live_server)
+    priya = str(live_server.query("SELECT id FROM user WHERE username = 'outreach2'")[0]["id"])
+    page.context.set_offline(True)
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url("**/login")
+    expect(page.locator("h1:visible")).to_have_text("Sign in on this phone")
+    assert priya not in [str(u) for u in page.evaluate(VAULT_USERS)]
+    assert not [n for n in page.evaluate("async () => caches.keys()") if n.endswith("-" + priya)]
+    sign_in_here(page, "outreach2", COLLEAGUE_PIN)  # she left: her PIN opens nothing here now
+    expect(page.locator("[data-lock-message]")).to_contain_text("no PIN for that username")
+    sign_in_here(page, "outreach", PIN)
+    page.wait_for_url("**/caseload")
+    signed_in_as(page, "Olu Adeyemi")
+    page.goto(f"/people/{dan}")
+    expect(page.locator("h1")).to_have_text("Dan")
+
+    # With signal, her session on the server ends before anything else goes.
+    assert live_sessions(live_server, "outreach2") != []
+    page.context.set_offline(False)
+    page.click("[data-action=sync-now]")
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while live_sessions(live_server, "outreach2"):
+        assert time.monotonic() < deadline, "the session signed out of with no signal never ended"
+        time.sleep(0.2)

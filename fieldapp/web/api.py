@@ -12,7 +12,7 @@ import hashlib
 import json
 import zlib
 
-from flask import Blueprint, current_app, jsonify, request, session
+from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, logout_user
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -302,8 +302,8 @@ def sign_out():
     ended = current_user.is_authenticated and current_user.device_id == device_id
     if ended:
         devices.end_session(get_db(), current_user.token)
+        # The Flask session (its CSRF token) stays: the phone posts the sign-out form next.
         logout_user()
-        session.clear()
     response = jsonify({"signed_out": ended})
     response.headers["Cache-Control"] = "no-store"
     return response

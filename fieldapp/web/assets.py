@@ -53,6 +53,8 @@ BUNDLES = {
     "bundle/contact.js": ["page/contact-form.js", "page/place-markers.js", "page/offline-matches.js"],
     "bundle/directory.js": ["page/directory.js"],
     "bundle/barriers.js": ["page/pending-barriers.js"],
+    # The lock screen's "Sign in on this phone" (templates/shell/lock.html), for shared phones.
+    "bundle/phone-sign-in.js": ["page/phone-sign-in.js"],
 }
 IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "no-cache"

@@ -224,6 +224,9 @@ class SessionCookies(SecureCookieSessionInterface):
                 response.headers.pop("Vary", None)
 
 
+# Whose page an HTML answer is (the user id): static/constants.js USER_HEADER.
+USER_HEADER = "X-Fieldapp-User"
+
 # How often a signed-in user's cookie is re-sent with a later expiry (SessionCookies).
 COOKIE_REFRESH_SECONDS = 3600
 
@@ -240,6 +243,10 @@ def headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Security-Policy", CSP)
+        if current_user.is_authenticated:
+            # Whose page this is: a phone keeps it only among that worker's copies, never under
+            # another's key on a shared phone (static/cached-pages.js `drawnFor`).
+            response.headers[USER_HEADER] = str(current_user.id)
     policy = CACHING.get(request.blueprint)
     if policy == "casework":
         response.vary.add("HX-Request")

@@ -49,6 +49,7 @@ PRECACHED_LATER = [
     "bundle/directory.js",
     "bundle/barriers.js",
     "assessment.js",
+    "bundle/phone-sign-in.js",
     "icons/icon-192.png",
     "icons/icon-512.png",
     "icons/icon-maskable-512.png",

@@ -111,6 +111,8 @@
 
   /** Where to go once unlocked: the page asked for (the lock screen served in its place, or ?next=). */
   function target() {
+    // The sign-in page, served by the service worker as this screen with no signal: the caseload.
+    if (location.pathname === '/login') return '/caseload';
     if (location.pathname !== '/lock') return location.pathname + location.search;
     var next = new URLSearchParams(location.search).get('next') || '/caseload';
     return next.charAt(0) === '/' && next.charAt(1) !== '/' ? next : '/caseload';
@@ -210,6 +212,15 @@
     });
   }
 
+  /** What a wrong PIN is told (`result` from FieldappVault.unlock). */
+  function wrongPin(result) {
+    if (result.wiped) {
+      return 'Too many wrong PINs. This phone no longer holds your caseload; records not sent yet are kept. Sign in to choose a new PIN.';
+    }
+    return 'Wrong PIN. ' + (result.left === 1 ? '1 try left' : result.left + ' tries left') +
+      ' before this phone drops its copy of your caseload.';
+  }
+
   function unlockForm(userId, lock) {
     show('unlock');
     screenUnlock(userId);
@@ -224,13 +235,8 @@
       Vault.unlock(userId, pin, lock.attempts, Outbox.dropCopies).then(function (result) {
         button.disabled = false;
         if (result.ok) { done(userId); return; }
-        if (result.wiped) {
-          say('Too many wrong PINs. This phone no longer holds your caseload; records not sent yet are kept. Sign in to choose a new PIN.');
-          show('signin');
-          return;
-        }
-        say('Wrong PIN. ' + (result.left === 1 ? '1 try left' : result.left + ' tries left') +
-            ' before this phone drops its copy of your caseload.');
+        say(wrongPin(result));
+        if (result.wiped) { show('signin'); return; }
         input.focus();
       });
     };
@@ -303,19 +309,37 @@
     };
   }
 
+  /** Whether the screen asks who is signing in (static/page/phone-sign-in.js) rather than for
+   * this worker's PIN: asked for ("Not you?", `?sign-in`), the sign-in page opened with no signal
+   * (the service worker serves this screen for it), or nobody signed in on a phone someone has
+   * a PIN on (the last worker signed out). */
+  function signingIn(userId) {
+    if (!ns.phoneSignIn) return Promise.resolve(false);  // its script not on the phone yet
+    if (location.pathname === '/login' || new URLSearchParams(location.search).has('sign-in')) return Promise.resolve(true);
+    return userId ? Promise.resolve(false) : window.FieldappSharedPhone.anyoneHere();
+  }
+
   /** The lock screen: which form to show. */
   function startLockScreen() {
     return Promise.all([Outbox.session(), Outbox.getMeta('lock')]).then(function (v) {
       var userId = v[0] && v[0].userId;
       var lock = v[1];
-      if (!userId) { show('signin'); return; }
-      if (!lock) { done(userId); return; }
-      offerHelp(lock);
-      keepSending();
-      return Promise.all([Vault.hasPin(userId), Vault.hasKeys(userId)]).then(function (has) {
-        if (has[0]) return unlockForm(userId, lock);
-        return choose(userId, lock, has[1]);
+      return signingIn(userId).then(function (yes) {
+        if (yes) return ns.phoneSignIn.start({show: show, say: say, done: done, wrongPin: wrongPin});
+        return lockScreenFor(userId, lock);
       });
+    });
+  }
+
+  /** This worker's lock screen: unlock, or choose a PIN (first use here, or after a wipe). */
+  function lockScreenFor(userId, lock) {
+    if (!userId) { show('signin'); return; }
+    if (!lock) { done(userId); return; }
+    offerHelp(lock);
+    keepSending();
+    return Promise.all([Vault.hasPin(userId), Vault.hasKeys(userId)]).then(function (has) {
+      if (has[0]) return unlockForm(userId, lock);
+      return choose(userId, lock, has[1]);
     });
   }
 

@@ -67,11 +67,13 @@
       event.stopPropagation();
       ns.logout.signOut(form);
     } else if (form.matches('form[data-login]')) {
+      // The device id goes with it, and the phone notes that a sign-in is under way: the page it
+      // leads to is the worker's, not one for the lock screen to hide (static/sw.js `locked`).
       var field = deviceIdField(form);
-      if (field && !field.value) {
-        event.preventDefault();
-        Outbox.deviceId().then(function (id) { field.value = id; form.submit(); });
-      }
+      event.preventDefault();
+      Promise.all([Outbox.deviceId(), Outbox.setMeta({signing_in_at: Date.now()})]).then(function (v) {
+        if (field && !field.value) field.value = v[0];
+      }, function () {}).then(function () { form.submit(); });
     }
   }
 
@@ -108,6 +110,7 @@
     if (!button) return;
     if (button.dataset.action === 'sync-now') ns.triggers.onSyncNow(event);
     else if (button.dataset.action === 'show-kept-off' && ns.keptOff) ns.keptOff.show(event, button);  // bundle/forms.js
+    else if (button.dataset.action === 'sign-out-anyway') ns.logout.signOut(document.querySelector('form[data-logout]'), true);
     else Page.itemAction(button);
   }
 
@@ -144,6 +147,9 @@
     ns.sessionOpen = guarded.then(function (isLocked) { return !isLocked; }, function () { return false; });
     return guarded.then(function (locked) {
       if (locked) return;
+      // Who this is, kept with their keys as a digest, so they can sign in here with their PIN and
+      // no signal (static/shared-phone.js).
+      if (lock) window.FieldappSharedPhone.noteLogin(userId, document.body.dataset.userLogin);
       var pending = ns.pendingPerson;  // bundle/forms.js: not on a light page
       if (pending) pending.narrowList();
       var Forms = window.FieldappForms;
