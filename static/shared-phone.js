@@ -2,13 +2,13 @@
  *
  * With the PIN lock on, everything the phone holds about people is sealed under the signed-in
  * worker's own data key (static/at-rest.js). When another worker signs in (with their password,
- * or with their own PIN and no signal: "Switch worker" on the lock screen, static/page/lock.js),
+ * or with their own PIN and no signal: "Sign in on this phone", static/page/phone-sign-in.js),
  * the first worker's copies (what their pulls brought, their cursor, their page copies) are set
  * aside, still sealed under their key, and the second worker's own, if set aside before, are
  * taken back (`change`). So each worker unlocks with their own PIN, offline too, and reads only
  * what is theirs. Without the lock the copies are plain, and go at the change of worker, as before.
  *   meta `away`                 {userId: {records, cursor, last_sync_at, pages_refreshed_at,
- *                                device_id, offline_forms, lock, at}}, the copies set aside
+ *                                device_id, offline_forms, lock, stale_days, at}}, the copies set aside
  *   cache `fieldapp-away-<id>`  that worker's page copies (sealed bytes, as they were kept)
  * Signing out of a shared phone forgets that worker alone (`signOut`): their keys, their copies and
  * their sent records; other workers' keys, sealed copies and unsent records stay for their owners.
@@ -16,7 +16,8 @@
  * anything else goes: with no signal it is owed (meta `sign_out_owed`, device ids) and
  * `settleSignOuts` ends it (POST /api/sign-out) before the next sync and before any page is asked
  * of the network, so the next worker never uses the first one's session. README: Security,
- * "Shared phones".
+ * "Shared phones". Who is who: the phone keeps a digest of each worker's username with their keys
+ * (`noteLogin`), never the name.
  * A classic script in the shared bundle after static/outbox.js, static/vault.js and
  * static/cached-pages.js (page and service worker); defines the global `FieldappSharedPhone`.
  */
@@ -32,7 +33,6 @@
   var RESTORED = ['device_id', 'offline_forms', 'lock', 'stale_days'];
   var SIGN_OUT_URL = '/api/sign-out';
   var SETTLE_MS = 4000;
-  var HAND_ON_FLUSH_MS = 5000;
 
   function hasCaches() { return typeof caches !== 'undefined'; }
 
@@ -135,25 +135,6 @@
     return away;
   }
 
-  /** What `userId` set aside on this phone (their device id, their lock settings), or null. */
-  function awayOf(userId) {
-    return Outbox.getMeta('away').then(function (away) { return (away && away[String(userId)]) || null; });
-  }
-
-  /** Drop `userId`'s set-aside copies (too many wrong PINs typed for them at "Switch worker"):
-   * their unsent records stay, sealed, as after the same at an ordinary unlock. */
-  function dropAway(userId) {
-    return Outbox.transaction(['meta'], function (t) {
-      var meta = t.objectStore('meta');
-      return meta.get('away').then(function (away) {
-        if (!away || !away[String(userId)]) return null;
-        away[String(userId)].records = [];
-        RESET.forEach(function (k) { delete away[String(userId)][k]; });
-        return meta.put(away, 'away');
-      });
-    }).then(function () { return hasCaches() ? caches.delete(awayCache(userId)) : null; });
-  }
-
   function dropPrunedCaches() {
     return Outbox.getMeta('away').then(function (away) {
       return Promise.all(Object.keys(away || {}).filter(function (u) { return away[u].dropped; })
@@ -236,40 +217,6 @@
     });
   }
 
-  /** The user id whose keys on this phone belong to `username`, or null. */
-  function findLogin(username) {
-    if (!Vault) return Promise.resolve(null);
-    return Promise.all([loginDigest(username), Vault.users()]).then(function (v) {
-      return Promise.all(v[1].map(function (u) { return Vault.keysOf(u); })).then(function (entries) {
-        var hit = entries.filter(function (k) { return k && k.login === v[0]; })[0];
-        return hit ? String(hit.user_id) : null;
-      });
-    });
-  }
-
-  /**
-   * `userId` has just unlocked their keys with their PIN at "Sign in on this phone": the phone
-   * becomes theirs (their copies back, the previous worker's set aside and signed out on the
-   * server first, so a session of theirs is never used for the next). Resolves when done.
-   */
-  function signInHere(userId) {
-    var me = String(userId);
-    return Promise.all([Outbox.session(), awayOf(me), Vault.keysOf(me)]).then(function (v) {
-      var current = v[0];
-      var leaving = current.userId && current.userId !== me ? current.deviceId : null;
-      var device = (v[1] && v[1].device_id) || (v[2] && v[2].signing_device) || null;
-      // What the leaving worker sealed for the server goes first, with their session, if it can.
-      var sending = leaving && Outbox.flush && root.navigator.onLine !== false
-        ? Promise.race([Outbox.flush({reason: 'hand-on'}), new Promise(function (r) { setTimeout(r, HAND_ON_FLUSH_MS); })])
-        : Promise.resolve();
-      return sending.then(function () {
-        return leaving ? oweSignOut(leaving).then(settleSignOuts) : null;
-      }).then(function () {
-        return Outbox.setSession({userId: me, deviceId: device});
-      });
-    });
-  }
-
   // ---- a sign-out the server has not heard of yet -------------------------------------------
 
   /** Note that the session of `deviceId` must be ended on the server before anything else goes. */
@@ -311,13 +258,11 @@
     change: change,
     anyoneHere: anyoneHere,
     noteLogin: noteLogin,
-    findLogin: findLogin,
-    signInHere: signInHere,
-    awayOf: awayOf,
-    dropAway: dropAway,
+    loginDigest: loginDigest,
     signOut: signOut,
     oweSignOut: oweSignOut,
     settleSignOuts: settleSignOuts,
-    awayCache: awayCache
+    awayCache: awayCache,
+    RESET: RESET
   };
 })(typeof self !== 'undefined' ? self : this);

@@ -2,6 +2,7 @@
 unsent records kept apart under their own key, a colleague's sign-out never taking the first
 worker's records with it, and switching worker with no signal, each unlocking with their own PIN."""
 
+import re
 import time
 
 import pytest
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.test_offline import TIMEOUT, fill_contact, person_id, wait_cached
 from tests.test_phone_lock import PIN, choose_pin, locked_phone, sign_in
+from tests.test_phone_thief import READ_EVERYTHING
 
 pytestmark = pytest.mark.server_config(PHONE_LOCK=True, PHONE_LOCK_MINUTES=5)
 NOTE = "Test: Dan was by the lock gates at Welches Dam"
@@ -127,8 +129,16 @@ def test_workers_hand_a_locked_phone_on_with_no_signal_each_with_their_own_pin_a
     page.click("button:has-text('Save contact')")
     page.wait_for_url(f"**/people/{dan}")
 
-    # Back to Priya, still with no signal: her copies; his record there, unreadable to her.
+    # Locked again, both workers' copies on it: whoever holds it reads nobody's name or note.
     page = reopened(page)
+    expect(page.locator("h1:visible")).to_have_text("Enter your PIN")
+    held = page.evaluate(READ_EVERYTHING)
+    assert any(entry.startswith("fieldapp-away-") for entry in held)  # it does hold the other's
+    everything = "\n".join(held)
+    secrets = {NOTE} | {p["display_name"] for p in live_server.query("SELECT display_name FROM person")}
+    assert sorted(s for s in secrets if re.search(rf"\b{re.escape(s)}\b", everything)) == []
+
+    # Back to Priya, still with no signal: her copies; his record there, unreadable to her.
     page.click("text=Not you? Sign in as another worker")
     sign_in_here(page, "outreach2", COLLEAGUE_PIN)
     page.wait_for_url("**/caseload")
