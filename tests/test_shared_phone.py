@@ -191,3 +191,25 @@ def test_signing_out_with_no_signal_leaves_nothing_of_that_worker_and_the_next_s
     while live_sessions(live_server, "outreach2"):
         assert time.monotonic() < deadline, "the session signed out of with no signal never ended"
         time.sleep(0.2)
+
+
+def views_of(live_server, person):
+    return live_server.query("SELECT count(*) AS n FROM audit_event WHERE person_id = ? AND action = 'view'",
+                             [person])[0]["n"]
+
+
+def test_a_wrong_password_typed_on_a_locked_phone_opens_nothing_from_the_server(phone, live_server):
+    dan = person_id(live_server, "Dan")
+    page = locked_phone(phone)
+    wait_cached(page, f"/people/{dan}")
+    page = reopened(page)  # locked, with signal, its worker's session still alive on the server
+    expect(page.locator("h1:visible")).to_have_text("Enter your PIN")
+    page.goto("/login")
+    page.fill("#username", "outreach2")
+    page.fill("#password", "not her password")
+    page.click("button:has-text('Sign in')")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a correct username and password")
+    seen = views_of(live_server, dan)
+    page.goto(f"/people/{dan}")
+    expect(page.locator("h1:visible")).to_have_text("Enter your PIN")
+    assert views_of(live_server, dan) == seen  # the lock screen stood in: the server drew nothing

@@ -46,6 +46,9 @@
   function prepareLogin() {
     var login = document.querySelector('form[data-login]');
     if (!login) return;
+    // The sign-in page drawn again (a wrong password): no sign-in is under way any more, so the
+    // lock screen stands in for a locked worker's pages again (static/sw.js `locked`).
+    Outbox.setMeta({signing_in_at: null}).catch(function () {});
     var field = deviceIdField(login);
     Outbox.deviceId().then(function (id) { if (field && !field.value) field.value = id; });
   }
