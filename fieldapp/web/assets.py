@@ -21,11 +21,12 @@
 """
 
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
 
-from flask import Response, current_app, request, send_from_directory
+from flask import Response, current_app, render_template, request, send_from_directory
 
 # The bundles and their parts, in the order they must run (each file's header says what it needs).
 # A new classic script for every page goes into one of them (the worker's `shared` only if the
@@ -56,6 +57,11 @@ BUNDLES = {
     # The lock screen's "Sign in on this phone" (templates/shell/lock.html), for shared phones.
     "bundle/phone-sign-in.js": ["page/phone-sign-in.js"],
 }
+# Made by Jinja, not read from disk: the phone scripts' templates (the outbox states, the notices,
+# the status line's words...), once in a file every page loads and the service worker precaches,
+# instead of in every page (about 2 KB compressed a page: issue 13's page refresh and first sign-in).
+# Name -> the templates it is made of, in order.
+RENDERED = {"phone-templates.js": ["_outbox.html", "_outbox_list.html"]}
 IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 # Our scripts: a name in static/ or static/page/, nothing else (no other folder, no ".."), so
@@ -93,9 +99,25 @@ def _files_of(name):
     return _files[key]
 
 
+def _rendered(name):
+    """(bytes served, content hash) for a RENDERED name: its templates rendered (they depend on
+    nobody: every variant a page could have is in) into a script that adds them to the page, once,
+    before the page's own scripts run. Rendered each time it is asked for, as the page itself was,
+    so it is never stale."""
+    # A run of white space is one space to HTML wherever it is (no <pre> here): the indentation goes.
+    html = re.sub(r"\n\s+", "\n", "".join(render_template(t) for t in RENDERED[name]))
+    body = ("/* fieldapp: the phone scripts' <template> elements (templates/"
+            + ", templates/".join(RENDERED[name]) + "), added to the page before its scripts run. */\n"
+            "if (!document.getElementById('tpl-outbox-states')) document.body.insertAdjacentHTML('beforeend', "
+            + json.dumps(html, ensure_ascii=False) + ");\n").encode()
+    return body, hashlib.sha256(body).hexdigest()[:12]
+
+
 def built(name):
     """(bytes served, content hash) for a static file or bundle, or None if a part is missing.
     Rebuilt only when one of its files changes size or modification time."""
+    if name in RENDERED:
+        return _rendered(name)
     made_from, served, paths = _files_of(name)
     try:
         stamp = tuple((found.st_mtime_ns, found.st_size) for found in map(os.stat, paths))
@@ -121,10 +143,12 @@ def asset_url(name):
 
 
 def shell_files(names):
-    """Every file on disk the given static names (files or bundles) are made from."""
+    """Every file on disk the given static names (files or bundles) are made from (a RENDERED
+    one's templates count through fieldapp/web/shell.py PRECACHED_TEMPLATES)."""
     files = []
     for name in names:
-        files += _files_of(name)[0]
+        if name not in RENDERED:
+            files += _files_of(name)[0]
     return files
 
 
@@ -133,7 +157,7 @@ def serve(filename):
     nothing outside static/), with its caching by the URL's hash."""
     static = _static()
     minified = static / "build" / "min"
-    if filename in BUNDLES:
+    if filename in BUNDLES or filename in RENDERED:
         found = built(filename)
         if found is None:
             return Response("not built: run scripts/setup.sh", status=404)

@@ -37,6 +37,7 @@ THEME_COLOUR = "#0b0c0c"
 # (issue 13; bench/shell_weight.py counts them apart). The worker gets each as its versioned URL
 # (assets.asset_url).
 PRECACHED_STATIC = [
+    "phone-templates.js",
     "build/app.css",
     "bundle/shared.js",
     "bundle/page.js",
@@ -59,7 +60,8 @@ WORKER_SCRIPTS = "bundle/shared.js"
 # Pages of this blueprint the worker precaches too.
 PRECACHED_PAGES = ["/manifest.webmanifest", "/offline", "/lock", "/stale"]
 # Templates that make up the precached /offline, /lock and /stale pages.
-PRECACHED_TEMPLATES = ["base.html", "_outbox.html", "shell/offline.html", "shell/lock.html", "shell/stale.html"]
+PRECACHED_TEMPLATES = ["base.html", "_outbox.html", "_outbox_list.html", "shell/offline.html", "shell/lock.html",
+                       "shell/stale.html"]
 
 # The service worker's caching policy by path, for GET requests. A "casework" page is kept on the
 # phone for reading offline (the worker stores it when opened, a sync refreshes it); a
