@@ -2,9 +2,11 @@
 risk marker saved to the outbox, sent once when signal returns and shown first on the person's
 page; a safeguarding concern whose form says to call 999 for immediate risk, sent the same way."""
 
+import time
+
 from playwright.sync_api import expect
 
-from tests.test_offline import person_id, sign_in, wait_cached
+from tests.test_offline import TIMEOUT, person_id, sign_in, wait_cached
 
 
 def test_a_risk_marker_added_offline_reaches_the_server_once_and_shows_first(phone, live_server):
@@ -67,9 +69,13 @@ def test_a_person_with_a_risk_marker_has_their_own_contact_form_on_the_phone(pho
     page.wait_for_url(f"**/people/{dan}")
     expect(page.locator("[data-sync-status]")).to_have_text("All sent", timeout=20000)
     wait_cached(page, f"/people/{dan}/contacts/new")
-    own = page.evaluate("""async (p) => !!(await (await caches.open('fieldapp-pages')).match(p))""",
-                        f"/people/{dan}/contacts/new")
-    assert own
+    # wait_cached is content with the blank form standing in: wait for his own copy, which the
+    # refresh after the marker's sync fetches.
+    deadline = time.monotonic() + 2 * TIMEOUT / 1000
+    while not page.evaluate("""async (p) => !!(await (await caches.open('fieldapp-pages')).match(p))""",
+                            f"/people/{dan}/contacts/new"):
+        assert time.monotonic() < deadline, "his own contact form never reached the phone"
+        page.wait_for_timeout(200)
 
     page.context.set_offline(True)
     page.goto(f"/people/{dan}/contacts/new")
