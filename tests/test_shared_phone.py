@@ -213,3 +213,15 @@ def test_a_wrong_password_typed_on_a_locked_phone_opens_nothing_from_the_server(
     page.goto(f"/people/{dan}")
     expect(page.locator("h1:visible")).to_have_text("Enter your PIN")
     assert views_of(live_server, dan) == seen  # the lock screen stood in: the server drew nothing
+
+
+def test_a_colleague_signing_in_with_a_password_over_a_locked_phone_gets_their_own_pin(phone, live_server):
+    page = locked_phone(phone)  # Olu's, then locked: the app opened again
+    page = reopened(page)
+    expect(page.locator("h1:visible")).to_have_text("Enter your PIN")
+    sign_in(page, "outreach2")
+    # Not Olu's lock screen in place of her page: her own first PIN on this phone.
+    expect(page.locator("h1:visible")).to_have_text("Choose a PIN for this phone")
+    choose_pin(page, COLLEAGUE_PIN)
+    page.wait_for_url("**/caseload")
+    signed_in_as(page, "Priya Shah")
