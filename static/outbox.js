@@ -443,6 +443,7 @@
     uuid: uuid,
     on: on,
     UNSENT: UNSENT,
+    DB_NAME: DB_NAME,
     // The write primitives, for static/flush.js (see the header): not for page code, which goes
     // through the operations above.
     transaction: transaction,

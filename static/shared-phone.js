@@ -219,6 +219,16 @@
 
   // ---- a sign-out the server has not heard of yet -------------------------------------------
 
+  /** Whether the outbox's database exists: asked on every page from the network, looking must
+   * never make it again after a wipe (a revoked phone goes to /wiped with nothing left). */
+  function storeHere() {
+    var idb = root.indexedDB;
+    if (!idb || !idb.databases) return Promise.resolve(true);
+    return idb.databases().then(function (list) {
+      return list.some(function (d) { return d.name === Outbox.DB_NAME; });
+    }, function () { return true; });
+  }
+
   /** Note that the session of `deviceId` must be ended on the server before anything else goes. */
   function oweSignOut(deviceId) {
     if (!deviceId) return Promise.resolve();
@@ -233,7 +243,9 @@
    * false while one could not be told (no signal): then nothing may go to the network with the
    * browser's cookie, which may still be the previous worker's. */
   function settleSignOuts() {
-    return Outbox.getMeta('sign_out_owed').then(function (owed) {
+    return storeHere().then(function (here) {
+      return here ? Outbox.getMeta('sign_out_owed') : null;
+    }).then(function (owed) {
       if (!Array.isArray(owed) || !owed.length) return true;
       var left = owed.slice();
       return owed.reduce(function (chain, deviceId) {
