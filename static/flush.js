@@ -273,18 +273,18 @@
     });
 
     function begin() {
-    return Promise.all([Outbox.session(), Outbox.settings(), Outbox.getMeta('batch_max'),
-                        Outbox.getMeta('retry_not_before'), Outbox.getMeta('discarded'),
-                        AtRest.secrecy(), Outbox.getMeta('pull_nonce')]).then(function (v) {
-      var s = v[0];
-      if (!s.userId || !s.deviceId) return {ok: false, reason: 'no-session'};
-      // Locked (the PIN lock on, no page open to hand the key): nothing can be opened, nor a pull
-      // stored sealed; what was sealed for the server at save time is still sent (push only), the
-      // rest waits, sealed, for the next unlock.
-      return (v[5].plain ? Promise.resolve(null) : Sealing.registered(s.userId, s.deviceId)).then(function (sealTo) {
-        return start(v, s, sealTo);
+      return Promise.all([Outbox.session(), Outbox.settings(), Outbox.getMeta('batch_max'),
+                          Outbox.getMeta('retry_not_before'), Outbox.getMeta('discarded'),
+                          AtRest.secrecy(), Outbox.getMeta('pull_nonce')]).then(function (v) {
+        var s = v[0];
+        if (!s.userId || !s.deviceId) return {ok: false, reason: 'no-session'};
+        // Locked (the PIN lock on, no page open to hand the key): nothing can be opened, nor a pull
+        // stored sealed; what was sealed for the server at save time is still sent (push only), the
+        // rest waits, sealed, for the next unlock.
+        return (v[5].plain ? Promise.resolve(null) : Sealing.registered(s.userId, s.deviceId)).then(function (sealTo) {
+          return start(v, s, sealTo);
+        });
       });
-    });
     }
 
     function start(v, s, sealTo) {
