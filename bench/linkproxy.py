@@ -23,13 +23,28 @@ LINKS = {
 @dataclass
 class Counts:
     """What went through a proxy since its last `reset()`; `log` has one entry per request:
-    {"request": "GET /path HTTP/1.1", "up": bytes, "down": bytes} (an answer's bytes counted to
-    the last request of its connection: browsers and our clients do not pipeline)."""
+    {"request": "GET /path HTTP/1.1", "up": bytes, "down": bytes, "sent": when the client sent
+    it, "answered": when the last byte of its answer reached the client} (loop times; an answer's
+    bytes counted to the last request of its connection: browsers and our clients do not
+    pipeline). `rounds()` says how many round trips the log took."""
     requests: int = 0
     up: int = 0
     down: int = 0
     connections: int = 0
     log: list = field(default_factory=list)
+
+    def rounds(self, entries=None):
+        """The round trips `entries` (default: the whole log) took: the longest chain of requests
+        each sent after the answer to the one before it had arrived. Requests sent together, on
+        as many connections as the browser likes, are one round however many they are; a request
+        that could only be made once an answer was in is another."""
+        entries = sorted(self.log if entries is None else entries, key=lambda e: e["sent"])
+        depth = []
+        for i, entry in enumerate(entries):
+            before = [depth[j] for j in range(i)
+                      if entries[j]["answered"] is not None and entries[j]["answered"] <= entry["sent"]]
+            depth.append(1 + max(before, default=0))
+        return max(depth, default=0)
 
 
 class RequestCounter:
@@ -139,21 +154,23 @@ class MeasuringProxy:
         requests = RequestCounter()
         current = {"entry": None}
 
-        def count_up(data):
+        def count_up(data, at):
             requests.feed(data)
             self.counts.requests += requests.count
             requests.count = 0
             for line in requests.lines:
-                current["entry"] = {"request": line, "up": 0, "down": 0}
+                current["entry"] = {"request": line, "up": 0, "down": 0,
+                                    "sent": time.monotonic(), "answered": None}
                 self.counts.log.append(current["entry"])
             requests.lines.clear()
             if current["entry"]:
                 current["entry"]["up"] += len(data)
             self.counts.up += len(data)
 
-        def count_down(data):
+        def count_down(data, at):
             if current["entry"]:
                 current["entry"]["down"] += len(data)
+                current["entry"]["answered"] = at
             self.counts.down += len(data)
 
         await asyncio.gather(
@@ -185,8 +202,9 @@ class MeasuringProxy:
                 data = await reader.read(65536)
                 if not data:
                     break
-                count(data)
-                queue.put_nowait((pipe().arrival(len(data)), data))
+                at = pipe().arrival(len(data))
+                count(data, at)
+                queue.put_nowait((at, data))
         except (ConnectionError, OSError):
             pass
         queue.put_nowait(None)

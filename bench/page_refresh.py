@@ -34,8 +34,10 @@ def wait(page, script, seconds=60):
 
 
 def measure(proxy, person_id):
-    """{"requests", "bytes", "seconds", "pages", "not_modified", "sync"} for the refresh after
-    pushing one record on edge, or None when Playwright or Chromium is missing."""
+    """{"requests", "bytes", "down", "seconds", "rtts", "rounds", "sync", "log"} for the refresh
+    after pushing one record on edge, or None when Playwright or Chromium is missing. `rounds` is
+    the round trips the refresh's requests took (bench/linkproxy.py `Counts.rounds`): its time is
+    that many round trips plus its bytes at the link's speed."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -73,7 +75,8 @@ def measure(proxy, person_id):
     pages = [e for e in counts.log if e not in sync]
     return {"requests": len(pages), "bytes": sum(e["up"] + e["down"] for e in pages),
             "down": sum(e["down"] for e in pages), "seconds": seconds,
-            "rtts": seconds / LINKS["edge"][0], "sync": len(sync), "log": pages}
+            "rtts": seconds / LINKS["edge"][0], "rounds": counts.rounds(pages),
+            "sync": len(sync), "log": pages}
 
 
 def report(figures):
@@ -83,7 +86,8 @@ def report(figures):
         return
     print(f"\npage refresh after pushing 1 record, edge: {figures['requests']} requests, "
           f"{figures['bytes'] / 1000:.1f} kB up + down ({figures['down'] / 1000:.1f} kB down), "
-          f"{figures['seconds']:.2f} s ({figures['rtts']:.1f} RTT); goal <= 10 kB, 1 round trip")
+          f"in {figures['rounds']} round(s), {figures['seconds']:.2f} s ({figures['rtts']:.1f} RTT: "
+          f"the rounds plus the bytes at {LINKS['edge'][1]} kbps); goal <= 10 kB, 1 round trip")
     for entry in figures["log"]:
         print(f"    {entry['request'][:70]:70} {entry['up']:>6} up {entry['down']:>7} down")
 
