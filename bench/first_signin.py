@@ -1,6 +1,6 @@
 """What does a phone's first sign-in take from the network? Prints figures; asserts nothing.
 
-    .venv/bin/python bench/first_signin.py [--list]
+    .venv/bin/python bench/first_signin.py [--list] [--no-https]
 
 Serves the app with the demo data on 127.0.0.1 and drives Debian's Chromium (Playwright, a 360 px
 phone with its service worker) through a first visit: the login page, signing in as the demo
@@ -10,16 +10,30 @@ two seconds (the service worker's install and precache, the first sync, the page
 offline use). Every request that reaches the server is counted by a WSGI middleware in front of the
 app, the page's and the service worker's alike, with its answer's size as the app sent it (raw) and
 gzipped as a compressing proxy would send it (text types only; an answer the app already
-compressed is counted as it is). Headers are counted apart.
+compressed is counted as it is). Headers are counted apart: HTTP/1.1's, as `fieldapp serve`
+alone speaks it, each header in full on every request.
+
+Then the same first sign-in through the HTTPS front the README installs (Debian's Caddy running
+ops/Caddyfile, its own internal certificate, trusted by Chromium by its key's hash): HTTP/2 over
+TLS, as a real phone talks to a real deployment. A counting proxy (bench/linkproxy.py) between
+Chromium and Caddy counts every byte on the TCP connections, both ways: TLS handshakes, HTTP/2's
+compressed headers (HPACK) and frames, the bodies. `--no-https` skips it (it needs caddy and
+openssl; without them it says so).
 Issue 13's goal: at most 150 kB for the whole first sign-in.
 """
 
+import base64
 import gzip
+import hashlib
+import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
@@ -27,7 +41,10 @@ from werkzeug.serving import make_server
 from fieldapp import create_app, demo
 from fieldapp.db import open_db
 from fieldapp.migrations import migrate
+from linkproxy import MeasuringProxy
 from phone_sign_in import sign_in
+
+ROOT = Path(__file__).resolve().parent.parent
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/manifest+json",
                 "image/svg+xml")
@@ -84,34 +101,110 @@ def kind_of(path):
     return "pages (caseload, people, forms)"
 
 
-def main(argv=None):
-    """Drive a first sign-in, print what crossed the wire and return the totals (bench/limit.py's
-    table). `--list` in `argv` (or the command line) also prints every request, in order."""
-    listing = "--list" in (sys.argv[1:] if argv is None else argv)
+def serve_demo(**settings):
+    """The app with the demo data on 127.0.0.1 behind a `Measure`: (server, measure)."""
     instance = tempfile.mkdtemp(prefix="fieldapp-first-signin-")
-    app = create_app({"INSTANCE": instance, "RATELIMIT_ENABLED": False})
+    app = create_app({"INSTANCE": instance, "RATELIMIT_ENABLED": False, **settings})
     db = open_db(app.config["DATABASE"])
     migrate(db)
     demo.load_demo(db, app.config)
     db.close()
     measure = Measure(app)
     server = make_server("127.0.0.1", 0, measure, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return server, measure
+
+
+def first_sign_in(base, measure, extra_args=()):
+    """Chromium's first sign-in at `base`, until the server has been quiet for QUIET_SECONDS."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--disable-gpu", "--disable-quic", "--no-sandbox",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+            *extra_args])
+        context = browser.new_context(base_url=base, viewport={"width": 360, "height": 740},
+                                      is_mobile=True, has_touch=True, service_workers="allow")
+        page = context.new_page()
+        sign_in(page)  # with the PIN the lock asks for: the phone syncs only once it is chosen
+        deadline = time.monotonic() + 90
+        while time.monotonic() - measure.last < QUIET_SECONDS and time.monotonic() < deadline:
+            time.sleep(0.2)
+        browser.close()
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def key_hash(certificate):
+    """Base64 SHA-256 of a certificate's public key: what Chromium's
+    --ignore-certificate-errors-spki-list trusts (so the HTTP cache works as on a real site)."""
+    public = subprocess.run(["openssl", "x509", "-pubkey", "-noout", "-in", str(certificate)],
+                            capture_output=True, check=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=public,
+                         capture_output=True, check=True).stdout
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+def through_https_front():
+    """The first sign-in through Caddy (ops/Caddyfile) over HTTPS and HTTP/2: {"requests",
+    "wire", "up", "down", "connections"} counted on the TCP connections, or None when caddy or
+    openssl is missing."""
+    if not (shutil.which("caddy") and shutil.which("openssl")):
+        print("through the HTTPS front: not measured (needs caddy and openssl: scripts/setup.sh --test)")
+        return None
+    server, measure = serve_demo(TRUSTED_PROXIES=1)
+    folder = Path(tempfile.mkdtemp(prefix="fieldapp-caddy-"))
+    port = free_port()
+    (folder / "Caddyfile").write_text(
+        "{\n  admin off\n  skip_install_trust\n  auto_https disable_redirects\n"
+        f"  default_bind 127.0.0.1\n  storage file_system {folder / 'caddy'}\n}}\n"
+        f"import {ROOT / 'ops' / 'Caddyfile'}\n")
+    caddy = subprocess.Popen(
+        ["caddy", "run", "--config", str(folder / "Caddyfile"), "--adapter", "caddyfile"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={"HOME": str(folder), "XDG_DATA_HOME": str(folder), "XDG_CONFIG_HOME": str(folder),
+             "PATH": "/usr/bin:/bin", "FIELDAPP_SITE": f"https://localhost:{port}",
+             "FIELDAPP_UPSTREAM": f"127.0.0.1:{server.server_port}"})
+    try:
+        deadline = time.monotonic() + 20
+        while not list((folder / "caddy").rglob("localhost.crt")):
+            if caddy.poll() is not None or time.monotonic() > deadline:
+                print("through the HTTPS front: not measured (caddy did not start)")
+                return None
+            time.sleep(0.1)
+        time.sleep(0.5)  # the certificate written, the listener up
+        trusted = ",".join(key_hash(c) for c in (folder / "caddy").rglob("*.crt"))
+        # Chromium talks to the counting proxy, which relays to Caddy: the site's name is still
+        # localhost (Caddy matches the name, not the port).
+        proxy = MeasuringProxy(port)
+        first_sign_in(f"https://localhost:{proxy.port}", measure,
+                      [f"--ignore-certificate-errors-spki-list={trusted}"])
+        counts = proxy.reset()
+    finally:
+        caddy.terminate()
+        caddy.wait(timeout=10)
+        server.shutdown()
+    print(f"  through the HTTPS front (Caddy, TLS, HTTP/2), every byte on the TCP connections: "
+          f"{(counts.up + counts.down) / 1000:.1f} kB ({counts.up / 1000:.1f} up, "
+          f"{counts.down / 1000:.1f} down) for {len(measure.exchanges)} requests on "
+          f"{counts.connections} connection(s) (goal: 150 kB)")
+    return {"requests": len(measure.exchanges), "wire": counts.up + counts.down, "up": counts.up,
+            "down": counts.down, "connections": counts.connections}
+
+
+def main(argv=None):
+    """Drive a first sign-in, print what crossed the wire and return the totals (bench/limit.py's
+    table). `--list` in `argv` (or the command line) also prints every request, in order;
+    `--no-https` skips the run through the HTTPS front."""
+    args = sys.argv[1:] if argv is None else argv
+    listing = "--list" in args
+    server, measure = serve_demo()
     base = f"http://127.0.0.1:{server.server_port}"
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--disable-gpu", "--disable-quic", "--no-sandbox",
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"])
-            context = browser.new_context(base_url=base, viewport={"width": 360, "height": 740},
-                                          is_mobile=True, has_touch=True, service_workers="allow")
-            page = context.new_page()
-            sign_in(page)  # with the PIN the lock asks for: the phone syncs only once it is chosen
-            deadline = time.monotonic() + 90
-            while time.monotonic() - measure.last < QUIET_SECONDS and time.monotonic() < deadline:
-                time.sleep(0.2)
-            browser.close()
+        first_sign_in(base, measure)
     finally:
         server.shutdown()
 
@@ -142,8 +235,10 @@ def main(argv=None):
     repeated = sorted({p for p in shell_twice if shell_twice.count(p) > 1})
     print(f"  shell files asked for more than once: {repeated or 'none'} "
           "(a first install's importScripts revalidates its bundle: a 304, no body)")
+    https = None if "--no-https" in args else through_https_front()
     return {"requests": everything["n"], "wire": everything["gzip"] + everything["headers"],
-            "raw": everything["raw"] + everything["headers"], "headers": everything["headers"]}
+            "raw": everything["raw"] + everything["headers"], "headers": everything["headers"],
+            "https": https}
 
 
 if __name__ == "__main__":

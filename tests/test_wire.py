@@ -94,6 +94,28 @@ def test_pages_scripts_styles_and_sync_answers_go_compressed(server):
     assert phone.get("/caseload", encoding="identity").headers.get("Content-Encoding") is None
 
 
+def test_static_files_go_packed_at_brotlis_best(server):
+    """The shell is the same bytes for every phone: packed once at quality 11, not per request."""
+    base, _, _ = server
+    phone = Phone(base)
+    for path in ["/static/bundle/shared.js", "/static/build/app.css", "/sw.js"]:
+        plain = raw_body(phone.get(path, encoding="identity"))
+        answer = phone.get(path, encoding="gzip, deflate, br, zstd")
+        body = raw_body(answer)
+        assert brotli.decompress(body) == plain, path
+        assert len(body) == len(brotli.compress(plain, quality=11)), path
+
+
+def test_a_packed_static_file_revalidates_to_304(server):
+    base, _, _ = server
+    phone = Phone(base)
+    for path in ["/static/bundle/shared.js", "/static/flush.js", "/sw.js"]:
+        first = phone.get(path)
+        again = phone.get(path, **{"If-None-Match": first.headers["ETag"]})
+        assert first.headers["ETag"].endswith(':br"') and again.status_code == 304, path
+        assert raw_body(again) == b"", path
+
+
 def test_tiny_answers_are_not_compressed(server):
     base, _, _ = server
     signed_out = requests.post(base + "/api/sync", headers={"X-Fieldapp-Sync": "1",

@@ -28,6 +28,8 @@ from pathlib import Path
 
 from flask import Response, current_app, render_template, request, send_from_directory
 
+from .wire import packed_once
+
 # The bundles and their parts, in the order they must run (each file's header says what it needs).
 # A new classic script for every page goes into one of them (the worker's `shared` only if the
 # service worker needs it too), not into templates/base.html.
@@ -169,10 +171,10 @@ def serve(filename):
         response = send_from_directory(minified, filename)
     else:
         response = send_from_directory(static, filename)  # 404 for anything outside static/
+    current = (built(filename) or (None, None))[1]
     asked = request.args.get("v")
-    current = (built(filename) or (None, None))[1] if asked else None
     response.headers["Cache-Control"] = IMMUTABLE if asked and asked == current else REVALIDATE
-    return response
+    return packed_once(response, (str(static), filename, current)) if current else response
 
 
 def init_app(app):

@@ -12,7 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from .. import instruments, users
@@ -22,6 +22,7 @@ from ..records.names import RECORD_NAMES
 from ..records.peer_session import PEER_ROLES
 from ..rules import access, licence, sealed_sync
 from .assets import asset_url, shell_files
+from .wire import packed_once
 
 bp = Blueprint("shell", __name__)
 
@@ -253,7 +254,10 @@ def service_worker():
     response = Response(body, mimetype="application/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
-    return response
+    # The browser's update check revalidates it on every navigation: unchanged, that is a 304.
+    tag = hashlib.sha256(response.get_data()).hexdigest()[:16]
+    response.set_etag(tag)
+    return packed_once(response.make_conditional(request), ("sw.js", tag))
 
 
 @bp.route("/manifest.webmanifest")
