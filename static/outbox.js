@@ -20,9 +20,10 @@
  *           workers' copies set aside) and sign_out_owed (static/shared-phone.js)
  *
  * Every offline store of casework goes through here, so that it can be encrypted and wiped in one
- * place (`wipe`). The flush stores a whole answer (results, changes, cursor) in one transaction, so
+ * place (`wipe` and `dropCopies`, which static/wipe.js adds). The flush stores a whole answer (results, changes, cursor) in one transaction, so
  * the store exports its write primitives for static/flush.js on purpose: `transaction`,
- * `updateItem`, `getMeta`, `setMeta` and `emit`; page code uses the operations above them.
+ * `updateItem`, `getMeta`, `setMeta` and `emit` (and `close`, for static/wipe.js); page code uses
+ * the operations above them.
  * Events go out on BroadcastChannel('fieldapp') so every open page and the worker stay in step:
  * {type: 'changed'}, {type: 'progress', done, total}, {type: 'flushed', ok, pending, waiting,
  * failure}, {type: 'login-needed'}, {type: 'revoked'}, {type: 'wiped'}.
@@ -371,46 +372,16 @@
     });
   }
 
-  // ---- caches -------------------------------------------------------------------------------
-  // The page copies themselves (refreshing, dropping a person's) are static/cached-pages.js; the
-  // store only deletes them wholesale: at a wipe, and when another user signs in.
+  // ---- closing -----------------------------------------------------------------------------
 
-  function hasCaches() { return typeof caches !== 'undefined'; }
-
-  /** Delete the database and every fieldapp- cache (logout, and a revoked phone: `forGood`, after
-   * which this context opens no database again). */
-  function wipe(opts) {
-    if (opts && opts.forGood) wipedForGood = true;
+  /** Close this context's connection to the database, which a wipe is about to delete (another
+   * context's stays open until its `blocking` hears); `forGood` (a revoked phone): this context
+   * never opens, so never makes again, the database. For static/wipe.js. */
+  function close(forGood) {
+    if (forGood) wipedForGood = true;
     var closing = dbPromise ? dbPromise.then(function (d) { d.close(); }, function () {}) : Promise.resolve();
     dbPromise = null;
-    if (root.FieldappVault) root.FieldappVault.lock();  // the unlocked key, in every context
-    function drop(name) {
-      return new Promise(function (resolve) {
-        var req = indexedDB.deleteDatabase(name);
-        var timer = setTimeout(resolve, 5000);  // a context that never lets go must not hang logout
-        req.onsuccess = req.onerror = function () { clearTimeout(timer); resolve(); };
-      });
-    }
-    // The vault's keys go too (static/vault.js): nothing is left that a PIN would open.
-    return closing.then(function () { return Promise.all([drop(DB_NAME), drop(C.VAULT_DB)]); }).then(function () {
-      if (!hasCaches()) return;
-      return caches.keys().then(function (names) {
-        return Promise.all(names.filter(function (n) { return n.indexOf(C.CACHE_PREFIX) === 0; })
-          .map(function (n) { return caches.delete(n); }));
-      });
-    }).then(function () { emit({type: 'wiped'}); });
-  }
-
-  /** Drop the phone's copies of people (what pulls and refreshes brought: the `records` store and
-   * the page cache), never the outbox: after too many wrong PINs, the unsent records stay. */
-  function dropCopies() {
-    return db().then(function (d) {
-      var t = tx(d, ['records', 'meta'], 'readwrite');
-      return Promise.all([t.objectStore('records').clear(), t.objectStore('meta').put(0, 'cursor'),
-                          t.objectStore('meta').delete('pages_refreshed_at'), t.done]);
-    }).then(function () {
-      if (hasCaches()) return caches.delete(C.PAGES_CACHE);
-    }).then(function () { emit({type: 'changed'}); });
+    return closing;
   }
 
   /** Ask the browser to keep this origin's storage under pressure (page side only). */
@@ -432,8 +403,6 @@
     replace: replace,
     pendingCount: pendingCount,
     records: records,
-    wipe: wipe,
-    dropCopies: dropCopies,
     setSession: setSession,
     session: currentSession,
     deviceId: deviceId,
@@ -450,6 +419,7 @@
     updateItem: updateItem,
     getMeta: getMeta,
     setMeta: setMeta,
-    emit: emit
+    emit: emit,
+    close: close
   };
 })(typeof self !== 'undefined' ? self : this);

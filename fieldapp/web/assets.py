@@ -35,9 +35,9 @@ from .wire import packed_once
 # service worker needs it too), not into templates/base.html.
 BUNDLES = {
     "bundle/shared.js": [
-        "vendor/idb.umd.js", "constants.js", "outbox.js", "vault.js", "screen-lock.js",
-        "sealing.js", "at-rest.js", "page-map.js", "cached-pages.js", "shared-phone.js", "send.js",
-        "answer.js", "flush.js", "handover.js", "page/lock.js",
+        "vendor/idb.umd.js", "constants.js", "outbox.js", "wipe.js", "unlocked-key.js", "vault.js",
+        "screen-lock.js", "sealing.js", "at-rest.js", "page-map.js", "cached-pages.js",
+        "shared-phone.js", "send.js", "answer.js", "flush.js", "handover.js", "page/lock.js",
     ],
     "bundle/page.js": [
         "dates.js", "status.js", "page/worker.js", "page/triggers.js", "page/logout.js",
