@@ -52,7 +52,7 @@ BUNDLES = {
     # The casework forms' submit (the one write path) and someone registered on this phone (their
     # page on the outbox page, the forms made theirs), for every page but the light ones
     # (templates/base.html `light_page`: the caseload, login), which have neither.
-    "bundle/forms.js": ["forms.js", "page/pending-person.js", "page/kept-off.js"],
+    "bundle/forms.js": ["forms.js", "page/fix-form.js", "page/pending-person.js", "page/kept-off.js"],
     "bundle/contact.js": ["page/contact-form.js", "page/place-markers.js", "page/offline-matches.js"],
     "bundle/directory.js": ["page/directory.js"],
     "bundle/barriers.js": ["page/pending-barriers.js"],
