@@ -108,10 +108,11 @@ def create_app(test_config=None):
     from .web import account, admin, api, assessments, assets, auth, contacts, coordination, guards
     from .web import barriers, concerns, directory, forum, health, logs, measures, oncall, peer
     from .web import mdt, people, returns, risks, safeguarding, safety, services, shell, tally, wire
-    from .web import dates, handover, kept_off
+    from .web import dates, dictionary, handover, kept_off
 
     # After-request hooks run last-registered first: security and caching headers, then the
-    # casework page's ETag (and 304), then compression of whatever body is left.
+    # casework page's ETag (and 304), then a page packed against the phone's dictionary
+    # (fieldapp/web/dictionary.py), then compression of whatever body is left.
     wire.compress.init_app(app)
 
     health.init_app(app)
@@ -132,6 +133,9 @@ def create_app(test_config=None):
     assets.init_app(app)  # minified, bundled, versioned static files (fieldapp/web/assets.py)
     app.session_interface = guards.SessionCookies()
     app.before_request(guards.password_change_gate)
+    # Registered before the page's ETag so that it runs after it, on the page as drawn, and
+    # before flask-compress: a page for a browser holding the dictionary goes as dcz.
+    app.after_request(dictionary.packed_with_dictionary)
     app.after_request(wire.conditional_page)
     app.after_request(guards.headers)
     proxies = int(app.config["TRUSTED_PROXIES"] or 0)

@@ -79,3 +79,13 @@ if [ ! -f "$min_stamp" ]; then
   done
   touch "$min_stamp"
 fi
+
+# The page dictionary (fieldapp/web/dictionary.py): a few pages drawn for a specimen worker on a
+# throwaway instance with nobody in it, that pages are compressed against for a phone holding it.
+# Rebuilt when the app's code, templates or instruments change (a stale one only compresses less).
+dict_stamp="static/build/.dictionary-$(hash_with_names $(find fieldapp templates -type f \( -name '*.py' -o -name '*.html' -o -name '*.json' \) | sort))"
+if [ ! -f "$dict_stamp" ] || [ ! -f static/build/pages.dict ]; then
+  .venv/bin/python -m fieldapp.web.dictionary static/build/pages.dict >/dev/null
+  rm -f static/build/.dictionary-*
+  touch "$dict_stamp"
+fi

@@ -90,27 +90,34 @@ def test_a_busy_server_is_left_alone_for_its_retry_after(phone, live_server):
 
 class PageLog:
     """WSGI middleware put in front of the app for one test: every page request the service
-    worker's refresh makes (X-Fieldapp-Refresh: 1), with its status and bytes on the wire."""
+    worker's refresh makes (X-Fieldapp-Refresh: 1), with its status and bytes on the wire, in
+    `refreshes`; every HTML answer, the refreshes and the pages opened alike, in `pages`."""
 
     def __init__(self, app):
         self.app = app
         self.refreshes = []
+        self.pages = []
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
-        if environ.get("HTTP_X_FIELDAPP_REFRESH") != "1":
-            return self.app(environ, start_response)
-        entry = {"path": environ["PATH_INFO"], "conditional": "HTTP_IF_NONE_MATCH" in environ}
+        refresh = environ.get("HTTP_X_FIELDAPP_REFRESH") == "1"
+        entry = {"path": environ["PATH_INFO"], "conditional": "HTTP_IF_NONE_MATCH" in environ,
+                 "refresh": refresh}
 
         def record(status, headers, exc_info=None):
+            named = dict((k.lower(), v) for k, v in headers)
             entry["status"] = int(status.split()[0])
-            entry["encoding"] = dict((k.lower(), v) for k, v in headers).get("content-encoding")
+            entry["encoding"] = named.get("content-encoding")
+            entry["html"] = named.get("content-type", "").startswith("text/html")
             return start_response(status, headers, exc_info)
 
         body = b"".join(self.app(environ, record))
         entry["bytes"] = len(body)
         with self._lock:
-            self.refreshes.append(entry)
+            if refresh:
+                self.refreshes.append(entry)
+            if entry.get("html"):
+                self.pages.append(entry)
         return [body]
 
 
@@ -146,7 +153,7 @@ def test_the_refresh_after_a_sync_asks_conditionally(phone, live_server):
     # way the phone's copy shows it.
     dans = [e for e in log.refreshes if e["path"] == f"/people/{dan}"]
     assert dans and all(e["conditional"] for e in dans)
-    assert all(e["encoding"] in ("gzip", "br") for e in dans if e["status"] == 200)
+    assert all(e["encoding"] in ("gzip", "br", "dcz") for e in dans if e["status"] == 200)
     assert place in page.evaluate("(p) => FieldappCachedPages.pageText(p)", f"/people/{dan}")
     # Every page held was asked for; those that show nothing new answer 304 with no body.
     assert set(before) <= set(by_path), set(before) - set(by_path)
@@ -170,6 +177,30 @@ def test_the_refresh_after_a_sync_asks_conditionally(phone, live_server):
     expect(page.locator("main")).to_contain_text("refreshed conditionally")
     page.goto(unchanged[0]["path"])
     expect(page.locator("[data-notice=offline-copy]")).to_contain_text("Offline copy from")
+
+
+def test_pages_come_packed_against_the_phones_dictionary(phone, live_server):
+    """Every page links the page dictionary (fieldapp/web/dictionary.py), which the browser
+    fetches once; from then on a page comes as dcz (Zstandard against it), a fraction of its
+    brotli size, and reads the same: on the screen, and in the copy the phone keeps offline."""
+    dan = person_id(live_server, "Dan")
+    context = phone()
+    page = sign_in(context, "outreach")
+    wait_cached(page, "/caseload", f"/people/{dan}")
+    log = PageLog(live_server.faults.app)
+    live_server.faults.app = log
+    place = "Test: packed against the dictionary, Wisbech"
+    item = save_contact(page, dan, place)  # then Dan's page opens, and the refresh follows
+    expect(item).to_have_attribute("data-state", "sent", timeout=TIMEOUT)
+    wait_until(page, lambda: any(e["path"] == f"/people/{dan}" and e["status"] == 200
+                                 for e in log.pages), "Dan's page never came whole")
+    whole = [e for e in log.pages if e["status"] == 200]
+    assert all(e["encoding"] == "dcz" for e in whole), whole
+    wait_until(page, lambda: place in page.evaluate("(p) => FieldappCachedPages.pageText(p)",
+                                                    f"/people/{dan}"), "the copy lacks the contact")
+    context.set_offline(True)
+    page.goto(f"/people/{dan}")
+    expect(page.locator("main")).to_contain_text("packed against the dictionary")
 
 
 def rendered_at_of_copies(page):

@@ -2,7 +2,9 @@
 `fieldapp serve` runs): answers compressed by the app, the session cookie only when it changes,
 and casework pages answered 304 when the phone's copy is current (fieldapp/web/wire.py)."""
 
+import base64
 import gzip
+import hashlib
 import json
 import re
 import threading
@@ -10,16 +12,21 @@ import time
 import uuid
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
 import brotli
 import pytest
 import requests
+import zstandard
 from werkzeug.serving import make_server
 
 from fieldapp import demo
 from fieldapp.db import open_db
+from fieldapp.web import dictionary, wire
 from fieldapp.web.guards import COOKIE_REFRESH_SECONDS
 from tests.helpers import contact_fields, create
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -114,6 +121,70 @@ def test_a_packed_static_file_revalidates_to_304(server):
         again = phone.get(path, **{"If-None-Match": first.headers["ETag"]})
         assert first.headers["ETag"].endswith(':br"') and again.status_code == 304, path
         assert raw_body(again) == b"", path
+
+
+def dictionary_named():
+    """The page dictionary set-up built, and the name a browser holding it sends for it."""
+    data = (ROOT / "static" / dictionary.NAME).read_bytes()
+    return data, ":" + base64.b64encode(hashlib.sha256(data).digest()).decode() + ":"
+
+
+def test_a_page_goes_packed_against_the_dictionary_the_phone_holds(server):
+    base, _, people = server
+    phone = Phone(base)
+    data, named = dictionary_named()
+    for path in ["/caseload", f"/people/{people['Dan']}", "/tally/new"]:
+        plain = raw_body(phone.get(path, encoding="identity"))
+        answer = phone.get(path, encoding="gzip, br, zstd, dcb, dcz",
+                           **{"Available-Dictionary": named})
+        body = raw_body(answer)
+        assert answer.headers["Content-Encoding"] == "dcz", path
+        assert "Available-Dictionary" in answer.headers["Vary"]
+        # RFC 9842: the dcz header names the dictionary by its hash, then a Zstandard frame.
+        assert body[:8] == dictionary.DCZ_MAGIC and body[8:40] == hashlib.sha256(data).digest()
+        unpacked = zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(
+            data, dict_type=zstandard.DICT_TYPE_RAWCONTENT)).decompress(body[40:])
+        # The same page but for its CSRF token and render time, which differ on every render.
+        assert wire.page_etag(unpacked) == wire.page_etag(plain), path
+        brotli_size = len(raw_body(phone.get(path, encoding="gzip, br")))
+        assert len(body) < brotli_size * 0.7, (path, len(body), brotli_size)
+
+
+def test_another_dictionary_or_none_gets_brotli(server):
+    base, _, _ = server
+    phone = Phone(base)
+    for headers in [{"Available-Dictionary": ":" + base64.b64encode(b"x" * 32).decode() + ":"}, {}]:
+        answer = phone.get("/caseload", encoding="gzip, br, zstd, dcb, dcz", **headers)
+        assert answer.headers["Content-Encoding"] == "br", headers
+    _, named = dictionary_named()  # held, but the browser does not offer dcz
+    answer = phone.get("/caseload", encoding="gzip, br", **{"Available-Dictionary": named})
+    assert answer.headers["Content-Encoding"] == "br"
+
+
+def test_every_page_links_the_dictionary_served_to_be_kept_as_one(server):
+    base, _, _ = server
+    phone = Phone(base)
+    page = decode(answer := phone.get("/caseload"), raw_body(answer)).decode()
+    url = re.search(r'<link rel="compression-dictionary" href="([^"]+)"', page).group(1)
+    served = phone.get(url)
+    assert served.status_code == 200 and served.headers["Use-As-Dictionary"] == 'match="/*"'
+    assert "immutable" in served.headers["Cache-Control"]
+    assert decode(served, raw_body(served)) == dictionary_named()[0]
+
+
+def test_the_dictionary_holds_nobodys_data(tmp_path, server):
+    """Built from a specimen worker's pages on an instance with nobody in it: no person, no user
+    of this deployment, is in what every browser may download."""
+    _, app, people = server
+    target = tmp_path / "pages.dict"
+    dictionary.build(target)
+    built = target.read_bytes()
+    db = open_db(app.config["DATABASE"])
+    names = [r["display_name"] for r in db.query("SELECT display_name FROM person")]
+    names += [r["display_name"] for r in db.query("SELECT display_name FROM user")]
+    db.close()
+    assert b"Specimen worker" in built and len(names) > 5
+    assert not [n for n in names if n.encode() in built]
 
 
 def test_tiny_answers_are_not_compressed(server):

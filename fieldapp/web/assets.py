@@ -28,6 +28,7 @@ from pathlib import Path
 
 from flask import Response, current_app, render_template, request, send_from_directory
 
+from . import dictionary
 from .wire import packed_once
 
 # The bundles and their parts, in the order they must run (each file's header says what it needs).
@@ -171,6 +172,9 @@ def serve(filename):
         response = send_from_directory(minified, filename)
     else:
         response = send_from_directory(static, filename)  # 404 for anything outside static/
+    if filename == dictionary.NAME:
+        response.mimetype = "text/plain"  # markup to compress against, never a page to show
+        dictionary.serve_headers(response)
     current = (built(filename) or (None, None))[1]
     asked = request.args.get("v")
     response.headers["Cache-Control"] = IMMUTABLE if asked and asked == current else REVALIDATE
@@ -181,3 +185,10 @@ def init_app(app):
     """Serve static files through `serve`, and give templates `asset_url`."""
     app.view_functions["static"] = serve
     app.jinja_env.globals["asset_url"] = asset_url
+    app.jinja_env.globals["page_dictionary_url"] = page_dictionary_url
+
+
+def page_dictionary_url():
+    """The versioned URL of the page dictionary (fieldapp/web/dictionary.py), or None when set-up
+    has not built it."""
+    return asset_url(dictionary.NAME) if built(dictionary.NAME) else None
