@@ -132,7 +132,8 @@ def demo_sessions(person_ids, today: date) -> list[tuple[str, dict]]:
     return sessions
 
 
-def _mutation(type_name, op, record_id, fields, base_version=None):
+def mutation(type_name, op, record_id, fields, base_version=None):
+    """A mutation as a phone sends it, recorded now (also fieldapp/web/dictionary.py's specimen)."""
     return {
         "id": str(uuid.uuid4()),
         "type": type_name,
@@ -168,18 +169,18 @@ def load_demo(db, app_config, programme=False):
     person_ids = {}
     for username, fields in PEOPLE:
         person_ids[fields["display_name"]] = record_id = str(uuid.uuid4())
-        _push(engine, actors[username], _mutation("person", "create", record_id, fields))
+        _push(engine, actors[username], mutation("person", "create", record_id, fields))
     # Kerry's trusted person is the navigator: only a coordinator may choose one.
     kerry = person_ids["Kerry"]
-    _push(engine, actors["coordinator"], _mutation(
+    _push(engine, actors["coordinator"], mutation(
         "person", "update", kerry, {"trusted_person_id": actors["navigator"].id}, base_version=1))
     for person, worker, fields in DETAILS:
         version = db["person"].get(person_ids[person])["version"]
-        _push(engine, actors[worker], _mutation("person", "update", person_ids[person], fields,
+        _push(engine, actors[worker], mutation("person", "update", person_ids[person], fields,
                                                 base_version=version))
     today = datetime.now().replace(minute=0, second=0, microsecond=0)
     for person, worker, days_ago, recording, agencies in CONSENTS:
-        _push(engine, actors[worker], _mutation("consent", "create", str(uuid.uuid4()), {
+        _push(engine, actors[worker], mutation("consent", "create", str(uuid.uuid4()), {
             "person_id": person_ids[person], "recording": recording, "share_with": agencies,
             "given_on": (today - timedelta(days=days_ago)).date().isoformat()}))
     for (person, worker, days_ago, hour, place, contact_type, bedded_down, spoken_to, minutes,
@@ -199,9 +200,9 @@ def load_demo(db, app_config, programme=False):
             fields["duration_minutes"] = minutes
         if action:
             fields["action"] = action
-        _push(engine, actors[worker], _mutation("contact", "create", str(uuid.uuid4()), fields))
+        _push(engine, actors[worker], mutation("contact", "create", str(uuid.uuid4()), fields))
     for username, fields in demo_sessions(person_ids, today.date()):
-        _push(engine, actors[username], _mutation("peer_session", "create", str(uuid.uuid4()), fields))
+        _push(engine, actors[username], mutation("peer_session", "create", str(uuid.uuid4()), fields))
     # Demo mode only: the Star is switched on (recorded with no admin, shown as "demo data") so
     # the demo shows it; a real deployment's administrator switches it on (README).
     licence.set_star_licensed(db, True)
@@ -218,7 +219,7 @@ def load_demo(db, app_config, programme=False):
             fields["from_paper"] = days_ago > 50
             fields["notes"] = {"tenancy": "Wants to talk about a hostel place first"}
             fields["disagree"] = {"offending": True}
-        _push(engine, actors[worker], _mutation("assessment", "create", str(uuid.uuid4()), fields))
+        _push(engine, actors[worker], mutation("assessment", "create", str(uuid.uuid4()), fields))
     if programme:  # enough for every measure to show a figure (fieldapp/demo_programme.py)
         demo_programme.load(db, app_config, actors, today.date(), NDT_KEYS, STAR_KEYS)
     return True

@@ -29,7 +29,6 @@ import os
 import secrets
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import zstandard
@@ -43,7 +42,6 @@ LEVEL = 12  # a person's page in a few ms; 19 packs about 8% tighter at several 
 DCZ_MAGIC = b"\x5e\x2a\x4d\x18\x20\x00\x00\x00"
 
 _loaded = {}  # path -> (stamp, the hash as the browser names it, its digest, a compressor)
-_lock = threading.Lock()
 
 
 def _dictionary():
@@ -81,8 +79,9 @@ def packed_with_dictionary(response):
     if not found or offered != found[0]:
         return response
     _, digest, prepared = found
-    with _lock:  # a compressor is not shared between threads
-        body = zstandard.ZstdCompressor(level=LEVEL, dict_data=prepared).compress(response.get_data())
+    # A compressor per answer (one is not for two threads at once); the prepared dictionary is
+    # read only, shared by all, so requests never wait on each other here.
+    body = zstandard.ZstdCompressor(level=LEVEL, dict_data=prepared).compress(response.get_data())
     response.set_data(DCZ_MAGIC + digest + body)
     response.headers["Content-Encoding"] = "dcz"
     response.vary.add("Accept-Encoding")
@@ -97,31 +96,27 @@ def serve_headers(response):
 
 
 def _specimen_person(db, config, worker):
-    """A made-up person with two contacts, through the sync engine as a phone would record them,
-    so that the dictionary has a person's page (their details, the history) too; returns the id."""
+    """A made-up person with two contacts, through the sync engine as a phone would record them
+    (the demo's own mutations), so that the dictionary has a person's page too; returns the id."""
+    import uuid
     from datetime import datetime, timedelta
 
-    from .. import instruments  # noqa: F401 - the records' schemas read the instruments
+    from ..demo import mutation
     from ..records import make_engine
 
-    engine = make_engine(db, config)
     district = next(iter(config["AREAS"].values()), ["Fenland"])[0]
-    person = "00000000-0000-4000-8000-000000000001"
+    person = str(uuid.uuid4())
     now = datetime.now().replace(microsecond=0)
-    mutations = [{"id": "00000000-0000-4000-8000-000000000002", "type": "person", "op": "create",
-                  "record_id": person, "base_version": None, "recorded_at": now.isoformat(),
-                  "fields": {"display_name": "Specimen person", "district": district,
-                             "description": "Made up for the page dictionary"}}]
-    for n, days in enumerate((1, 8)):
-        mutations.append({
-            "id": f"00000000-0000-4000-8000-00000000001{n}", "type": "contact", "op": "create",
-            "record_id": f"00000000-0000-4000-8000-00000000002{n}", "base_version": None,
-            "recorded_at": now.isoformat(), "fields": {
-                "person_id": person, "district": district, "place": "Specimen place",
-                "contact_at": (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M"),
-                "contact_type": "street_outreach", "bedded_down": True, "spoken_to": True,
-                "what_happened": "Made up for the page dictionary"}})
-    engine.push(worker, "00000000-0000-4000-8000-00000000000d", mutations)
+    mutations = [mutation("person", "create", person, {
+        "display_name": "Specimen person", "district": district,
+        "description": "Made up for the page dictionary"})]
+    for days in (1, 8):
+        mutations.append(mutation("contact", "create", str(uuid.uuid4()), {
+            "person_id": person, "district": district, "place": "Specimen place",
+            "contact_at": (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M"),
+            "contact_type": "street_outreach", "bedded_down": True, "spoken_to": True,
+            "what_happened": "Made up for the page dictionary"}))
+    make_engine(db, config).push(worker, str(uuid.uuid4()), mutations)
     return person
 
 
