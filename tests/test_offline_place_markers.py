@@ -4,14 +4,26 @@ and it is retired offline and sent when signal returns."""
 
 import time
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.test_offline import sign_in, wait_cached
 
 
 def poll(page, check, what, timeout=20):
+    """Until `check()` holds. A save goes back to the page it was made on (/places after /places),
+    so the URL matches before that navigation has happened: a check it cuts short is asked again."""
     deadline = time.monotonic() + timeout
-    while not check():
+
+    def checked():
+        try:
+            return check()
+        except PlaywrightError as error:
+            if "Execution context was destroyed" not in str(error):
+                raise
+            return False
+
+    while not checked():
         assert time.monotonic() < deadline, what
         page.wait_for_timeout(100)
 
