@@ -161,3 +161,29 @@ def test_the_phone_keeps_no_copy_of_a_page_about_someone_kept_off_phones(phone, 
         page.wait_for_timeout(200)
         deadline_checks -= 1
     assert deadline_checks, "the page of someone kept off phones stayed on the phone"
+
+
+def statements_of_a_pull(engine, db, worker, cursor):
+    """Every SQL statement a pull runs, as run (its parameters in place)."""
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        page = engine.pull(worker, DEVICE, cursor)
+    finally:
+        db.conn.set_trace_callback(None)
+    return page, statements
+
+
+def test_a_pull_finds_the_people_a_phone_keeps_without_reading_every_person(engine, db, demo_data):
+    """Leaving out people closed long ago is asked of the user's own people, through the person
+    filter's indexes: a scan of every closed person on the server made each pull, a no-op one
+    too, grow with the store (issue 13: 0.2 ms at 10,000 records, 1.2 ms at 200,000)."""
+    worker = actor(db, "outreach")
+    first, statements = statements_of_a_pull(engine, db, worker, 0)
+    _, again = statements_of_a_pull(engine, db, worker, first["cursor"])
+    scans = []
+    for statement in statements + again:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            plan = db.conn.execute("EXPLAIN QUERY PLAN " + statement).fetchall()
+            scans += [(step[-1], statement) for step in plan if step[-1].startswith("SCAN person")]
+    assert scans == []

@@ -77,17 +77,25 @@ def person_filter(user, alias="person", now=None):
     return "0", []  # admin, or a role this module does not know: nobody
 
 
-def visible_person_ids(db, user):
-    """The ids (strings) of every person `user` may see."""
+def visible_person_ids(db, user, closed_before=None):
+    """The ids (strings) of every person `user` may see; with `closed_before` (a timestamp),
+    less those whose support closed before it (phone_scopes). One query through the indexes of
+    the person filter: the cutoff is asked only of the people the user may see, not of the
+    whole person table (a scan of every closed person made every pull grow with the store)."""
     condition, params = person_filter(user)
+    if closed_before is not None:
+        # COALESCE: someone with no status or no closing date is kept, as they always were.
+        condition += " AND NOT COALESCE(person.status = 'closed' AND person.closed_at < ?, 0)"
+        params = [*params, closed_before]
     return {row["id"] for row in db.query(f"SELECT id FROM person WHERE {condition}", params)}
 
 
-def visible_scopes(db, user):
+def visible_scopes(db, user, closed_before=None):
     """The sync scopes `user` may receive: a person's id is the scope of all their records; a
     caseworker also receives every live entry of the directory of services (each its own scope),
-    so it is on every phone, and the risk markers on places of their area."""
-    scopes = visible_person_ids(db, user)
+    so it is on every phone, and the risk markers on places of their area. `closed_before` as
+    for visible_person_ids."""
+    scopes = visible_person_ids(db, user, closed_before)
     if writes_casework(user):
         scopes |= {row[0] for row in db.execute("SELECT id FROM directory_entry WHERE deleted = 0")}
         # Risk markers on places of the caseworker's area (records/place_marker.py), live or not:
@@ -106,10 +114,7 @@ def phone_cutoff(app_config):
 def phone_scopes(db, user, closed_before):
     """The sync scopes `user`'s phone receives: those they may see, less people whose support
     closed before `closed_before` (a timestamp): those stay on the server, off every phone."""
-    visible = visible_scopes(db, user)
-    gone = {row["id"] for row in db.query(
-        "SELECT id FROM person WHERE status = 'closed' AND closed_at < ?", [closed_before])}
-    return visible - gone
+    return visible_scopes(db, user, closed_before)
 
 
 def can_see_person(db, user, person_id):
