@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter
 from . import config as default_config
 from . import db, devices, instruments, users
 from .extensions import csrf, limiter, login_manager
+from .instance_files import made_once
 from .rules import pseudonyms
 from .timeutil import now_iso
 
@@ -34,11 +35,8 @@ class Int64Converter(IntegerConverter):
 
 def _secret_key(instance):
     """The instance's secret key, made on first run (never a fixed development key)."""
-    path = Path(instance) / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return made_once(Path(instance) / "secret_key",
+                     lambda: secrets.token_hex(32).encode()).decode().strip()
 
 
 MIN_PIN_ITERATIONS = 600_000  # PBKDF2-SHA-256 rounds for a PIN: OWASP's figure (2023)

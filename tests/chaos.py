@@ -29,18 +29,24 @@ def free_port() -> int:
 class ServerProcess:
     """`fieldapp serve` in a subprocess, which the test may kill (SIGKILL) and start again."""
 
-    def __init__(self, instance: Path, port: int):
+    def __init__(self, instance: Path, port: int, log: Path | None = None):
         self.instance = instance
         self.port = port
+        self.log = log  # where the server's output goes (appended across restarts), or nowhere
         self.process = None
         self.kills = 0
 
     def start(self):
         env = {**os.environ, "FIELDAPP_INSTANCE": str(self.instance)}
         executable = Path(sys.executable).with_name("fieldapp")
-        self.process = subprocess.Popen(
-            [str(executable), "serve", "--port", str(self.port)], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        try:
+            self.process = subprocess.Popen(
+                [str(executable), "serve", "--port", str(self.port)], env=env,
+                stdout=out, stderr=out)
+        finally:
+            if self.log:
+                out.close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

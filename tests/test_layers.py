@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The policies that record types apply: below records, so they may not import it.
 POLICIES = {"fieldapp.rules.access", "fieldapp.rules.scoring", "fieldapp.rules.licence"}
 BASE = {"fieldapp.users", "fieldapp.devices", "fieldapp.audit", "fieldapp.db", "fieldapp.timeutil", "fieldapp.config",
-        "fieldapp.instruments", "fieldapp.extensions"}
+        "fieldapp.instruments", "fieldapp.extensions", "fieldapp.instance_files"}
 
 
 def module_name(path: Path) -> str:

@@ -18,6 +18,7 @@ from py_vapid import Vapid02, b64urlencode
 from cryptography.hazmat.primitives import serialization
 from pywebpush import WebPushException, webpush
 
+from ..instance_files import made_once
 from ..timeutil import now_iso
 
 log = logging.getLogger(__name__)
@@ -59,13 +60,13 @@ class SubscriptionSchema(Schema):
 
 def vapid(instance_path) -> Vapid02:
     """The deployment's VAPID key pair, made on first use and kept in the instance folder."""
-    path = Path(instance_path) / "vapid_private.pem"
-    if not path.exists():
-        key = Vapid02()
-        key.generate_keys()
-        key.save_key(str(path))
-        path.chmod(0o600)
-    return Vapid02.from_file(str(path))
+    return Vapid02.from_pem(made_once(Path(instance_path) / "vapid_private.pem", _new_vapid_pem))
+
+
+def _new_vapid_pem() -> bytes:
+    key = Vapid02()
+    key.generate_keys()
+    return key.private_pem()
 
 
 def application_server_key(key: Vapid02) -> str:

@@ -9,17 +9,15 @@ import hmac
 import secrets
 from pathlib import Path
 
+from ..instance_files import made_once
+
 FILE = "pseudonym_secret"
 
 
 def instance_secret(instance) -> str:
     """The instance folder's pseudonym secret, made (random, readable by the owner only) the first
     time it is asked for."""
-    path = Path(instance) / FILE
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return made_once(Path(instance) / FILE, lambda: secrets.token_hex(32).encode()).decode().strip()
 
 
 def pseudonym(secret: str, person_id: str) -> str:

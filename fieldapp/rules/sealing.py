@@ -25,7 +25,9 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import os
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -37,6 +39,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .. import devices
+from ..instance_files import write_new
+
+_log = logging.getLogger("fieldapp")
 
 VERSION = 1
 INFO = b"fieldapp mutation v1"
@@ -118,22 +123,33 @@ def _key_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("key-*.pem"))
 
 
+def _readable_keys(files: list[Path]) -> list:
+    """The keys of `files` in order, less any that does not read as a private key (an empty file
+    left by a version that could be killed while writing one: nothing was ever sealed to it, as
+    no phone could be told its public half), which is logged and left for an operator to remove."""
+    keys = []
+    for path in files:
+        try:
+            keys.append(serialization.load_pem_private_key(path.read_bytes(), password=None))
+        except (ValueError, TypeError, OSError):
+            _log.warning("sealing key %s does not read as a private key: left out", path.name)
+    return keys
+
+
 def _write_key(folder: Path) -> Path:
     """A new key pair in `folder`, 0600 from the start, named so that the newest sorts last."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     # The time to the microsecond, so a rotation straight after the first key still sorts last.
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"key-{stamp}-{key_id(key.public_key())}.pem"
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
+    write_new(path, pem)  # whole or not at all: a kill mid-write leaves no broken key
     return path
 
 
 _cache: dict[str, tuple[tuple, Keyring]] = {}
+_first_key = threading.Lock()  # the first syncs of a new server arrive together: one key, not one each
 
 
 def keyring(instance_path) -> Keyring:
@@ -141,14 +157,19 @@ def keyring(instance_path) -> Keyring:
     use. Read again only when the folder's files change (a rotation by the CLI)."""
     folder = Path(instance_path) / KEY_FOLDER
     files = _key_files(folder)
-    if not files:
-        _write_key(folder)
-        files = _key_files(folder)
     stamp = tuple((f.name, f.stat().st_mtime_ns) for f in files)
     cached = _cache.get(str(folder))
     if cached and cached[0] == stamp:
         return cached[1]
-    keys = [serialization.load_pem_private_key(f.read_bytes(), password=None) for f in files]
+    keys = _readable_keys(files)
+    if not keys:
+        with _first_key:
+            keys = _readable_keys(_key_files(folder))
+            if not keys:
+                _write_key(folder)
+                keys = _readable_keys(_key_files(folder))
+        files = _key_files(folder)
+        stamp = tuple((f.name, f.stat().st_mtime_ns) for f in files)
     ring = Keyring(keys)
     _cache[str(folder)] = (stamp, ring)
     return ring
