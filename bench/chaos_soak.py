@@ -154,19 +154,6 @@ def supervise(server: ServerProcess, proxy: FaultyProxy, kill_every: float,
             last_kill = time.monotonic()
 
 
-def server_errors(log: Path) -> list[str]:
-    """The server's log lines of every answer of 500 and every logged error, across restarts."""
-    found = []
-    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if entry.get("status") == 500 or entry.get("level") in ("error", "critical"):
-            found.append(line[:2000])
-    return found
-
-
 def check(instance: Path, phones: list, made: dict, server_kills: int) -> dict:
     """The end state, as tests/test_sync_chaos.py judges it."""
     db = open_db(instance / "fieldapp.db")
@@ -270,7 +257,7 @@ def main(argv=None):
           f"{latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms (goal < 1 s)")
     print(f"bytes per mutation, all traffic: {traffic / max(figures['mutations_stored'], 1):,.0f}"
           " (goal <= 3 kB)")
-    errors = server_errors(instance / "server.log")
+    errors = server.errors()
     print(f"server errors (answers of 500, and what the server logged of them): {len(errors)}")
     for error in errors[:5]:
         print("   ", error)

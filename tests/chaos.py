@@ -4,6 +4,7 @@ Everything talks to 127.0.0.1 only and every loop is bounded. The simulated phon
 tests/chaos_phone.py, the coordinator who changes who sees whom in tests/chaos_scope.py.
 """
 
+import json
 import os
 import random
 import re
@@ -55,6 +56,22 @@ class ServerProcess:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("the server did not start")
+
+    def errors(self) -> list[str]:
+        """The log lines of every answer of 500 and every error the server logged, across its
+        restarts (with `log` given; none without)."""
+        if not self.log or not Path(self.log).exists():
+            return []
+        found = []
+        for line in Path(self.log).read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and (entry.get("status") == 500
+                                            or entry.get("level") in ("error", "critical")):
+                found.append(line[:2000])
+        return found
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

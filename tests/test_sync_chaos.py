@@ -125,7 +125,7 @@ def test_nothing_is_lost_or_duplicated_under_chaos(tmp_path, figures):
     instance = tmp_path / "instance"
     instance.mkdir()
     _users(instance)
-    server = ServerProcess(instance, free_port())
+    server = ServerProcess(instance, free_port(), log=tmp_path / "server.log")
     server.start()
     proxy = FaultyProxy(server, random.Random(SEED + 1), weights=(14, 2, 3, 1))
     everyone = sorted({name.split("-")[0] for name in PHONES})
@@ -225,6 +225,7 @@ def _check(db, phones, made, injected, figures, *, server, proxy, coordinator, r
             " per mutation")
 
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert server.errors() == []  # no answer of 500, however the chaos fell
     assert all(not phone.outbox for phone in phones), "a phone still holds unsent records"
     assert acknowledged <= stored
     assert not lost and stored_ids <= made_ids  # none lost, none extra
