@@ -146,6 +146,11 @@ PUSH_TEST_SERVICE = None
 # environment turns this off for debugging.
 MINIFIED_SCRIPTS = True
 
+# How often, at most, the server looks at the static files' sizes and times for a new release's
+# (their content hashes are in every page's URLs): seconds. A page made within this long of a new
+# release may still name the files it replaced (which are then answered with today's, revalidated).
+STATIC_RECHECK_SECONDS = 1.0
+
 # Where the programme works: weeks, months, shares and "today" are dates in this time zone.
 PROGRAMME_TIMEZONE = "Europe/London"
 

@@ -53,7 +53,7 @@ def test_every_page_script_is_in_a_bundle(client):
 
 
 def test_a_changed_part_gives_its_bundle_a_new_url(make_app, tmp_path):
-    app = make_app(MINIFIED_SCRIPTS=False)
+    app = make_app(MINIFIED_SCRIPTS=False, STATIC_RECHECK_SECONDS=0)
     release = tmp_path / "static"
     shutil.copytree(app.static_folder, release)
     app.static_folder = str(release)
@@ -108,3 +108,18 @@ def test_the_scripts_templates_come_once_in_a_file_every_page_loads_not_in_each_
     # What it holds depends on nobody: signed out, the same file.
     auth.logout()
     assert client.get(src).get_data(as_text=True) == text
+
+
+def test_the_files_times_are_read_again_only_after_the_recheck_window(make_app, tmp_path):
+    # Every page names seven static URLs made of some seventy files: their sizes and times are
+    # read at most once every STATIC_RECHECK_SECONDS, not on every page.
+    app = make_app(MINIFIED_SCRIPTS=False, STATIC_RECHECK_SECONDS=3600)
+    release = tmp_path / "static"
+    shutil.copytree(app.static_folder, release)
+    app.static_folder = str(release)
+    before = url_of(app, "bundle/page.js")
+    start = release / "page" / "start.js"
+    start.write_text(start.read_text(encoding="utf-8") + "\n// the next release\n", encoding="utf-8")
+    assert url_of(app, "bundle/page.js") == before
+    app.config["STATIC_RECHECK_SECONDS"] = 0
+    assert url_of(app, "bundle/page.js") != before

@@ -396,6 +396,7 @@ def test_a_new_version_is_offered_and_replaces_the_old_shell(phone, live_server,
     css = release / "build" / "app.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n/* the next release */\n", encoding="utf-8")
     live_server.app.static_folder = str(release)
+    live_server.app.config["STATIC_RECHECK_SECONDS"] = 0
     with live_server.app.app_context():
         new_shell = "fieldapp-shell-" + shell.shell_version()
     assert new_shell not in old

@@ -142,7 +142,7 @@ def test_a_page_bundle_is_loaded_by_its_pages_after_the_page_bundle(client, auth
 
 
 def test_a_changed_precached_file_makes_a_new_version(make_app, tmp_path):
-    app = make_app()
+    app = make_app(STATIC_RECHECK_SECONDS=0)
     release = tmp_path / "static"
     shutil.copytree(app.static_folder, release)
     app.static_folder = str(release)
