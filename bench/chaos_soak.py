@@ -257,12 +257,19 @@ def main(argv=None):
           f"{latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms (goal < 1 s)")
     print(f"bytes per mutation, all traffic: {traffic / max(figures['mutations_stored'], 1):,.0f}"
           " (goal <= 3 kB)")
+    served = sorted(server.answer_times("api.sync_endpoint"))
+    if served:
+        print(f"the server's own time per sync answer (its request log): p50 "
+              f"{served[len(served) // 2] * 1000:.0f} ms, p95 {served[int(len(served) * 0.95)] * 1000:.0f}"
+              f" ms over {len(served)} answers (the rest of the phones' wait is their own threads"
+              " and the proxy's, sharing the machine's cores)")
     errors = server.errors()
     print(f"server errors (answers of 500, and what the server logged of them): {len(errors)}")
     for error in errors[:5]:
         print("   ", error)
     return {**figures, "phones": args.phones, "mutations": args.mutations,
             "p50": latencies[len(latencies) // 2], "p95": latencies[int(len(latencies) * 0.95)],
+            "server_p95": served[int(len(served) * 0.95)] if served else None,
             "bytes_per_mutation": traffic / max(figures["mutations_stored"], 1),
             "requests": requests, "seconds": recording}
 

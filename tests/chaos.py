@@ -73,6 +73,21 @@ class ServerProcess:
                 found.append(line[:2000])
         return found
 
+    def answer_times(self, endpoint: str) -> list[float]:
+        """Seconds the server took for each answer of `endpoint` (its request log's "ms"), across
+        restarts (with `log` given): what the server spent, without the client's or the link's."""
+        if not self.log or not Path(self.log).exists():
+            return []
+        times = []
+        for line in Path(self.log).read_text(encoding="utf-8", errors="replace").splitlines():
+            if f'"endpoint": "{endpoint}"' not in line:
+                continue
+            try:
+                times.append(json.loads(line)["ms"] / 1000)
+            except (ValueError, KeyError, TypeError):
+                continue
+        return times
+
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
