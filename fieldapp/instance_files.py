@@ -29,9 +29,9 @@ def made_once(path, make) -> bytes:
     return path.read_bytes()
 
 
-def write_new(path, data: bytes) -> bool:
-    """Write `data` to `path`, 0600, all at once, unless a whole file is there already: True if
-    this call made it. An empty file there is replaced."""
+def write_new(path, data: bytes) -> None:
+    """Write `data` to `path`, 0600, all at once, unless a whole file is there already (whoever
+    linked first made it). An empty file there is replaced."""
     path = Path(path)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
@@ -43,15 +43,12 @@ def write_new(path, data: bytes) -> bool:
             os.fsync(out.fileno())
         try:
             os.link(temporary, path)
-            made = True
         except FileExistsError:
-            made = _is_empty(path)
-            if made:
+            if _is_empty(path):
                 os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
     _sync_folder(path.parent)
-    return made
 
 
 def _is_empty(path: Path) -> bool:

@@ -57,36 +57,29 @@ class ServerProcess:
                 time.sleep(0.05)
         raise RuntimeError("the server did not start")
 
-    def errors(self) -> list[str]:
-        """The log lines of every answer of 500 and every error the server logged, across its
-        restarts (with `log` given; none without)."""
+    def logged(self):
+        """(line, its JSON object) for each line the server logged as JSON, across its restarts
+        (with `log` given; none without)."""
         if not self.log or not Path(self.log).exists():
-            return []
-        found = []
+            return
         for line in Path(self.log).read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 entry = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(entry, dict) and (entry.get("status") == 500
-                                            or entry.get("level") in ("error", "critical")):
-                found.append(line[:2000])
-        return found
+            if isinstance(entry, dict):
+                yield line, entry
+
+    def errors(self) -> list[str]:
+        """The log lines of every answer of 500 and every error the server logged."""
+        return [line[:2000] for line, entry in self.logged()
+                if entry.get("status") == 500 or entry.get("level") in ("error", "critical")]
 
     def answer_times(self, endpoint: str) -> list[float]:
-        """Seconds the server took for each answer of `endpoint` (its request log's "ms"), across
-        restarts (with `log` given): what the server spent, without the client's or the link's."""
-        if not self.log or not Path(self.log).exists():
-            return []
-        times = []
-        for line in Path(self.log).read_text(encoding="utf-8", errors="replace").splitlines():
-            if f'"endpoint": "{endpoint}"' not in line:
-                continue
-            try:
-                times.append(json.loads(line)["ms"] / 1000)
-            except (ValueError, KeyError, TypeError):
-                continue
-        return times
+        """Seconds the server took for each answer of `endpoint` (its request log's "ms"): what
+        the server spent, without the client's or the link's."""
+        return [entry["ms"] / 1000 for _line, entry in self.logged()
+                if entry.get("endpoint") == endpoint and isinstance(entry.get("ms"), (int, float))]
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

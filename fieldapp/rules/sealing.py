@@ -123,6 +123,11 @@ def _key_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("key-*.pem"))
 
 
+def _stamp(files: list[Path]) -> tuple:
+    """What the keyring's cache is valid for: the key files' names and modification times."""
+    return tuple((f.name, f.stat().st_mtime_ns) for f in files)
+
+
 def _readable_keys(files: list[Path]) -> list:
     """The keys of `files` in order, less any that does not read as a private key (an empty file
     left by a version that could be killed while writing one: nothing was ever sealed to it, as
@@ -157,7 +162,7 @@ def keyring(instance_path) -> Keyring:
     use. Read again only when the folder's files change (a rotation by the CLI)."""
     folder = Path(instance_path) / KEY_FOLDER
     files = _key_files(folder)
-    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in files)
+    stamp = _stamp(files)
     cached = _cache.get(str(folder))
     if cached and cached[0] == stamp:
         return cached[1]
@@ -168,8 +173,7 @@ def keyring(instance_path) -> Keyring:
             if not keys:
                 _write_key(folder)
                 keys = _readable_keys(_key_files(folder))
-        files = _key_files(folder)
-        stamp = tuple((f.name, f.stat().st_mtime_ns) for f in files)
+        stamp = _stamp(_key_files(folder))
     ring = Keyring(keys)
     _cache[str(folder)] = (stamp, ring)
     return ring
